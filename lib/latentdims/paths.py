@@ -10,6 +10,8 @@ folder                      environment variable         default
 data (user data, samples)   ``LATENTDIMS_DATA``          ``<repo>/data``
 cache (trained models ...)  ``LATENTDIMS_CACHE``         ``<data>/cache``
 figures                     ``LATENTDIMS_FIGURES``       ``<repo>/figures``
+figure manifest             ``LATENTDIMS_MANIFEST``      ``<repo>/figures/manifest.csv``
+notebooks                   ``LATENTDIMS_NOTEBOOKS``     ``<repo>/notebooks``
 executed notebooks          ``LATENTDIMS_BUILD``         ``<repo>/build``
 ==========================  ===========================  =============================
 """
@@ -33,7 +35,7 @@ def _from_env(var: str, default: Path) -> Path:
 
 
 def notebooks_dir() -> Path:
-    return repo_root() / "notebooks"
+    return _from_env("LATENTDIMS_NOTEBOOKS", repo_root() / "notebooks")
 
 
 def data_dir() -> Path:
@@ -53,8 +55,8 @@ def build_dir() -> Path:
 
 
 def manifest_path() -> Path:
-    """The figure manifest (tracked in git, not redirected with the figures)."""
-    return repo_root() / "figures" / "manifest.csv"
+    """The figure manifest (tracked in git; ``LATENTDIMS_MANIFEST`` redirects it, for tests)."""
+    return _from_env("LATENTDIMS_MANIFEST", repo_root() / "figures" / "manifest.csv")
 
 
 def shared_dir() -> Path:

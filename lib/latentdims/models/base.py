@@ -1,0 +1,95 @@
+"""Pieces shared by every VAE of the project: the diagonal-Gaussian posterior, its per-latent KL
+to the standard normal prior, a metric that averages vectors (the KL of every latent direction),
+and the three representations the thesis compares (mean, variance, sampled).
+
+Distributions come from ``tensorflow_probability.distributions`` used inside our own Keras 3
+layers (``tfp.layers`` refuses Keras 3 layers).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+tfd = tfp.distributions
+
+__all__ = ["tfd", "posterior", "sample_posterior", "kl_per_latent", "VectorMean", "Representations",
+           "representations"]
+
+
+def posterior(mean: tf.Tensor, log_var: tf.Tensor) -> tfd.Normal:
+    """The diagonal Gaussian ``q(z|x) = N(mean, exp(log_var))``, batch shape (B, n)."""
+    return tfd.Normal(loc=mean, scale=tf.exp(0.5 * log_var))
+
+
+def sample_posterior(mean: tf.Tensor, log_var: tf.Tensor, seed_generator: keras.random.SeedGenerator
+                     ) -> tf.Tensor:
+    """``z = mean + exp(log_var / 2) * eps`` with ``eps ~ N(0, 1)`` (reparameterisation).
+
+    The randomness comes from the model's own ``SeedGenerator``, whose state is a variable of the
+    model: it is checkpointed, so a resumed training draws the same noise.
+    """
+    seed = tf.cast(seed_generator.next(), tf.int32)   # TFP wants an int32 stateless seed
+    return posterior(mean, log_var).sample(seed=seed)
+
+
+def kl_per_latent(mean: tf.Tensor, log_var: tf.Tensor) -> tf.Tensor:
+    r"""KL divergence of each latent direction to the standard normal prior, shape (B, n).
+
+    .. math::
+        D_{\rm KL}\left(\mathcal N(\mu_i, \sigma_i^2)\,\|\,\mathcal N(0, 1)\right)
+        = \tfrac12\left(\mu_i^2 + \sigma_i^2 - \log\sigma_i^2 - 1\right)
+
+    (the KL term of ICLR paper Eq. 1; thesis Eq. 3.5 with a standard normal prior), in nats.
+    """
+    prior = tfd.Normal(tf.zeros_like(mean), tf.ones_like(mean))
+    return tfd.kl_divergence(posterior(mean, log_var), prior)
+
+
+class VectorMean(keras.metrics.Metric):
+    """Running mean of a vector over batches (e.g. the KL of every latent direction)."""
+
+    def __init__(self, size: int, name: str = "vector_mean", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.size = int(size)
+        self.total = self.add_variable(shape=(self.size,), initializer="zeros", name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, values, sample_weight=None):
+        values = tf.reshape(tf.cast(values, self.dtype), (-1, self.size))   # (B, size)
+        self.total.assign_add(tf.reduce_sum(values, axis=0))
+        self.count.assign_add(tf.cast(tf.shape(values)[0], self.dtype))
+
+    def result(self):
+        return self.total / tf.maximum(self.count, 1.0)
+
+
+@dataclass(frozen=True)
+class Representations:
+    """Mean, variance and sampled representations of a batch, each (N, n) NumPy arrays.
+
+    The thesis' M (means), the posterior variances (used to type variables as active, mixed,
+    passive; thesis Section 6.4.1) and Z = M + eps * sqrt(variances) (thesis Section 6.3).
+    """
+    mean: np.ndarray
+    variance: np.ndarray
+    sampled: np.ndarray
+
+
+def representations(encode, x, *, batch_size: int = 1000, seed: int = 0) -> Representations:
+    """Encode ``x`` in batches with ``encode(batch) -> (mean, log_var)`` and sample once.
+
+    The sampling uses a NumPy generator seeded with ``seed`` so that representations are
+    repeatable independently of the model's training sampler.
+    """
+    means, log_vars = [], []
+    for start in range(0, len(x), batch_size):
+        m, lv = encode(x[start:start + batch_size])
+        means.append(np.asarray(m, dtype=np.float64))
+        log_vars.append(np.asarray(lv, dtype=np.float64))
+    mean, var = np.concatenate(means), np.exp(np.concatenate(log_vars))
+    eps = np.random.default_rng(seed).standard_normal(mean.shape)
+    return Representations(mean=mean, variance=var, sampled=mean + eps * np.sqrt(var))
