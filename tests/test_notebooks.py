@@ -1,0 +1,73 @@
+"""Notebook conventions (committed without outputs, a papermill parameters cell, a run started
+under the notebook's own name) and the manifest's coverage of the documents' figures."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from latentdims import manifest, paths
+
+NOTEBOOKS = sorted(paths.notebooks_dir().glob("*.ipynb"))
+SPEC = paths.shared_dir() / "spec" / "figures.csv"
+
+
+def _cells(nb_path):
+    return json.loads(nb_path.read_text())["cells"]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(nb):
+    dirty = [i for i, c in enumerate(_cells(nb))
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{nb.name}: cells {dirty} have outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_and_run(nb):
+    cells = _cells(nb)
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{nb.name}: needs exactly one cell tagged 'parameters'"
+    src = "".join(tagged[0]["source"])
+    assert re.search(r'^profile = os\.environ\.get\("LATENTDIMS_PROFILE", "quick"\)', src, re.M), src
+    assert re.search(r"^seed = \d+", src, re.M), src
+    body = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert f'start_notebook("{nb.name}"' in body, f"{nb.name}: must call start_notebook with its own name"
+    assert re.match(r"\d\d_[a-z0-9_]+\.ipynb$", nb.name), f"{nb.name}: name must be NN_topic.ipynb"
+
+
+def test_every_notebook_is_in_the_manifest_and_every_promised_notebook_exists():
+    entries = manifest.load_manifest()
+    promised = {e.notebook for e in entries}
+    on_disk = {p.name for p in NOTEBOOKS}
+    assert on_disk <= promised, f"notebooks without manifest rows: {sorted(on_disk - promised)}"
+    assert promised <= on_disk, f"manifest rows whose notebook is missing: {sorted(promised - on_disk)}"
+
+
+def test_manifest_covers_every_figure_of_the_documents():
+    assert SPEC.is_file(), f"the spec list {SPEC} is needed (../shared beside the checkout)"
+    assert manifest.missing_from_manifest(SPEC) == []
+
+
+def test_manifest_rejects_bad_rows(tmp_path):
+    bad = tmp_path / "m.csv"
+    bad.write_text("document,id,kind,notebook,description\nbook,x,figure,01_a.ipynb,d\n")
+    with pytest.raises(ValueError, match="unknown document 'book'"):
+        manifest.load_manifest(bad)
+    bad.write_text("document,id,kind,notebook,description\n"
+                   "talks,x,figure,01_a.ipynb,d\ntalks,x,figure,01_a.ipynb,d\n")
+    with pytest.raises(ValueError, match="duplicate entry talks/x"):
+        manifest.load_manifest(bad)
+    with pytest.raises(FileNotFoundError, match="no manifest"):
+        manifest.load_manifest(tmp_path / "absent.csv")
+
+
+def test_outputs_keep_dotted_ids():
+    e = manifest.Entry("thesis", "figure-5.1", "figure", "30_x.ipynb", "")
+    assert [p.name for p in manifest.output_paths(e)] == ["figure-5.1.png", "figure-5.1.pdf"]
+    t = manifest.Entry("thesis", "table-8.1", "table", "51_x.ipynb", "")
+    assert [p.suffix for p in manifest.output_paths(t)] == [".png", ".pdf", ".csv", ".md"]
