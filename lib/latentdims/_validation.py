@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 __all__ = ["check_array", "check_finite", "check_choice", "check_positive", "check_same_length",
-           "check_int"]
+           "check_int", "check_in_interval"]
 
 
 def _shape_str(shape: Sequence[int | None]) -> str:
@@ -106,3 +106,21 @@ def check_same_length(*, func: str, **arrays: Any) -> int:
         raise ValueError(f"{func}: the arguments must have the same number of examples (rows); "
                          f"{got}.")
     return next(iter(lengths.values()))
+
+
+def check_in_interval(value: Any, *, name: str, func: str, low: float, high: float,
+                      hint: str = "") -> float:
+    """Return ``value`` as a float if ``low <= value < high``; else ``TypeError``/``ValueError``.
+
+    ``hint`` is appended to the message (e.g. why the bound exists, or the usual value).
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{func}: `{name}` must be a number; got {value!r}.")
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{func}: `{name}` must be a number; got {value!r}.") from exc
+    if not low <= v < high:
+        raise ValueError(f"{func}: `{name}` must lie in [{low:g}, {high:g}); got {value!r}."
+                         + (f" {hint}" if hint else ""))
+    return v
