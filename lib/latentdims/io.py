@@ -21,6 +21,12 @@ __all__ = ["atomic_path", "atomic_dir", "write_json", "read_json", "write_text",
            "ensure_writable_dir"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def ensure_writable_dir(path: str | os.PathLike, *, what: str = "output folder") -> Path:
     """Create ``path`` if needed and check that files can be written in it.
 
@@ -53,6 +59,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.stem}-", suffix=path.suffix)
     os.close(fd)
     tmp = Path(tmp)
+    os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600 files; give the usual permissions
     try:
         yield tmp
         os.replace(tmp, path)
