@@ -28,7 +28,7 @@ figures: $(STAMP)
 	$(PY) -m latentdims.reproduce --profile $(PROFILE) --seed $(SEED) $(if $(ONLY),--only '$(ONLY)',)
 
 test: $(STAMP)
-	LATENTDIMS_PROFILE=smoke $(PY) -m pytest tests
+	LATENTDIMS_PROFILE=smoke $(PY) -m pytest tests lib/latentdims
 	# the notebooks' smoke figures go to build/, so they never overwrite `make figures` output
 	LATENTDIMS_PROFILE=smoke LATENTDIMS_FIGURES=$(CURDIR)/build/nbval-figures MPLBACKEND=agg \
 		$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks
