@@ -1,0 +1,485 @@
+"""Cached training of the thesis' VAEs: one configuration in, one trained model's folder out.
+
+A :class:`ThesisRun` (a frozen, picklable dataclass) says everything that determines a trained
+model: the objective and its hyper-parameters, the architecture and latent size, the data set and
+how many images, the steps, and the seeds.  :func:`train_run` trains it once through the project's
+loop (:func:`latentdims.training.train`: checkpoints every epoch, resume, NaN handling) inside
+:func:`latentdims.cache.cached`, and returns the cache folder; :func:`load_run` rebuilds the model
+from it.  Sweeps map :func:`train_run` over a grid with :func:`latentdims.sweeps.run_sweep`::
+
+    runs = [thesis_run("beta_vae", profile="quick", beta=b, seed=s) for b in (1, 4, 8) for s in (0, 1)]
+    folders = run_sweep(train_run, runs, workers=0)
+    result = load_run(folders[0])      # result.model, result.representations, result.history
+
+A folder holds ``model.npz`` (every model variable, :func:`latentdims.training.save_weights`),
+``history.json`` (per-epoch logs, with the validation loss on the evaluation set),
+``representations.npz`` (mean, variance and sampled representations of the fixed evaluation set,
+its factor classes and indices, the KL of every latent, and for the iVAE the prior's mean and
+variance), ``meta.json`` (channels, factor names and sizes, whether the data were a stand-in), and
+with ``snapshots=True`` the evaluation set's mean and variance representations and the weights at
+the end of every epoch (``snapshots.npz``, ``snapshots/epoch_NNNNN.npz``): an epoch is
+``steps_per_epoch`` steps, so this is the thesis' "snapshot every N steps" (L1610, L2688).
+
+The evaluation set is the last ``n_eval`` images of a seeded random subset of ``n_train + n_eval``
+images (the thesis splits 90/10, Table C.1); :func:`run_data` rebuilds it (e.g. for layer
+activations) without storing images in the cache.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_choice, check_int
+from .cache import cached
+from .io import save_npz, write_json
+from .profiles import by_profile
+
+__all__ = ["ThesisSettings", "thesis_settings", "ThesisRun", "thesis_run", "REGULARISATION",
+           "regularisation_values", "RunData", "run_data", "train_run", "ThesisRunResult",
+           "load_run", "load_snapshots", "load_snapshot_model"]
+
+CACHE_NAME = "thesis_model"
+_VERSION = 1   # bump when a change of the code changes trained models (it is part of the key)
+
+
+# ---------------------------------------------------------------------------------- profiles
+@dataclass(frozen=True)
+class ThesisSettings:
+    """How much to train per model in a profile.
+
+    Attributes
+    ----------
+    n_train : int or None
+        Training images; ``None``: every image of the data set but the evaluation ones (the
+        thesis' 90 % split; binary dSprites is then rendered lazily, batch by batch).
+    n_eval : int
+        The fixed evaluation set (representations, validation loss); the thesis' histograms use
+        10,000 inputs (L1208, L1390).
+    steps : int
+        Training steps (the thesis: 300,000, Tables A.1, C.1, D.1).
+    steps_per_epoch : int
+        Steps between checkpoints (and snapshots); divides ``steps``.
+    batch_size : int
+        64 in every table of the thesis.
+    learning_rate : float
+        Adam's learning rate: the thesis' 1e-4 (Tables A.1, C.1, D.1) in ``paper``; 1e-3 in the
+        shorter profiles, whose models would otherwise stop far from the polarised regime.
+    """
+    n_train: int | None
+    n_eval: int
+    steps: int
+    steps_per_epoch: int
+    batch_size: int = 64
+    learning_rate: float = 1e-4
+
+
+def thesis_settings(profile: str) -> ThesisSettings:
+    """Training sizes per profile.
+
+    ``smoke`` proves the code runs (seconds).  ``quick`` trains 1,500 steps of batch 64 on 20,000
+    images at a learning rate of 1e-3: a few minutes per conv model on a 2-core CPU (see
+    benchmarks/bench_thesis_training.py), and enough for the polarised regime to show.  Measured
+    on the procedural dSprites (conv beta-VAE, 10 latents, seed 0, variable types by the rule of
+    Section 6.4.1 on 2,000 evaluation images): beta = 1 gave 0 passive, 3 mixed, 7 active
+    variables; beta = 8 gave 5 passive, 1 mixed, 4 active (the thesis' beta = 8 model after 300k
+    steps: 3, 3, 4, L1610).  At the thesis' 1e-4, 1,500 steps left every variable of the beta = 8
+    model mixed.  ``paper`` is the thesis: 300k steps of batch 64 at 1e-4 on the 90 % split,
+    checkpointed every 6,000 steps (Table C.1), 10,000 evaluation images.
+    """
+    return by_profile(
+        profile,
+        smoke=ThesisSettings(n_train=256, n_eval=64, steps=8, steps_per_epoch=4, batch_size=32,
+                             learning_rate=1e-3),
+        quick=ThesisSettings(n_train=20_000, n_eval=2_000, steps=1_500, steps_per_epoch=500,
+                             learning_rate=1e-3),
+        paper=ThesisSettings(n_train=None, n_eval=10_000, steps=300_000, steps_per_epoch=6_000,
+                             learning_rate=1e-4))
+
+
+# Regularisation strengths (Table C.2, chapter 7; chapter 6 used Locatello et al.'s grid, which
+# extends these: beta up to 16, C_max up to 100, lambda_od up to 50; FactorVAE only in chapter 6).
+REGULARISATION: dict[str, tuple[str, tuple[float, ...]]] = {
+    "beta_vae": ("beta", (1.0, 2.0, 4.0, 6.0, 8.0)),
+    "beta_tc_vae": ("beta", (1.0, 2.0, 4.0, 6.0, 8.0)),
+    "dip_vae_ii": ("lambda_od", (1.0, 2.0, 5.0, 10.0, 20.0)),
+    "annealed_vae": ("c_max", (5.0, 10.0, 25.0, 50.0, 75.0)),
+    "factor_vae": ("gamma", (10.0, 20.0, 30.0, 40.0, 50.0, 100.0)),
+}
+
+
+def regularisation_values(model: str, profile: str) -> tuple[str, tuple[float, ...]]:
+    """The hyper-parameter a sweep varies for ``model`` and its values in ``profile``.
+
+    ``paper``: the thesis' grid; ``quick``: its first, middle and last values; ``smoke``: its
+    first and last.
+
+    >>> regularisation_values("beta_vae", "quick")
+    ('beta', (1.0, 4.0, 8.0))
+    """
+    check_choice(model, sorted(REGULARISATION), name="model", func="regularisation_values")
+    name, grid = REGULARISATION[model]
+    values = by_profile(profile, smoke=(grid[0], grid[-1]),
+                        quick=(grid[0], grid[len(grid) // 2], grid[-1]), paper=grid)
+    return name, tuple(values)
+
+
+# ---------------------------------------------------------------------------------- the run
+@dataclass(frozen=True)
+class ThesisRun:
+    """Everything that determines one trained model (the cache key).
+
+    Attributes
+    ----------
+    model : str
+        One of :data:`latentdims.models.vaes.MODELS`.
+    params : tuple of (name, value) pairs
+        The model's hyper-parameters (fields of its config, e.g. ``(("beta", 8.0),)``); the
+        others keep the thesis' defaults.  Sorted by name.
+    dataset : str
+        One of :data:`latentdims.data.images.DATASETS` (real files when present, else the
+        labelled stand-in: see ``meta.json``'s ``stand_in``).
+    latent_dim, architecture : int, str
+    n_train, n_eval, steps, steps_per_epoch, batch_size : see :class:`ThesisSettings`
+    learning_rate : float
+        Adam's learning rate (see :class:`ThesisSettings`); Adam's other settings are the
+        thesis' beta_1 0.9, beta_2 0.999, epsilon 1e-8 (Tables A.1, C.1, D.1).
+    seed : int
+        The model's seed (initial weights, sampler) and the batch order.
+    data_seed : int
+        Which images form the training and evaluation sets.
+    snapshots : bool
+        Keep the evaluation set's representations and the weights at every epoch end.
+    """
+    model: str
+    params: tuple[tuple[str, Any], ...] = ()
+    dataset: str = "dsprites"
+    latent_dim: int = 10
+    architecture: str = "conv"
+    n_train: int | None = 20_000
+    n_eval: int = 2_000
+    steps: int = 1_500
+    steps_per_epoch: int = 500
+    batch_size: int = 64
+    learning_rate: float = 1e-4
+    seed: int = 0
+    data_seed: int = 0
+    snapshots: bool = False
+    version: int = _VERSION
+
+    def __post_init__(self) -> None:
+        from .data.images import DATASETS
+        from .models.vaes import MODELS
+
+        func = "ThesisRun"
+        check_choice(self.model, MODELS, name="model", func=func)
+        check_choice(self.dataset, DATASETS, name="dataset", func=func)
+        for name in ("latent_dim", "n_eval", "steps", "steps_per_epoch", "batch_size"):
+            check_int(getattr(self, name), name=name, func=func, minimum=1)
+        if self.n_train is not None:
+            check_int(self.n_train, name="n_train", func=func, minimum=1)
+        if self.steps % self.steps_per_epoch:
+            raise ValueError(f"{func}: `steps_per_epoch` ({self.steps_per_epoch}) must divide "
+                             f"`steps` ({self.steps}); checkpoints and snapshots fall on epochs.")
+        # sorted pairs, lists as tuples: one spelling per configuration, hashable, and equal to
+        # what the loader reads back from the entry's JSON
+        params = ((str(k), tuple(v) if isinstance(v, list) else v) for k, v in self.params)
+        object.__setattr__(self, "params", tuple(sorted(params)))
+
+    @property
+    def epochs(self) -> int:
+        return self.steps // self.steps_per_epoch
+
+    def model_config(self, channels: int) -> dict[str, Any]:
+        """Keyword arguments of :func:`latentdims.models.vaes.make_model` for ``channels``."""
+        return {"latent_dim": self.latent_dim, "architecture": self.architecture,
+                "channels": int(channels), "seed": self.seed, **dict(self.params)}
+
+
+def thesis_run(model: str, *, profile: str = "quick", dataset: str = "dsprites",
+               latent_dim: int | None = None, architecture: str = "conv", seed: int = 0,
+               data_seed: int = 0, snapshots: bool = False, steps: int | None = None,
+               steps_per_epoch: int | None = None, **params: Any) -> ThesisRun:
+    """A :class:`ThesisRun` with the sizes of ``profile`` and the given hyper-parameters,
+    checked at once by building the model's config.
+
+    ``latent_dim`` defaults to 10 (Table C.1), 30 for the iVAE (Table A.1).  ``steps`` and
+    ``steps_per_epoch`` override the profile's; change any other field with
+    ``dataclasses.replace(run, n_eval=10_000)``.
+
+    >>> thesis_run("dip_vae_ii", profile="smoke", lambda_od=5).params
+    (('lambda_od', 5.0),)
+    """
+    from .models.vaes import model_class
+
+    s = thesis_settings(profile)
+    cls = model_class(model)
+    latent_dim = cls.config_class().latent_dim if latent_dim is None else latent_dim
+    allowed = {f.name for f in dataclasses.fields(cls.config_class)} - {
+        "latent_dim", "architecture", "channels", "seed"}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise TypeError(f"thesis_run: {model!r} has no hyper-parameter(s) "
+                        f"{', '.join(map(repr, unknown))}; its hyper-parameters are "
+                        f"{', '.join(sorted(allowed))}.")
+    # a float setting given as an int (beta=8) is stored as a float, so both spell one cache key
+    floats = {f.name for f in dataclasses.fields(cls.config_class) if str(f.type).startswith("float")}
+    params = {k: float(v) if k in floats and isinstance(v, int) and not isinstance(v, bool) else v
+              for k, v in params.items()}
+    cls.config_class(latent_dim=latent_dim, architecture=architecture, seed=seed, **params)
+    return ThesisRun(model=model, params=tuple(params.items()), dataset=dataset,
+                     latent_dim=latent_dim, architecture=architecture, n_train=s.n_train,
+                     n_eval=s.n_eval, steps=s.steps if steps is None else steps,
+                     steps_per_epoch=s.steps_per_epoch if steps_per_epoch is None else steps_per_epoch,
+                     batch_size=s.batch_size, learning_rate=s.learning_rate, seed=seed,
+                     data_seed=data_seed, snapshots=snapshots)
+
+
+# ---------------------------------------------------------------------------------- data
+class _LazyImages:
+    """Binary dSprites images rendered on demand by position (for the full 90 % split)."""
+
+    def __init__(self, indices: np.ndarray):
+        from .data.dsprites import DSprites
+
+        self._ds, self._indices = DSprites("binary"), indices
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    def __getitem__(self, i) -> np.ndarray:
+        return self._ds.images(self._indices[i])
+
+
+@dataclass(frozen=True)
+class RunData:
+    """The training and evaluation data of a run.
+
+    ``train`` and ``evaluation`` are what the model takes: images (N, 64, 64, C), or (images, u)
+    for the iVAE.  ``eval_classes`` (N_eval, K) and ``eval_indices`` (N_eval,) label the
+    evaluation set.
+    """
+    train: Any
+    evaluation: Any
+    eval_classes: np.ndarray
+    eval_indices: np.ndarray
+    channels: int
+    factor_names: tuple[str, ...]
+    factor_sizes: tuple[int, ...]
+    stand_in: bool
+    description: str
+
+
+def run_data(run: ThesisRun) -> RunData:
+    """Load (or render) the run's images and split them into training and evaluation sets."""
+    from .data import dsprites as ds
+    from .data.images import load_image_dataset
+    from .models.ivae import auxiliary_from_factors
+
+    lazy = run.n_train is None and run.dataset == "dsprites" and _no_real_dsprites()
+    if lazy:
+        order = np.random.default_rng(run.data_seed).permutation(ds.N_IMAGES)
+        eval_idx, train_idx = order[:run.n_eval], order[run.n_eval:]
+        x_eval = ds.DSprites("binary").images(eval_idx)
+        train_x: Any = _LazyImages(train_idx)
+        train_classes = ds.grid_index_to_classes(train_idx, ds.FACTOR_SIZES)
+        eval_classes = ds.grid_index_to_classes(eval_idx, ds.FACTOR_SIZES)
+        names, sizes, stand_in = ds.FACTOR_NAMES, ds.FACTOR_SIZES, True
+        description = "procedural dSprites rendered batch by batch (STAND-IN, not the DeepMind pixels)"
+        eval_indices = eval_idx.astype(np.int64)
+    else:
+        n = None if run.n_train is None else run.n_train + run.n_eval
+        data = load_image_dataset(run.dataset, n=n, seed=run.data_seed)
+        if len(data) <= run.n_eval:
+            raise ValueError(f"run_data: {run.dataset!r} has {len(data)} images, not more than "
+                             f"`n_eval` = {run.n_eval}; lower n_eval.")
+        split = len(data) - run.n_eval
+        train_x, x_eval = data.images[:split], data.images[split:]
+        train_classes, eval_classes = data.factor_classes[:split], data.factor_classes[split:]
+        names, sizes, stand_in = data.factor_names, data.factor_sizes, data.stand_in
+        description, eval_indices = data.description, data.indices[split:]
+    train, evaluation = train_x, x_eval
+    if run.model == "ivae":
+        if not sizes:
+            raise ValueError(f"run_data: the iVAE needs factor labels for its auxiliary variable "
+                             f"u, and {run.dataset!r} has none here.")
+        train = (train_x, auxiliary_from_factors(train_classes, sizes))
+        evaluation = (x_eval, auxiliary_from_factors(eval_classes, sizes))
+    return RunData(train, evaluation, np.asarray(eval_classes), np.asarray(eval_indices),
+                   int(x_eval.shape[-1]), tuple(names), tuple(int(s) for s in sizes),
+                   bool(stand_in), description)
+
+
+def _no_real_dsprites() -> bool:
+    from . import paths
+    from .data.images import DSPRITES_FILE
+
+    return not (paths.data_dir() / "dsprites" / DSPRITES_FILE).is_file()
+
+
+# ---------------------------------------------------------------------------------- training
+def _evaluation_arrays(model, data: RunData) -> dict[str, np.ndarray]:
+    reps = model.representations(data.evaluation)
+    arrays = {"mean": reps.mean, "variance": reps.variance, "sampled": reps.sampled,
+              "eval_classes": data.eval_classes, "eval_indices": data.eval_indices}
+    if model.stochastic:
+        model.reset_metrics()
+        x = data.evaluation
+        for start in range(0, len(reps.mean), 500):
+            part = tuple(a[start:start + 500] for a in x) if isinstance(x, tuple) else x[start:start + 500]
+            model.test_step(part)
+        arrays["kl_per_latent"] = model.kl_per_latent_values().astype(np.float64)
+        model.reset_metrics()
+    if model.model_name == "ivae":
+        arrays["prior_mean"], arrays["prior_variance"] = model.prior_parameters(data.evaluation[1])
+    return arrays
+
+
+def train_run(run: ThesisRun, *, progress: bool = False, rebuild: bool = False) -> Path:
+    """Train ``run`` (or find it in the cache) and return its cache folder.
+
+    A module-level function of one picklable argument, so :func:`latentdims.sweeps.run_sweep`
+    can map it over runs in other processes.  An interrupted training resumes from its last
+    epoch (the checkpoints live in the cache's work folder).
+    """
+    from .models.vaes import make_model
+    from .training import TrainConfig, save_weights, train
+
+    if not isinstance(run, ThesisRun):
+        raise TypeError(f"train_run: `run` must be a ThesisRun (see thesis_run(...)); got "
+                        f"{type(run).__name__}.")
+
+    def build(out: Path, work: Path) -> None:
+        data = run_data(run)
+        model = make_model(run.model, **run.model_config(data.channels))
+        snap_dir = work / "snapshots"
+
+        def snapshot(epoch: int, model, logs) -> None:
+            if run.snapshots:
+                reps = model.representations(data.evaluation)
+                save_weights(model, snap_dir / f"epoch_{epoch:05d}.npz")
+                save_npz(snap_dir / f"reps_{epoch:05d}.npz", mean=reps.mean.astype(np.float32),
+                         variance=reps.variance.astype(np.float32))
+
+        config = TrainConfig(epochs=run.epochs, batch_size=run.batch_size,
+                             steps_per_epoch=run.steps_per_epoch, learning_rate=run.learning_rate,
+                             monitor="loss", adam_epsilon=1e-8)
+        result = train(model, data.train, config=config, valid_data=data.evaluation,
+                       seed=run.seed, checkpoint_dir=work, progress=progress,
+                       desc=f"{run.model} seed {run.seed}", on_epoch_end=snapshot)
+        save_weights(model, out / "model.npz")
+        write_json(out / "history.json", result.history)
+        save_npz(out / "representations.npz", **_evaluation_arrays(model, data))
+        write_json(out / "meta.json", {
+            "channels": data.channels, "factor_names": list(data.factor_names),
+            "factor_sizes": list(data.factor_sizes), "stand_in": data.stand_in,
+            "description": data.description, "model_class": type(model).__name__,
+            "epochs_run": result.epochs_run, "nan_recoveries": result.nan_recoveries})
+        if run.snapshots:
+            epochs = list(range(run.epochs))
+            stacks = [np.load(snap_dir / f"reps_{e:05d}.npz") for e in epochs]
+            save_npz(out / "snapshots.npz", steps=np.array([(e + 1) * run.steps_per_epoch for e in epochs]),
+                     mean=np.stack([s["mean"] for s in stacks]),
+                     variance=np.stack([s["variance"] for s in stacks]))
+            (out / "snapshots").mkdir()
+            for e in epochs:
+                shutil.copyfile(snap_dir / f"epoch_{e:05d}.npz", out / "snapshots" / f"epoch_{e:05d}.npz")
+
+    return cached(CACHE_NAME, run, build, rebuild=rebuild)
+
+
+# ---------------------------------------------------------------------------------- loading
+@dataclass
+class ThesisRunResult:
+    """A trained run read back from its folder.
+
+    Attributes
+    ----------
+    run : ThesisRun
+    folder : Path
+    model : ThesisVAE
+        Rebuilt with the run's configuration and its final weights.
+    history : list of dict
+        Per-epoch logs (``loss``, ``reconstruction``, ``kl``, extra terms, ``val_*``).
+    representations : Representations
+        Of the evaluation set (``run_data(run).evaluation``).
+    arrays : dict of str to ndarray
+        Everything in ``representations.npz`` (``eval_classes``, ``kl_per_latent``,
+        ``prior_mean``/``prior_variance`` for the iVAE ...).
+    meta : dict
+        ``channels``, ``factor_names``, ``factor_sizes``, ``stand_in``, ``description``.
+    """
+    run: ThesisRun
+    folder: Path
+    model: Any
+    history: list
+    representations: Any
+    arrays: dict
+    meta: dict
+
+
+def _read_run(folder: Path) -> ThesisRun:
+    with open(folder / "config.json") as f:
+        cfg = json.load(f)["config"]
+    cfg["params"] = tuple((k, v) for k, v in cfg["params"])
+    return ThesisRun(**cfg)
+
+
+def _rebuild_model(run: ThesisRun, meta: dict, weights: Path):
+    from .models.vaes import make_model
+    from .training import load_weights
+
+    model = make_model(run.model, **run.model_config(meta["channels"])).ensure_built()
+    load_weights(model, weights)
+    return model
+
+
+def load_run(folder: str | Path) -> ThesisRunResult:
+    """Read a folder written by :func:`train_run` and rebuild its model."""
+    from .models.base import Representations
+
+    folder = Path(folder)
+    if not (folder / "config.json").is_file() or not (folder / "model.npz").is_file():
+        raise FileNotFoundError(f"load_run: {str(folder)!r} is not a trained-run folder (no "
+                                f"config.json and model.npz); get one from train_run(...).")
+    run = _read_run(folder)
+    with open(folder / "meta.json") as f:
+        meta = json.load(f)
+    with open(folder / "history.json") as f:
+        history = json.load(f)
+    with np.load(folder / "representations.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    reps = Representations(mean=arrays["mean"], variance=arrays["variance"], sampled=arrays["sampled"])
+    return ThesisRunResult(run, folder, _rebuild_model(run, meta, folder / "model.npz"), history,
+                           reps, arrays, meta)
+
+
+def load_snapshots(folder: str | Path) -> dict[str, np.ndarray]:
+    """The evaluation set's representations at every epoch end of a ``snapshots=True`` run:
+    ``steps`` (S,), ``mean`` and ``variance`` (S, N_eval, n) float32."""
+    path = Path(folder) / "snapshots.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"load_snapshots: {str(path)!r} does not exist; train the run "
+                                f"with thesis_run(..., snapshots=True).")
+    with np.load(path) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def load_snapshot_model(folder: str | Path, epoch: int):
+    """The model as it was at the end of ``epoch`` (0-based) of a ``snapshots=True`` run."""
+    folder = Path(folder)
+    run = _read_run(folder)
+    check_int(epoch, name="epoch", func="load_snapshot_model", minimum=0)
+    path = folder / "snapshots" / f"epoch_{epoch:05d}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"load_snapshot_model: no snapshot for epoch {epoch} in "
+                                f"{str(folder)!r}; the run has epochs 0-{run.epochs - 1} and "
+                                f"snapshots={run.snapshots}.")
+    with open(folder / "meta.json") as f:
+        meta = json.load(f)
+    return _rebuild_model(run, meta, path)
