@@ -71,3 +71,28 @@ def test_failed_build_leaves_no_entry_but_keeps_work_folder():
 def test_bad_name():
     with pytest.raises(ValueError, match="plain folder name"):
         cache.entry_path("../x", {})
+
+
+def _build_in_subprocess(cache, marker, delay):
+    import os
+    import time as _time
+    os.environ["LATENTDIMS_CACHE"] = str(cache)
+    from latentdims.cache import cached
+
+    def build(out, work):
+        with open(marker, "a") as fh:
+            fh.write("built\n")
+        _time.sleep(delay)
+        (out / "x.txt").write_text("done")
+
+    return str(cached("locked", {"a": 1}, build))
+
+
+def test_concurrent_builders_of_one_entry_build_it_once(tmp_path):
+    import multiprocessing as mp
+    marker = tmp_path / "marker.txt"
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        results = pool.starmap(_build_in_subprocess, [(tmp_path / "c", marker, 1.0)] * 2)
+    assert results[0] == results[1]
+    assert marker.read_text().count("built") == 1

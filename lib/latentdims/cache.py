@@ -12,6 +12,7 @@ Put everything that changes the result in the configuration (data size, seeds, m
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -97,18 +98,46 @@ def cached(name: str, config: Any, build: Callable[[Path, Path], None], *,
     entry = entry_path(name, config)
     if not rebuild and (entry / "config.json").is_file():
         return entry
-    work = work_path(name, config)
-    work.mkdir(parents=True, exist_ok=True)
-    start = time.time()
-    with atomic_dir(entry) as tmp:
-        build(tmp, work)
-        # config.json last: an entry with it is complete (and the rename makes it appear at once)
-        write_json(tmp / "config.json", {"name": name, "key": entry.name,
-                                         "config": _canonical(config),
-                                         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                                         "build_seconds": round(time.time() - start, 3)})
-    shutil.rmtree(work, ignore_errors=True)
+    # One builder per entry: a second process (another notebook, a second JupyterLab kernel) asking
+    # for the same entry waits for the first and then reuses its result instead of training into
+    # the same work folder at the same time.
+    with _build_lock(name, entry.name):
+        if not rebuild and (entry / "config.json").is_file():
+            return entry
+        work = work_path(name, config)
+        work.mkdir(parents=True, exist_ok=True)
+        start = time.time()
+        with atomic_dir(entry) as tmp:
+            build(tmp, work)
+            # config.json last: an entry with it is complete (the rename makes it appear at once)
+            write_json(tmp / "config.json", {"name": name, "key": entry.name,
+                                             "config": _canonical(config),
+                                             "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                             "build_seconds": round(time.time() - start, 3)})
+        shutil.rmtree(work, ignore_errors=True)
     return entry
+
+
+@contextlib.contextmanager
+def _build_lock(name: str, key: str):
+    """An exclusive advisory lock (``flock``) on ``<cache>/.locks/<name>/<key>.lock``.
+
+    Released by the operating system if the process dies, so a killed build never leaves a stale
+    lock.  Where ``fcntl`` does not exist (Windows) builds are not serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock_dir = paths.cache_dir() / ".locks" / name
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"{key}.lock", "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def cached_arrays(name: str, config: Any, compute: Callable[[], Mapping[str, np.ndarray]], *,
