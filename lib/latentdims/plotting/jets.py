@@ -8,7 +8,7 @@ import numpy as np
 
 from . import COLORS
 
-__all__ = ["draw_jet", "jet_inset"]
+__all__ = ["draw_jet", "jet_inset", "draw_transport_plan", "draw_jet_image"]
 
 
 def draw_jet(ax, weights, points, mask=None, *, merge_radius: float = 0.02, centre=None,
@@ -76,3 +76,55 @@ def jet_inset(ax, x: float, y: float, size: float, weights, points, mask=None, *
         spine.set_linewidth(0.5)
     inset.patch.set_alpha(0.7)
     return inset
+
+
+def draw_transport_plan(ax, plan, x_points, y_points, *, min_flow: float = 1e-3,
+                        width: float = 6.0, color=None, alpha: float = 0.7):
+    r"""Draw a transport plan between two jets as arrows from :math:`x_i` to :math:`y_j`, with line
+    width proportional to the flow :math:`P_{ij}` (the talks' EMD illustration).
+
+    Parameters
+    ----------
+    ax : matplotlib axes
+    plan : array, shape (n, m)
+        :math:`P_{ij}`, e.g. ``exact_transport(...).plan[k]`` (total 1).
+    x_points, y_points : arrays, shapes (n, 2) and (m, 2)
+        (eta, phi) of the source and target particles; arrows follow the short way round in phi.
+    min_flow : float
+        Flows below this are not drawn.
+    width : float
+        Line width (points) of a flow carrying the whole jet.
+    """
+    from ..data.jetobs import wrap_phi
+
+    plan = np.asarray(plan, dtype=float)
+    x = np.asarray(x_points, dtype=float)
+    y = np.asarray(y_points, dtype=float)
+    color = color or COLORS["theory"]
+    from matplotlib.patches import FancyArrowPatch
+
+    for i, j in zip(*np.nonzero(plan > min_flow)):
+        d_eta, d_phi = y[j, 0] - x[i, 0], float(wrap_phi(y[j, 1] - x[i, 1]))
+        # a patch (unlike an annotation) is clipped to the axes, so far flows do not stretch the figure
+        ax.add_patch(FancyArrowPatch((x[i, 0], x[i, 1]), (x[i, 0] + d_eta, x[i, 1] + d_phi),
+                                     arrowstyle="-|>", mutation_scale=6, color=color, alpha=alpha,
+                                     lw=max(width * plan[i, j], 0.3), shrinkA=0, shrinkB=0))
+    return ax
+
+
+def draw_jet_image(ax, image, *, half_width: float = 1.0, centre=(0.0, 0.0), log: bool = False,
+                   cmap: str = "Greys", vmin=None, vmax=None, colorbar: bool = False):
+    """Show a jet image (``latentdims.jets_analysis.jet_images``; axis 0 eta, axis 1 phi) on the
+    (eta, phi) window it covers; ``log`` shows log10 of the non-zero pixels."""
+    img = np.asarray(image, dtype=float)
+    shown = np.where(img > 0, np.log10(np.where(img > 0, img, 1.0)), np.nan) if log else img
+    extent = (centre[0] - half_width, centre[0] + half_width,
+              centre[1] - half_width, centre[1] + half_width)
+    mappable = ax.imshow(shown.T, origin="lower", extent=extent, cmap=cmap, vmin=vmin, vmax=vmax,
+                         interpolation="nearest", aspect="equal")
+    ax.set_xlabel(r"$\eta$")
+    ax.set_ylabel(r"$\phi$")
+    if colorbar:
+        ax.figure.colorbar(mappable, ax=ax, label=r"$\log_{10}$ pT fraction" if log else "pT fraction",
+                           shrink=0.8)
+    return mappable
