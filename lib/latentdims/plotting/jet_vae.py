@@ -1,0 +1,505 @@
+r"""Pictures of the EMD-VAE's latent spaces (NeurIPS/ICLR Figs 1, 2 and 8; the talks' top-jet and
+mixed-sample slides).
+
+Everything here needs only a *decode callable* ``decode(z) -> (weights, points)`` mapping latent
+codes ``z`` of shape (M, n) to jets (weights (M, P) summing to 1, points (M, P, 2) as (eta, phi)),
+so the figures can be tested with a closed-form decoder and used with any model, e.g.
+``lambda z: decode_latents(model, z)``.
+
+* :func:`decode_grid` decodes a regular grid over two latent directions, the others held at a
+  base code (default 0, the prior's mean);
+* :func:`latent_density` draws KDE contours of encoded data (highest-density regions);
+* :func:`draw_latent_grid` puts each decoded jet, as discs of area proportional to pT in its own
+  small (eta, phi) window, at its latent coordinates, in squares (Fig. 1) or circles (Fig. 2);
+* :func:`draw_zoom` redraws one cell of the grid large (Fig. 1, right);
+* :func:`quantity_contours` overlays contours of a physical quantity (e.g. the truth W decay
+  angles) measured on encoded jets, periodic quantities without a spurious seam (Fig. 2 draws
+  them by eye; we compute them);
+* :func:`rp2_hemisphere` draws the decay directions on the upper hemisphere (antipodes
+  identified, the RP^2 of Fig. 2, right) coloured by a latent coordinate.
+
+The grid's coordinates are the latent means in the prior's units (a standard normal prior, so
+``z = 2`` is two prior standard deviations); by default it spans the 1-99 % quantiles of the
+encoded data along each direction, which the notebooks state.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .._validation import check_array, check_int, check_positive
+from . import COLORS
+
+__all__ = ["LatentGrid", "decode_grid", "grid_extent", "latent_density", "draw_latent_grid",
+           "draw_zoom", "quantity_contours", "rp2_hemisphere"]
+
+
+@dataclass(frozen=True)
+class LatentGrid:
+    """Jets decoded on a grid over two latent directions.
+
+    Attributes
+    ----------
+    dims : (int, int)
+        The latent indices on the horizontal and vertical axes.
+    xs, ys : ndarray, shape (nx,), (ny,)
+        Grid values of ``z[dims[0]]`` and ``z[dims[1]]``.
+    weights : ndarray, shape (ny, nx, P)
+        Decoded pT fractions; ``weights[i, j]`` is the jet at ``(xs[j], ys[i])``.
+    points : ndarray, shape (ny, nx, P, 2)
+        Decoded (eta, phi).
+    codes : ndarray, shape (ny, nx, n)
+        The latent codes decoded.
+    """
+    dims: tuple[int, int]
+    xs: np.ndarray
+    ys: np.ndarray
+    weights: np.ndarray
+    points: np.ndarray
+    codes: np.ndarray
+
+    @property
+    def spacing(self) -> float:
+        """The smaller of the two grid spacings (latent units)."""
+        def step(v):
+            return float(np.min(np.diff(v))) if len(v) > 1 else 1.0
+        return min(step(self.xs), step(self.ys))
+
+
+def _check_dims(dims, n_latent: int, func: str) -> tuple[int, int]:
+    try:
+        a, b = (int(d) for d in dims)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{func}: `dims` must be two latent indices; got {dims!r}.") from exc
+    if a == b or not (0 <= a < n_latent and 0 <= b < n_latent):
+        raise ValueError(f"{func}: `dims` must be two different indices in [0, {n_latent}); "
+                         f"got {dims!r}.")
+    return a, b
+
+
+def decode_grid(decode: Callable, dims, xs, ys, *, n_latent: int, base=None) -> LatentGrid:
+    r"""Decode the codes :math:`z = z_{\rm base} + x\,e_{d_0} + y\,e_{d_1}` on a grid.
+
+    .. math::
+        \rho_{ij} = \rho\big(z_{\rm base} + x_j e_{d_0} + y_i e_{d_1}\big)
+
+    where
+        - :math:`\rho` : the decoder, ``decode(z (M, n)) -> (weights (M, P), points (M, P, 2))``;
+        - :math:`d_0, d_1` : the two latent directions ``dims``;
+        - :math:`x_j, y_i` : grid values ``xs`` (nx,) and ``ys`` (ny,), latent (prior) units;
+        - :math:`z_{\rm base}` : ``base`` (n,), default 0 (the prior's mean); the coordinates
+          ``dims`` of ``base`` are replaced by the grid values.
+
+    Choosing parameters: 7 x 7 as in the papers; span the encoded data (:func:`grid_extent`) so
+    the decoded jets show what the data occupies rather than the empty prior tails.
+
+    Returns
+    -------
+    LatentGrid
+        ``weights[i, j]`` and ``points[i, j]`` are the jet at ``(xs[j], ys[i])``.
+
+    Examples
+    --------
+    A decoder that puts a single particle at eta = z0, phi = z1:
+
+    >>> def decode(z):
+    ...     return np.ones((len(z), 1)), z[:, None, :2]
+    >>> g = decode_grid(decode, (0, 1), [-1, 0, 1], [0.5, 2], n_latent=3)
+    >>> g.points[1, 2, 0].tolist()
+    [1.0, 2.0]
+    """
+    func = "decode_grid"
+    n_latent = check_int(n_latent, name="n_latent", func=func, minimum=2)
+    d0, d1 = _check_dims(dims, n_latent, func)
+    xs = check_array(xs, name="xs", func=func, ndim=1, min_rows=1)
+    ys = check_array(ys, name="ys", func=func, ndim=1, min_rows=1)
+    base = (np.zeros(n_latent) if base is None
+            else check_array(base, name="base", func=func, shape=(n_latent,)))
+    codes = np.broadcast_to(base, (len(ys), len(xs), n_latent)).copy()
+    codes[:, :, d0] = xs[None, :]
+    codes[:, :, d1] = ys[:, None]
+    flat = codes.reshape(-1, n_latent)
+    out = decode(flat)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(f"{func}: `decode` must return a pair (weights, points); got "
+                        f"{type(out).__name__}.")
+    w = check_array(out[0], name="decode(z)[0] (weights)", func=func, ndim=2)
+    p = check_array(out[1], name="decode(z)[1] (points)", func=func, ndim=3)
+    if w.shape[0] != len(flat) or p.shape != w.shape + (2,):
+        raise ValueError(f"{func}: `decode` must map {len(flat)} codes to weights (M, P) and "
+                         f"points (M, P, 2); got weights {w.shape} and points {p.shape}.")
+    ny, nx = len(ys), len(xs)
+    return LatentGrid((d0, d1), xs, ys, w.reshape(ny, nx, -1), p.reshape(ny, nx, -1, 2), codes)
+
+
+def grid_extent(encoded, *, quantiles=(0.01, 0.99), n: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """Grid values spanning the ``quantiles`` of encoded data along two latent coordinates.
+
+    Parameters
+    ----------
+    encoded : array, shape (N, 2)
+        Latent means of data jets along the two plotted directions.
+    quantiles : (float, float)
+    n : int
+        Grid points per axis.
+
+    Returns
+    -------
+    xs, ys : ndarray, shape (n,)
+
+    Examples
+    --------
+    >>> xs, ys = grid_extent(np.stack([np.linspace(0, 1, 101), np.linspace(-2, 2, 101)], 1),
+    ...                      quantiles=(0, 1), n=3)
+    >>> xs.tolist(), ys.tolist()
+    ([0.0, 0.5, 1.0], [-2.0, 0.0, 2.0])
+    """
+    func = "grid_extent"
+    encoded = check_array(encoded, name="encoded", func=func, shape=(None, 2), min_rows=2)
+    n = check_int(n, name="n", func=func, minimum=1)
+    lo, hi = (float(q) for q in quantiles)
+    if not 0 <= lo < hi <= 1:
+        raise ValueError(f"{func}: `quantiles` must satisfy 0 <= low < high <= 1; got "
+                         f"{quantiles!r}.")
+    q = np.quantile(encoded, [lo, hi], axis=0)                       # (2, 2): [lo/hi, axis]
+    return tuple(np.linspace(q[0, k], q[1, k], n) for k in range(2))  # type: ignore[return-value]
+
+
+def latent_density(ax, encoded, *, fractions=(0.3, 0.6, 0.9), n_mesh: int = 80,
+                   color=None, filled: bool = True, bw_method=None, max_points: int = 5000,
+                   seed: int = 0, **contour_kw):
+    r"""Contours of a Gaussian KDE of encoded data enclosing the given probability ``fractions``.
+
+    .. math::
+        \hat p(z) = \frac1N \sum_k \mathcal N(z;\, z_k, h^2 \Sigma), \qquad
+        \text{level}(f):\ \int_{\hat p > \text{level}} \hat p = f
+
+    where :math:`z_k` (N, 2) are the encoded means, :math:`\Sigma` their covariance and
+    :math:`h` Scott's bandwidth (``bw_method``).  The levels are highest-density regions, so the
+    outermost contour encloses ``max(fractions)`` of the encoded jets (the papers' blue contours).
+
+    Returns
+    -------
+    matplotlib ContourSet, or None (with a warning) when the points lie on a line
+    """
+    from scipy.stats import gaussian_kde
+
+    func = "latent_density"
+    encoded = check_array(encoded, name="encoded", func=func, shape=(None, 2), min_rows=3)
+    fr = np.sort(check_array(fractions, name="fractions", func=func, ndim=1, min_rows=1))[::-1]
+    if fr[0] >= 1 or fr[-1] <= 0:
+        raise ValueError(f"{func}: `fractions` must lie in (0, 1); got {fractions!r}.")
+    if len(encoded) > max_points:     # the KDE costs N x mesh; a subsample draws the same contours
+        keep = np.random.default_rng(seed).choice(len(encoded), max_points, replace=False)
+        encoded = encoded[keep]
+    if np.any(np.std(encoded, axis=0) < 1e-12):
+        raise ValueError(f"{func}: `encoded` has no spread along one axis (std "
+                         f"{np.std(encoded, axis=0).tolist()}); is that latent uninformative?")
+    try:
+        kde = gaussian_kde(encoded.T, bw_method=bw_method)
+    except np.linalg.LinAlgError:
+        # perfectly correlated coordinates (e.g. two dead latents in a barely trained model):
+        # no density to draw, which the figure should show rather than crash on
+        warnings.warn(f"{func}: the encoded points lie on a line (singular covariance); no "
+                      "density contours drawn. Are both latents informative?", stacklevel=2)
+        return None
+    lo, hi = encoded.min(0), encoded.max(0)
+    pad = 0.15 * (hi - lo)
+    gx, gy = (np.linspace(lo[k] - pad[k], hi[k] + pad[k], n_mesh) for k in range(2))
+    xx, yy = np.meshgrid(gx, gy)
+    dens = kde(np.vstack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    # Levels from the density at the data: a level enclosing a fraction f of the jets is the
+    # (1 - f) quantile of p(z_k).
+    at_data = kde(encoded.T)
+    levels = np.quantile(at_data, 1 - fr)
+    levels = np.unique(np.append(levels, dens.max() * 1.0001)) if filled else np.unique(levels)
+    color = color or COLORS["mean"]
+    if filled:
+        import matplotlib.colors as mcolors
+        base = np.array(mcolors.to_rgba(color))
+        shades = [tuple(base[:3]) + (a,) for a in np.linspace(0.12, 0.45, len(levels) - 1)]
+        return ax.contourf(xx, yy, dens, levels=levels, colors=shades, **contour_kw)
+    return ax.contour(xx, yy, dens, levels=levels, colors=[color], **contour_kw)
+
+
+def draw_latent_grid(ax, decode: Callable, dims=(0, 1), *, n_latent: int, encoded=None,
+                     xs=None, ys=None, n_grid: int = 7, base=None, shape: str = "square",
+                     window_centre=(0.0, 0.0), half_width: float = 0.5,
+                     inset_fraction: float = 0.9, jet_color=None, area: float = 120.0,
+                     merge_radius: float = 0.0, frame_color: str = "0.6",
+                     density: bool = True) -> LatentGrid:
+    """Decode a grid over two latent directions and draw each jet at its latent coordinates.
+
+    Each decoded jet is drawn with :func:`latentdims.plotting.jets.draw_jet` (discs of area
+    proportional to pT, inset axes eta horizontal, phi vertical) in a window of half-width
+    ``half_width`` around ``window_centre``, inside a square (NeurIPS Fig. 1) or a circle
+    (Fig. 2) of ``inset_fraction`` times the grid spacing, centred at the code it decodes.  The
+    encoded data's density (:func:`latent_density`) is drawn underneath.
+
+    Parameters
+    ----------
+    ax : matplotlib axes
+        The latent plane (its data coordinates are the latent values).
+    decode : callable
+        ``decode(z (M, n)) -> (weights (M, P), points (M, P, 2))``.
+    dims : (int, int)
+        Latent directions on the horizontal and vertical axes.
+    n_latent : int
+        Dimension n of the latent space.
+    encoded : array, shape (N, 2), optional
+        Encoded means of data jets along ``dims``: the density contours and, when ``xs``/``ys``
+        are not given, the grid's span (:func:`grid_extent`, 1-99 % quantiles).
+    xs, ys : arrays, optional
+        Explicit grid values (latent units); default from ``encoded``, else -2..2.
+    shape : {'square', 'circle'}
+    window_centre, half_width
+        The (eta, phi) window every inset shows: fixed, so that translations are visible (for
+        the uncentred VAE use a window covering the detector, e.g. half-width pi).
+
+    Returns
+    -------
+    LatentGrid
+        The decoded jets (for a zoom, :func:`draw_zoom`).
+    """
+    from .jets import draw_jet
+
+    func = "draw_latent_grid"
+    if shape not in ("square", "circle"):
+        raise ValueError(f"{func}: `shape` must be 'square' or 'circle'; got {shape!r}.")
+    check_positive(half_width, name="half_width", func=func)
+    n_grid = check_int(n_grid, name="n_grid", func=func, minimum=1)
+    if encoded is not None:
+        encoded = check_array(encoded, name="encoded", func=func, shape=(None, 2), min_rows=3)
+    if xs is None or ys is None:
+        if encoded is not None:
+            gx, gy = grid_extent(encoded, n=n_grid)
+        else:
+            gx = gy = np.linspace(-2.0, 2.0, n_grid)
+        xs = gx if xs is None else xs
+        ys = gy if ys is None else ys
+    grid = decode_grid(decode, dims, xs, ys, n_latent=n_latent, base=base)
+    if density and encoded is not None:
+        latent_density(ax, encoded, zorder=0)
+    dx, dy = _spacings(grid)
+    ax.set_xlim(grid.xs[0] - dx / 2, grid.xs[-1] + dx / 2)
+    ax.set_ylim(grid.ys[0] - dy / 2, grid.ys[-1] + dy / 2)
+    # one y unit is displayed dx/dy times as long as an x unit: every cell (and so every inset,
+    # circle or square) is square on screen whatever the two directions' spans
+    ax.set_aspect(dx / dy, adjustable="box")
+    color = jet_color or COLORS["production"]
+    for i, y in enumerate(grid.ys):
+        for j, x in enumerate(grid.xs):
+            inset = ax.inset_axes([x - inset_fraction * dx / 2, y - inset_fraction * dy / 2,
+                                   inset_fraction * dx, inset_fraction * dy],
+                                  transform=ax.transData)
+            _style_inset(inset, shape, frame_color)
+            draw_jet(inset, grid.weights[i, j], grid.points[i, j], merge_radius=merge_radius,
+                     centre=window_centre, half_width=half_width, area=area, color=color,
+                     axes_off=True)
+            inset.set_aspect("auto")
+            if shape == "circle":
+                for coll in inset.collections:
+                    coll.set_clip_path(inset.patches[0])
+    ax.grid(False)             # the style's grid lines would cross the insets
+    ax.set_xlabel(f"$z_{{{grid.dims[0]}}}$")
+    ax.set_ylabel(f"$z_{{{grid.dims[1]}}}$")
+    return grid
+
+
+def _spacings(grid: LatentGrid) -> tuple[float, float]:
+    """Cell sizes along x and y; a single row or column takes the other axis' spacing."""
+    steps = [np.ptp(v) / (len(v) - 1) if len(v) > 1 else None for v in (grid.xs, grid.ys)]
+    known = [s for s in steps if s]
+    fallback = known[0] if known else 1.0
+    return tuple(s if s else fallback for s in steps)    # type: ignore[return-value]
+
+
+def _style_inset(inset, shape: str, frame_color: str) -> None:
+    import matplotlib.patches as mpatches
+
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.patch.set_alpha(0.0)
+    if shape == "circle":
+        for spine in inset.spines.values():
+            spine.set_visible(False)
+        inset.add_patch(mpatches.Circle((0.5, 0.5), 0.5, transform=inset.transAxes,
+                                        facecolor=(1, 1, 1, 0.75), edgecolor=frame_color,
+                                        linewidth=0.6, zorder=0))
+    else:
+        for spine in inset.spines.values():
+            spine.set_edgecolor(frame_color)
+            spine.set_linewidth(0.5)
+
+
+def draw_zoom(ax, grid: LatentGrid, cell, *, grid_ax=None, window_centre=(0.0, 0.0),
+              half_width: float = 0.5, area: float = 600.0, color=None,
+              merge_radius: float = 0.0, names=None):
+    """Draw the jet of one grid ``cell = (i, j)`` large, with labelled (eta, phi) axes (Fig. 1,
+    right), and outline that cell on ``grid_ax`` if given.  ``names``: how the title calls the
+    two directions (default ``z<index>``)."""
+    import matplotlib.patches as mpatches
+
+    from .jets import draw_jet
+
+    func = "draw_zoom"
+    try:
+        i, j = (int(c) for c in cell)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{func}: `cell` must be a pair (row i, column j); got {cell!r}.") from exc
+    ny, nx = grid.weights.shape[:2]
+    if not (0 <= i < ny and 0 <= j < nx):
+        raise ValueError(f"{func}: `cell` must be in [0, {ny}) x [0, {nx}); got {cell!r}.")
+    draw_jet(ax, grid.weights[i, j], grid.points[i, j], merge_radius=merge_radius,
+             centre=window_centre, half_width=half_width, area=area,
+             color=color or COLORS["production"])
+    n0, n1 = names or (f"$z_{{{d}}}$" for d in grid.dims)
+    ax.set_title(f"{n0} = {grid.xs[j]:.2f}, {n1} = {grid.ys[i]:.2f}")
+    if grid_ax is not None:
+        dx, dy = _spacings(grid)
+        grid_ax.add_patch(mpatches.Rectangle((grid.xs[j] - dx / 2, grid.ys[i] - dy / 2), dx, dy,
+                                             fill=False, edgecolor="k", linewidth=1.2,
+                                             zorder=5))
+    return ax
+
+
+def _smoothed_field(xy, values, edges_x, edges_y, smooth: float, min_count: float):
+    """Binned mean of ``values`` (N, k) on a grid, Gaussian-smoothed; NaN where data is sparse."""
+    from scipy.ndimage import gaussian_filter
+
+    nx, ny = len(edges_x) - 1, len(edges_y) - 1
+    count, _, _ = np.histogram2d(xy[:, 0], xy[:, 1], bins=[edges_x, edges_y])
+    sums = np.stack([np.histogram2d(xy[:, 0], xy[:, 1], bins=[edges_x, edges_y], weights=v)[0]
+                     for v in values.T], axis=-1)
+    if smooth > 0:
+        count = gaussian_filter(count, smooth)
+        sums = np.stack([gaussian_filter(sums[..., k], smooth) for k in range(sums.shape[-1])],
+                        axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = sums / count[..., None]
+    mean[count < min_count] = np.nan
+    assert mean.shape == (nx, ny, values.shape[1])
+    return mean.transpose(1, 0, 2)                 # (ny, nx, k) for contour(X, Y, Z)
+
+
+def quantity_contours(ax, encoded, values, *, levels, period: float | None = None,
+                      bins: int = 30, smooth: float = 1.0, min_count: float = 3.0,
+                      colors=None, label: str | None = None, **contour_kw):
+    r"""Contours, over a latent plane, of the mean of a physical quantity of the encoded jets.
+
+    .. math::
+        \bar v(z) = \frac{\sum_k K(z - z_k)\, v_k}{\sum_k K(z - z_k)}, \qquad
+        \bar v_{\rm periodic}(z) = \arg \sum_k K(z - z_k)\, e^{2\pi i v_k / T}\ \frac{T}{2\pi}
+
+    where :math:`z_k` (N, 2) are the encoded means, :math:`v_k` (N,) the quantity (e.g. the
+    truth W decay angles in radians), :math:`K` a histogram of ``bins`` cells per axis smoothed by
+    a Gaussian of ``smooth`` cells, and :math:`T` the ``period`` (None: not periodic).  Cells with
+    a smoothed count below ``min_count`` are left blank rather than extrapolated.
+
+    A periodic field jumps by :math:`T` somewhere; contouring it naively draws every level along
+    the jump.  We draw each level from the copy of the field whose seam is at least a quarter
+    period away from it (values in :math:`[-T/2, T/2)` for levels within :math:`T/4` of 0, in
+    :math:`[0, T)` otherwise), masking an eighth of a period around that copy's seam, so every
+    level stays at least :math:`T/8` from the masked band.
+
+    Choosing parameters: ``bins`` about sqrt(N)/3 keeps a few jets per cell; ``smooth`` 1 cell.
+
+    Returns
+    -------
+    list of matplotlib ContourSet
+    """
+    func = "quantity_contours"
+    encoded = check_array(encoded, name="encoded", func=func, shape=(None, 2), min_rows=3)
+    values = check_array(values, name="values", func=func, shape=(len(encoded),))
+    levels = np.sort(check_array(levels, name="levels", func=func, ndim=1, min_rows=1))
+    bins = check_int(bins, name="bins", func=func, minimum=2)
+    lo, hi = encoded.min(0), encoded.max(0)
+    pad = 1e-9 + 0.02 * (hi - lo)
+    ex, ey = (np.linspace(lo[k] - pad[k], hi[k] + pad[k], bins + 1) for k in range(2))
+    cx, cy = 0.5 * (ex[1:] + ex[:-1]), 0.5 * (ey[1:] + ey[:-1])
+    colors = colors or COLORS["theory"]
+    if period is None:
+        field = _smoothed_field(encoded, values[:, None], ex, ey, smooth, min_count)[..., 0]
+        sets = [ax.contour(cx, cy, field, levels=levels, colors=colors, **contour_kw)]
+    else:
+        T = check_positive(period, name="period", func=func)
+        ang = 2 * np.pi * values / T
+        vec = _smoothed_field(encoded, np.stack([np.cos(ang), np.sin(ang)], 1), ex, ey, smooth,
+                              min_count)
+        centred = np.arctan2(vec[..., 1], vec[..., 0]) * T / (2 * np.pi)   # in [-T/2, T/2)
+        shifted = np.mod(centred, T)                                        # in [0, T)
+        wrapped = (levels + T / 2) % T - T / 2
+        near_zero = np.abs(wrapped) <= T / 4
+        sets = []
+        for field, lv, seam in ((centred, wrapped[near_zero], T / 2),
+                                (shifted, np.mod(wrapped[~near_zero], T), 0.0)):
+            if len(lv) == 0:
+                continue
+            dist = np.abs((field - seam + T / 2) % T - T / 2)      # distance to this copy's seam
+            masked = np.where(dist < T / 8, np.nan, field)
+            sets.append(ax.contour(cx, cy, masked, levels=np.unique(lv), colors=colors,
+                                   **contour_kw))
+    if label:
+        from matplotlib.lines import Line2D
+        ax.add_artist(Line2D([], [], color=colors if isinstance(colors, str) else colors[0],
+                             label=label))
+    return sets
+
+
+def rp2_hemisphere(ax, theta, phi, color_values, *, cmap: str = "coolwarm", s: float = 4.0,
+                   max_points: int = 3000, seed: int = 0, label: str = ""):
+    r"""Decay directions on the upper hemisphere, antipodes identified, coloured by a latent.
+
+    .. math::
+        \hat n = (\sin\theta\cos\phi,\ \sin\theta\sin\phi,\ \cos\theta), \qquad
+        \hat n \sim -\hat n \ \Rightarrow\ \text{use } \operatorname{sign}(\cos\theta)\,\hat n
+
+    where :math:`(\theta, \phi)` (N,) are the truth decay angles of one quark in the W rest
+    frame (radians, :func:`latentdims.data.jetobs.rest_frame_angles`).  The two quarks are
+    back to back there, so a decay is a line through the origin: a point of the real projective
+    plane RP^2, which the upper hemisphere covers once except on its rim (NeurIPS Fig. 2, right).
+    The pole (:math:`\theta = 0`) is the most asymmetric decay, the rim the balanced one.
+
+    Parameters
+    ----------
+    ax : a 3-D matplotlib axes (``projection='3d'``)
+    color_values : array, shape (N,)
+        The colouring (e.g. an encoded latent coordinate); colours are symmetric about 0.
+
+    Returns
+    -------
+    the scatter's PathCollection (for a colour bar)
+    """
+    from ..jet_vae_talks import fold_decay_angles
+
+    func = "rp2_hemisphere"
+    theta = check_array(theta, name="theta", func=func, ndim=1, min_rows=1)
+    phi = check_array(phi, name="phi", func=func, shape=theta.shape)
+    color_values = check_array(color_values, name="color_values", func=func, shape=theta.shape)
+    if not hasattr(ax, "zaxis"):
+        raise TypeError(f"{func}: `ax` must be a 3-D axes (fig.add_subplot(..., "
+                        f"projection='3d')); got {type(ax).__name__}.")
+    th, ph = fold_decay_angles(theta, phi)
+    if len(th) > max_points:
+        keep = np.random.default_rng(seed).choice(len(th), max_points, replace=False)
+        th, ph, color_values = th[keep], ph[keep], color_values[keep]
+    # a grey upper hemisphere under the points, as in the figure
+    u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 40), np.linspace(0, np.pi / 2, 12))
+    ax.plot_surface(np.sin(v) * np.cos(u), np.sin(v) * np.sin(u), np.cos(v), color="0.8",
+                    alpha=0.25, linewidth=0)
+    ax.plot(np.cos(u[0]), np.sin(u[0]), 0 * u[0], color="0.4", lw=0.8)
+    lim = float(np.max(np.abs(color_values))) or 1.0
+    r = 1.01      # just outside the surface so the points are not hidden by it
+    sc = ax.scatter(r * np.sin(th) * np.cos(ph), r * np.sin(th) * np.sin(ph), r * np.cos(th),
+                    c=color_values, cmap=cmap, vmin=-lim, vmax=lim, s=s, depthshade=False)
+    ax.set_xlabel(r"$\sin\theta\cos\phi$")
+    ax.set_ylabel(r"$\sin\theta\sin\phi$")
+    ax.set_zlabel(r"$|\cos\theta|$")
+    ax.set_box_aspect((1, 1, 0.5))
+    ax.view_init(elev=35, azim=-60)
+    if label:
+        ax.set_title(label)
+    return sc

@@ -1,0 +1,267 @@
+"""The EMD-VAE (issue 5): loss on hand-made cases, per-latent KL, masking, the annealing schedule,
+resume after an interruption, NaN recovery, and the cached run's API."""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from latentdims import annealing
+from latentdims.annealing import (AnnealSchedule, AnnealSettings, anneal_settings,
+                                  train_annealing)
+from latentdims.models.jet_vae import (JetVAE, JetVAEConfig, decode_latents, encode_jets,
+                                       jet_batch)
+from latentdims.sinkhorn import sinkhorn_emd, toy_two_prong_jets
+from latentdims.training import TrainConfig, train
+
+P = 10   # particles per jet in these tests (the papers' 50 would only be slower)
+TINY = JetVAEConfig(n_particles=P, latent_dim=3, pfn_widths=(8,), encoder_widths=(8,),
+                    decoder_widths=(8,), seed=0)
+
+
+def _jets(n, seed=0, centred=True):
+    jets = toy_two_prong_jets(n, P, centred=centred, min_particles=4, seed=seed)
+    return jet_batch(jets[..., 0], jets[..., 1:])
+
+
+def _set_dense(layer, kernel=0.0, bias=None):
+    k, b = layer.kernel, layer.bias
+    k.assign(np.full(k.shape, kernel, np.float32))
+    b.assign(np.zeros(b.shape, np.float32) if bias is None else np.asarray(bias, np.float32))
+
+
+# ------------------------------------------------------------------------------------ loss
+def test_loss_on_a_hand_made_case():
+    """Decoder pinned to one particle at (0.3, 0.4), input one particle at the origin: S = 0.5.
+
+    Posterior pinned to mu = (1, 0, 0), sigma = 1: KL = 1/2.  With beta-hat = 0.5,
+    L = 0.25 / (2 * 0.25) + 0.5 = 1.
+    """
+    model = JetVAE(TINY, beta_hat=0.5).ensure_built()
+    _set_dense(model.mean_head, bias=[1.0, 0.0, 0.0])
+    _set_dense(model.log_var_head)
+    logits = np.full((P, 4), 0.0, np.float32)
+    logits[:, 0] = -60.0
+    logits[0] = [60.0, 0.3, np.sin(0.4), np.cos(0.4)]
+    _set_dense(model.output_layer, bias=logits.ravel())
+    w = np.zeros((2, P))
+    w[:, 0] = 1.0
+    pts = np.zeros((2, P, 2))
+    pts[1, 1:] = 5.0   # padding far away must not matter
+    loss, distortion, kl, _ = model.loss_terms(w, pts)
+    np.testing.assert_allclose(distortion, 0.25, rtol=1e-4)
+    np.testing.assert_allclose(kl, [[0.5, 0.0, 0.0]] * 2, atol=1e-6)
+    np.testing.assert_allclose(loss, 1.0, rtol=1e-4)
+    model.beta_hat.assign(0.25)   # the non-trainable beta-hat: D / (2 * 0.0625) + 0.5 = 2.5
+    np.testing.assert_allclose(model.loss_terms(w, pts)[0], 2.5, rtol=1e-4)
+    assert all(v is not model.beta_hat for v in model.trainable_variables)
+
+
+def test_loss_matches_its_parts_with_fixed_noise():
+    """Eq. 1 term by term: Sinkhorn on the decoding of mu + sigma * eps, plus the Gaussian KL."""
+    model = JetVAE(TINY, beta_hat=0.2).ensure_built()
+    data = _jets(6)
+    noise = np.random.default_rng(1).standard_normal((6, 1, 3)).astype(np.float32)
+    loss, distortion, kl, _ = model.loss_terms(data["weights"], data["points"], noise=noise)
+    mean, log_var = encode_jets(model, data["weights"], data["points"])
+    z = mean + np.exp(0.5 * log_var) * noise[:, 0]
+    w, p = decode_latents(model, z)
+    s = np.asarray(sinkhorn_emd(data["weights"], data["points"], w / w.sum(1, keepdims=True), p))
+    np.testing.assert_allclose(distortion, s ** 2, rtol=1e-3)
+    kl_ref = 0.5 * (mean ** 2 + np.exp(log_var) - log_var - 1)
+    np.testing.assert_allclose(kl, kl_ref, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(loss, s ** 2 / (2 * 0.04) + kl_ref.sum(1), rtol=1e-3)
+
+
+def test_per_latent_kl_tracker_and_measure():
+    model = JetVAE(TINY, beta_hat=0.3).ensure_built()
+    data = _jets(8)
+    _set_dense(model.log_var_head, bias=[-1.0, 0.0, 0.5])
+    out = model.measure(data, batch_size=3, seed=0)   # 8 jets in padded batches of 3
+    mean, log_var = encode_jets(model, data["weights"], data["points"])
+    kl = 0.5 * (mean ** 2 + np.exp(log_var) - log_var - 1)
+    np.testing.assert_allclose(out["kl_per_latent"], kl.mean(0), rtol=1e-4)
+    np.testing.assert_allclose(out["rate"], kl.sum(1).mean(), rtol=1e-4)
+    np.testing.assert_allclose(out["log_sigma"], [-0.5, 0.0, 0.25], atol=1e-5)
+    model.reset_metrics()
+    model.test_step({k: v[:4] for k, v in data.items()})
+    np.testing.assert_allclose(model.kl_tracker.result(), kl[:4].mean(0), rtol=1e-4)
+
+
+def test_decoded_jets_are_normalised_and_phi_wrapped():
+    model = JetVAE(TINY).ensure_built()
+    z = np.random.default_rng(0).standard_normal((5, 3)) * 3
+    w, p = decode_latents(model, z)
+    np.testing.assert_allclose(w.sum(1), 1.0, rtol=1e-5)
+    assert np.all(w > 0) and np.all(np.abs(p[..., 1]) <= np.pi + 1e-6)
+    with pytest.raises(ValueError, match="decode_latents.*3 columns"):
+        decode_latents(model, np.zeros((2, 4)))
+
+
+def test_masking_padding_does_not_change_the_encoding():
+    model = JetVAE(TINY).ensure_built()
+    data = _jets(4, centred=False)
+    moved = {k: v.copy() for k, v in data.items()}
+    pad = moved["weights"] == 0
+    assert pad.any()
+    moved["points"][pad] = np.random.default_rng(2).uniform(-3, 3, (pad.sum(), 2))
+    a = encode_jets(model, data["weights"], data["points"])
+    b = encode_jets(model, moved["weights"], moved["points"])
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    # A real particle moved does change it (the check can fail).
+    moved["points"][~pad] += 0.1
+    assert not np.allclose(a[0], encode_jets(model, moved["weights"], moved["points"])[0])
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="jet_batch.*sum to 1"):
+        jet_batch(np.full((2, P), 0.2), np.zeros((2, P, 2)))
+    with pytest.raises(ValueError, match="JetVAEConfig.*decoder_widths"):
+        JetVAEConfig(decoder_widths=(8, 0))
+    with pytest.raises(ValueError, match="beta_hat"):
+        JetVAE(TINY, beta_hat=0.0)
+
+
+# -------------------------------------------------------------------------------- schedule
+def test_schedule_shape_priming_zigzag_production():
+    s = AnnealSchedule()   # the papers': 1e-5..1, four per decade
+    grid = s.grid()
+    assert len(grid) == 21 and np.isclose(grid[0], 1e-5) and np.isclose(grid[-1], 1.0)
+    np.testing.assert_allclose(np.diff(np.log10(grid)), 0.25)
+    steps = s.grid_indices()
+    phases = [p for p, _, _ in steps]
+    assert phases == sorted(phases, key=["priming", "zigzag", "production"].index)
+    prim = [i for p, _, i in steps if p == "priming"]
+    prod = [i for p, _, i in steps if p == "production"]
+    assert prim == prod == list(range(21))
+    runs = {}
+    for p, seg, i in steps:
+        if p == "zigzag":
+            runs.setdefault(seg, []).append(i)
+    starts = [r[0] for r in runs.values()]
+    assert len(runs) >= 2 and starts[-1] == 0                 # reaches the smallest beta again
+    assert all(a > b for a, b in zip(starts, starts[1:]))      # each run starts lower
+    assert all(np.all(np.diff(r) == 1) for r in runs.values())  # short upward runs
+    assert [b for _, _, b in s.steps()][:21] == list(grid)
+    with pytest.raises(ValueError, match="AnnealSchedule.*beta_max"):
+        AnnealSchedule(beta_min=1.0, beta_max=0.1)
+
+
+def test_profile_settings():
+    paper = anneal_settings("paper")
+    assert paper.model.latent_dim == 256 and paper.model.pfn_widths == (1024,) * 4
+    assert paper.model.decoder_widths == (1024,) * 5 and paper.train.learning_rate == 3e-5
+    assert paper.train.steps_per_epoch == 1000 and paper.epochs == (50, 50, 50)
+    quick = anneal_settings("quick")
+    gev = 550 * quick.schedule.grid()
+    assert gev[0] < 5 and gev[-1] > 400                        # covers ~3-500 GeV
+    assert anneal_settings("quick", process="mix", n_categories=2).model.n_categories == 2
+    with pytest.raises(ValueError, match="anneal_settings.*process"):
+        anneal_settings("quick", process="z")
+
+
+# ---------------------------------------------------------------------------------- runner
+def _tiny_settings(epochs=(1, 1, 2), nan=0):
+    return AnnealSettings(
+        model=TINY, schedule=AnnealSchedule(beta_min=0.05, beta_max=0.5, per_decade=1,
+                                            zigzag_drop=1, zigzag_length=1),
+        train=TrainConfig(epochs=2, batch_size=20, steps_per_epoch=2, learning_rate=3e-3,
+                          monitor="val_loss", max_nan_recoveries=nan),
+        epochs=epochs, n_train=60, n_valid=20, measure_batch=20)
+
+
+def _final_weights(work, manifest):
+    with np.load(work / "steps" / f"step_{len(manifest['steps']) - 1:03d}" / "model.npz") as f:
+        return [f[k] for k in sorted(f.files, key=lambda s: int(s.split("_")[1]))]
+
+
+def test_resume_after_interruption_gives_the_same_weights(tmp_path):
+    settings = _tiny_settings()
+    train_d, valid_d = _jets(60, seed=1), _jets(20, seed=2)
+    kw = dict(ht_mean=550.0, seed=3, progress=False)
+    ref = train_annealing(settings, train_d, valid_d, work_dir=tmp_path / "ref", **kw)
+    assert [s["phase"] for s in ref["steps"]] == ["priming", "priming", "zigzag",
+                                                 "production", "production"]
+
+    class Killed(Exception):
+        pass
+
+    calls = {"n": 0}
+
+    def kill_at(epochs):
+        def hook(epoch, model, logs):
+            calls["n"] += 1
+            if calls["n"] in epochs:
+                raise Killed
+        return hook
+
+    work = tmp_path / "killed"
+    # Epochs per step: 1, 1, 1, 2, 2.  The first kill comes in step 2's only epoch (before its
+    # checkpoint: it resumes at the start of step 2, after the state saved at the end of step 1);
+    # the second in the 2nd epoch of step 3 (it resumes from that step's epoch-0 checkpoint).
+    for hook in (kill_at({3}), kill_at({3})):
+        calls["n"] = 0
+        with pytest.raises(Killed):
+            train_annealing(settings, train_d, valid_d, work_dir=work, on_epoch_end=hook, **kw)
+    resumed = train_annealing(settings, train_d, valid_d, work_dir=work, **kw)
+    assert len(resumed["steps"]) == len(ref["steps"])
+    for a, b in zip(_final_weights(tmp_path / "ref", ref), _final_weights(work, resumed)):
+        np.testing.assert_array_equal(a, b)
+    for s, r in zip(ref["steps"], resumed["steps"]):
+        assert s["beta_hat"] == r["beta_hat"]
+        np.testing.assert_allclose(s["metrics"]["rate"], r["metrics"]["rate"], rtol=1e-6)
+    saved = json.loads((work / "manifest.json").read_text())
+    assert saved["steps"][-1]["beta_gev"] == pytest.approx(550.0 * 0.5)
+
+
+def test_nan_recovery_is_bounded():
+    counter = tf.Variable(0)   # outside the model: not rolled back by the recovery
+
+    class Flaky(JetVAE):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            counter.assign_add(1)
+            bad = tf.equal(counter, 3)
+            return {**logs, "loss": tf.where(bad, tf.constant(np.nan, tf.float32), logs["loss"])}
+
+    data = _jets(40)
+    cfg = TrainConfig(epochs=2, batch_size=20, learning_rate=1e-3, monitor="loss",
+                      max_nan_recoveries=1)
+    result = train(Flaky(TINY), data, config=cfg, progress=False)
+    assert result.nan_recoveries == 1 and len(result.history) == 2
+    assert result.history[-1]["lr"] == pytest.approx(1e-4)
+    counter.assign(0)
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        train(Flaky(TINY), data, config=dataclasses.replace(cfg, max_nan_recoveries=0),
+              progress=False)
+
+
+def test_cached_run_api(monkeypatch):
+    """annealing_run -> AnnealRun: steps, beta in GeV, closest step, reloaded model = saved one."""
+    def fake_data(process, profile, *, centred=False, split="train", n=None, seed=0):
+        from latentdims.data.jets import JetSample
+        d = _jets(n or 20, seed={"train": 1, "valid": 2}[split])
+        m = d["weights"] > 0
+        ht = np.full(len(m), 500.0)
+        z = np.zeros(len(m))
+        return JetSample(d["weights"], d["points"], m, ht, z + 550, z, z, z + 80), None
+
+    monkeypatch.setattr(annealing, "anneal_data", fake_data)
+    settings = _tiny_settings(epochs=(1, 1, 1))
+    run = annealing.annealing_run("smoke", settings=settings, progress=False)
+    assert run.ht_mean == 500.0 and len(run.steps) == 5
+    np.testing.assert_allclose(run.beta_gev("production"), [25.0, 250.0])
+    assert run.closest_step(200.0) == 4 and run.closest_step(1.0) == 3
+    assert run.closest_step(30.0, phase="priming") == 0
+    model = run.load_model(4)
+    assert float(model.beta_hat.numpy()) == pytest.approx(0.5)
+    valid = run.data("valid", n=20)
+    out = model.measure(jet_batch(valid.weights, valid.points), batch_size=20, seed=0)
+    np.testing.assert_allclose(out["rate"], run.metric("rate", "production")[-1], rtol=1e-5)
+    assert run.metric("kl_per_latent", "production").shape == (2, 3)
+    again = annealing.annealing_run("smoke", settings=settings, progress=False)
+    assert again.path == run.path   # from the cache
+    with pytest.raises(ValueError, match="load_model"):
+        run.load_model(5)
