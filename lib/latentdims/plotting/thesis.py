@@ -1,0 +1,259 @@
+"""Figures of thesis chapters 5-6 and appendix B (notebooks 30-33).
+
+Each function draws from arrays or tables computed by :mod:`latentdims.thesis_ch6` and returns
+the figure; the notebooks save it.  Colours come from :data:`latentdims.plotting.COLORS`.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import COLORS
+from .similarity import variable_type_counts
+
+__all__ = ["histogram_row", "definition_figure", "type_counts_plot", "scores_plot",
+           "classifier_plot", "correlation_heatmap", "correlation_counts_plot",
+           "correlation_traces_plot"]
+
+_TYPE_CODES = {"active": 0, "neither": 1, "passive": 2}
+
+
+def _axes(ax, figsize=(5.0, 3.4)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
+def _positions(values: Sequence[float]) -> tuple[np.ndarray, list[str]]:
+    """Regularisation values on an evenly spaced categorical axis (as the thesis' bar charts)."""
+    return np.arange(len(values)), [f"{v:g}" for v in values]
+
+
+def histogram_row(panels: Mapping[str, np.ndarray], *, bins: int = 13, color: str | None = None,
+                  title: str | None = None, letters: bool = True):
+    """One density histogram per panel, side by side (Figs 5.1-5.4, 6.2, 6.3).
+
+    Parameters
+    ----------
+    panels : mapping label -> 1-D array
+        E.g. ``{"posterior mean": ..., "posterior variance": ..., "prior variance": ...}``.
+    bins : int
+        13 in the author's histogram script.
+    """
+    import matplotlib.pyplot as plt
+
+    if not panels:
+        raise ValueError("histogram_row: `panels` is empty; give at least one label -> array.")
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.8), squeeze=False)
+    for k, (ax, (label, values)) in enumerate(zip(axes[0], panels.items())):
+        v = np.asarray(values, dtype=float).ravel()
+        if v.size == 0 or not np.all(np.isfinite(v)):
+            raise ValueError(f"histogram_row: panel {label!r} must hold finite values; got "
+                             f"{v.size} values, {int(np.sum(~np.isfinite(v)))} not finite.")
+        ax.hist(v, bins=bins, density=True, histtype="stepfilled", color=color or COLORS["mean"],
+                alpha=0.8)
+        ax.set_xlabel(label)
+        ax.set_title(f"({chr(97 + k)})" if letters else label, fontsize="medium")
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
+    axes[0, 0].set_ylabel("density")
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    fig.tight_layout()
+    return fig
+
+
+def definition_figure(per_example: np.ndarray, sets: Mapping[str, np.ndarray], *,
+                      title: str | None = None):
+    """Definition 6.3.1 drawn (Fig 6.1): the per-example sets V_p^(i), V_a^(i) as a grid
+    (rows = inputs, columns = latent variables) and, below, the sets V_p, V_m, V_a they give."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    t = np.asarray(per_example)
+    codes = np.vectorize(_TYPE_CODES.__getitem__)(t)
+    n, d = t.shape
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(0.45 * d + 2.5, 0.28 * n + 2.4),
+                                      gridspec_kw={"height_ratios": [n, 1.6]}, sharex=True)
+    cmap = ListedColormap([COLORS["active"], "#eeeeee", COLORS["passive"]])
+    top.imshow(codes, cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="nearest")
+    top.set_yticks(range(n), [f"$x^{{({i + 1})}}$" for i in range(n)], fontsize="small")
+    top.set_ylabel("input $i$")
+    top.set_title(r"per-input sets $V_a^{(i)}$ (active), $V_p^{(i)}$ (passive)", fontsize="medium")
+    top.grid(False)
+    kind_of = np.full(d, "other", dtype=object)
+    for kind in ("passive", "active", "mixed"):
+        kind_of[np.asarray(sets.get(kind, []), dtype=int)] = kind
+    colours = {"passive": COLORS["passive"], "active": COLORS["active"], "mixed": COLORS["mixed"],
+               "other": "#ffffff"}
+    for j in range(d):
+        bottom.add_patch(plt.Rectangle((j - 0.5, 0), 1, 1, color=colours[kind_of[j]], ec="k", lw=0.5))
+        bottom.text(j, 0.5, {"passive": "$V_p$", "active": "$V_a$", "mixed": "$V_m$",
+                             "other": "-"}[kind_of[j]], ha="center", va="center", fontsize="small")
+    bottom.set_xlim(-0.5, d - 0.5)
+    bottom.set_ylim(0, 1)
+    bottom.set_yticks([])
+    bottom.set_xticks(range(d), [str(j) for j in range(d)])
+    bottom.set_xlabel("latent variable $j$")
+    bottom.grid(False)
+    handles = [Patch(color=COLORS["active"], label="active"), Patch(color=COLORS["passive"], label="passive"),
+               Patch(color="#eeeeee", label="neither"), Patch(color=COLORS["mixed"], label="mixed ($V_m$)")]
+    top.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    fig.tight_layout()
+    return fig
+
+
+def type_counts_plot(counts, *, ax=None, xlabel: str = "regularisation", title: str | None = None):
+    """Stacked bars of the mean numbers of active, mixed and passive variables per
+    regularisation value (Figs 6.5, B.1).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        From :func:`latentdims.thesis_ch6.type_count_table` (``value``, ``seed``, counts).
+    """
+    mean = counts.groupby("value")[["active", "mixed", "passive"]].mean().sort_index()
+    fig = variable_type_counts([f"{v:g}" for v in mean.index],
+                               {k: mean[k].to_numpy() for k in ("active", "mixed", "passive")},
+                               ax=ax, title=title)
+    (fig.axes[0] if ax is None else ax).set_xlabel(xlabel)
+    return fig
+
+
+def scores_plot(scores, metric: str, *, subset: str = "full", ax=None,
+                xlabel: str = "regularisation", ylabel: str | None = None, title: str | None = None,
+                bars: bool = True):
+    """Score of the mean and sampled representations against regularisation (lines, mean over
+    seeds) with the average number of passive variables (bars, right axis): Figs 6.6-6.8, B.2-B.5.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        From :func:`latentdims.thesis_ch6.sweep_scores`.
+    metric : {'tc', 'mi', 'erank'}
+    subset : {'full', 'no passive', 'active'}
+    """
+    rows = scores[(scores.metric == metric) & (scores.subset == subset)]
+    if rows.empty:
+        raise ValueError(f"scores_plot: no rows with metric {metric!r} and subset {subset!r}; "
+                         f"metrics {sorted(set(scores.metric))}, subsets {sorted(set(scores.subset))}.")
+    values = sorted(set(rows.value))
+    x, labels = _positions(values)
+    fig, ax = _axes(ax)
+    if bars:
+        twin = ax.twinx()
+        passive = rows.groupby("value")["passive"].mean().reindex(values)
+        twin.bar(x, passive.to_numpy(), width=0.5, color=COLORS["passive"], alpha=0.25,
+                 label="passive variables")
+        twin.set_ylabel("passive variables", color=COLORS["passive"])
+        twin.set_ylim(0, max(1.0, float(rows[["active", "mixed", "passive"]].sum(axis=1).max())))
+        twin.grid(False)
+        ax.set_zorder(twin.get_zorder() + 1)
+        ax.patch.set_visible(False)
+    for rep, ls in (("mean", "--"), ("sampled", "-")):
+        r = rows[rows.representation == rep].groupby("value")["score"].mean().reindex(values)
+        ax.plot(x, r.to_numpy(), ls=ls, marker="o", color=COLORS[rep], label=rep)
+    ax.set_xticks(x, labels)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or {"tc": "total correlation", "mi": "averaged MI",
+                             "erank": "effective rank"}.get(metric, metric))
+    ax.legend(fontsize="small", loc="upper left")
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+_COMBOS = ("full", "active", "mixed", "passive", "active+mixed", "active+passive", "mixed+passive")
+
+
+def classifier_plot(table, representation: str, *, ax=None, xlabel: str = r"$\beta$",
+                    title: str | None = None):
+    """Fig 6.4: test accuracy per variable-type combination against regularisation, with the
+    random classifier (dotted).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`latentdims.thesis_ch6.classifier_table`.
+    representation : {'mean', 'sampled'}
+    """
+    import matplotlib.pyplot as plt
+
+    values = sorted(set(table.value))
+    x, labels = _positions(values)
+    fig, ax = _axes(ax)
+    colours = dict(zip(_COMBOS, plt.get_cmap("tab10").colors))
+    rows = table[table.representation == representation]
+    for combo in _COMBOS:
+        r = rows[rows.combination == combo].groupby("value")["accuracy"].mean().reindex(values)
+        if r.notna().any():
+            ax.plot(x, r.to_numpy(), marker="o", color=colours[combo], label=combo)
+    rnd = table[table.representation == "random"].groupby("value")["accuracy"].mean().reindex(values)
+    ax.plot(x, rnd.to_numpy(), ls=":", color=COLORS["theory"], label="random")
+    ax.set_xticks(x, labels)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize="x-small", ncol=2)
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def correlation_heatmap(corr: np.ndarray, types: Sequence[str], *, ax=None, title: str | None = None):
+    """Fig 6.9: the correlation matrix of the mean representation; tick labels name the variable
+    types (passive variables in the passive colour)."""
+    fig, ax = _axes(ax, figsize=(4.8, 4.0))
+    c = np.asarray(corr)
+    im = ax.imshow(c, cmap="RdBu_r", vmin=-1, vmax=1)
+    d = c.shape[0]
+    ax.set_xticks(range(d), [str(j) for j in range(d)])
+    ax.set_yticks(range(d), [f"{j} ({t[0]})" for j, t in enumerate(types)])
+    for label, t in zip(ax.get_yticklabels(), types):
+        label.set_color(COLORS[t])
+    ax.grid(False)
+    fig.colorbar(im, ax=ax, label="Pearson correlation")
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def correlation_counts_plot(counts: np.ndarray, types: Sequence[str], *, n_snapshots: int,
+                            threshold: float = 0.2, ax=None, title: str | None = None):
+    """Fig 6.10: per variable, how many snapshots have |correlation| > threshold with another
+    variable; bars coloured by the variable's type in the final model."""
+    from matplotlib.patches import Patch
+
+    fig, ax = _axes(ax)
+    d = len(counts)
+    ax.bar(range(d), counts, color=[COLORS[t] for t in types])
+    ax.set_xticks(range(d), [str(j) for j in range(d)])
+    ax.set_xlabel("latent variable")
+    ax.set_ylabel(f"snapshots with |corr| > {threshold:g} (of {n_snapshots})")
+    ax.legend(handles=[Patch(color=COLORS[k], label=k) for k in ("active", "mixed", "passive")],
+              fontsize="small")
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def correlation_traces_plot(steps, partners, values, types: Sequence[str], index: int, *, ax=None,
+                            title: str | None = None):
+    """Fig 6.11: the correlation of variable ``index`` with every other variable across the
+    training snapshots (solid: passive partners, dashed: mixed, dotted: active)."""
+    fig, ax = _axes(ax)
+    styles = {"passive": "-", "mixed": "--", "active": ":"}
+    for k, j in enumerate(partners):
+        t = types[j]
+        ax.plot(steps, values[:, k], ls=styles[t], color=COLORS[t], label=f"{j} ({t})")
+    ax.axhline(0, color=COLORS["theory"], lw=0.6)
+    ax.set_xlabel("training step")
+    ax.set_ylabel(f"correlation with variable {index}")
+    ax.legend(fontsize="x-small", ncol=2)
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig

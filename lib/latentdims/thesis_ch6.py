@@ -1,0 +1,687 @@
+r"""Chapters 5 and 6 of the thesis: the iVAE's passive variables, and what passive variables do
+to the mean and sampled representations (variable types, scores, correlations).
+
+Chapter 6 of the thesis analysed the 9000 models released by Locatello et al. (2019a) (5
+objectives x 6 data sets x 6 regularisation strengths x 50 seeds, thesis L1417); they cannot be
+downloaded here, so this module defines **our own sweeps** of the same objectives, trained with
+:func:`latentdims.thesis_runs.train_run` (cached, one training per exact configuration, shared
+with the chapter 7 and 8 notebooks: the ``quick`` grid is :func:`regularisation_values`'s, and a
+run is spelled exactly as ``thesis_run(model, profile=..., <param>=value, seed=...)``).
+
+What the notebooks 30-33 use:
+
+* :func:`ivae_runs`, :func:`choose_ivae_variables`, :func:`ivae_histograms` (Figs 5.1-5.4),
+  :func:`table_a1`, :func:`table_a2` (Tables A.1-A.2 rendered from the configuration used);
+* :func:`ch6_settings`, :func:`figure_setup`, :func:`ch6_sweep` (a :class:`Ch6Sweep` of trained
+  folders over regularisation x seed);
+* :func:`type_count_table` (Figs 6.5, B.1), :func:`classifier_table` (Fig 6.4),
+  :func:`representation_scores` / :func:`sweep_scores` (Figs 6.6-6.8, B.2-B.5);
+* :func:`per_example_types` / :func:`definition_sets` (Fig 6.1, Definition 6.3.1);
+* :func:`snapshot_run`, :func:`snapshot_correlations` (Figs 6.9-6.11).
+
+Variable types are always those of :func:`latentdims.variables.classify_variables` (Sect.
+6.4.1, alpha = 0.1, thesis rule) on the evaluation set's variance representation.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_array, check_choice, check_in_interval, check_int
+from .profiles import by_profile
+
+__all__ = ["CH6_GRID", "CH6_FIGURES", "Ch6Settings", "ch6_settings", "FigureSetup", "figure_setup",
+           "ch6_values", "ch6_run", "Ch6Sweep", "ch6_sweep", "read_arrays", "type_count_table",
+           "classifier_table", "SUBSETS", "representation_scores", "sweep_scores",
+           "ivae_runs", "choose_ivae_variables", "ivae_histograms", "table_a1", "table_a2",
+           "per_example_types",
+           "definition_sets", "snapshot_run", "snapshot_correlations"]
+
+# Locatello et al.'s grid used by chapter 6 (thesis_ch6_7.md §0.1 [EXT]; the thesis never lists
+# it, L1417).  ``paper`` uses it; ``quick``/``smoke`` use regularisation_values' reduced Table C.2
+# grid, so that chapter 6 and 7 share trained models.
+CH6_GRID: dict[str, tuple[str, tuple[float, ...]]] = {
+    "beta_vae": ("beta", (1.0, 2.0, 4.0, 6.0, 8.0, 16.0)),
+    "beta_tc_vae": ("beta", (1.0, 2.0, 4.0, 6.0, 8.0, 10.0)),
+    "dip_vae_ii": ("lambda_od", (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)),
+    "annealed_vae": ("c_max", (5.0, 10.0, 25.0, 50.0, 75.0, 100.0)),
+    "factor_vae": ("gamma", (10.0, 20.0, 30.0, 40.0, 50.0, 100.0)),
+}
+
+# (objective, dataset of the caption) per panel (thesis_ch6_7.md §1.1-1.2).
+CH6_FIGURES: dict[str, tuple[str, str]] = {
+    "figure-6.2": ("beta_vae", "dsprites"),
+    "figure-6.4": ("beta_vae", "dsprites"),
+    "figure-6.6a": ("beta_tc_vae", "smallnorb"),
+    "figure-6.6b": ("dip_vae_ii", "cars3d"),
+    "figure-6.6c": ("beta_tc_vae", "colour_dsprites"),
+    "figure-6.7": ("dip_vae_ii", "dsprites"),
+    "figure-6.8": ("beta_tc_vae", "noisy_dsprites"),
+    "figure-B.1a": ("annealed_vae", "dsprites"),
+    "figure-B.1b": ("annealed_vae", "scream_dsprites"),
+    "figure-B.1c": ("annealed_vae", "cars3d"),
+    "figure-B.2": ("annealed_vae", "dsprites"),
+    "figure-B.3": ("annealed_vae", "cars3d"),
+    "figure-B.5": ("annealed_vae", "scream_dsprites"),
+}
+
+
+# ------------------------------------------------------------------------------ settings
+@dataclass(frozen=True)
+class Ch6Settings:
+    """Sizes of the chapter 5-6 experiments in one profile.
+
+    Attributes
+    ----------
+    seeds : tuple of int
+        Seeds per regularisation value (the thesis: 50 pre-trained models each, L1417).
+    thesis_datasets : bool
+        True: each figure uses the data set of its caption (:data:`CH6_FIGURES`); False: every
+        figure uses dSprites, so one sweep per objective serves every figure (and the other
+        thesis notebooks).
+    snapshot_steps : int
+        Steps between the snapshots of Figs 6.10-6.11 (the thesis: 1,000 over 300k steps, L1610).
+    n_bins : int
+        Equal-width bins per variable for the averaged MI (the thesis code's 20; not stated).
+    classifier_fraction : float
+        Share of the evaluation set that trains the Fig 6.4 logistic regressions (the rest tests
+        them), capped by :func:`latentdims.metrics.classifier_settings`.
+    hist_bins : int
+        Histogram bins of Figs 5.1-5.4 and 6.2-6.3 (the author's histogram script: 13).
+    count_models : tuple of str
+        Objectives whose variable-type counts Fig 6.5 shows (the thesis: its five, L1448).
+    """
+
+    seeds: tuple[int, ...]
+    thesis_datasets: bool
+    snapshot_steps: int
+    count_models: tuple[str, ...] = ("beta_vae",)
+    n_bins: int = 20
+    classifier_fraction: float = 0.6
+    hist_bins: int = 13
+
+
+def ch6_settings(profile: str) -> Ch6Settings:
+    """The :class:`Ch6Settings` of ``profile``.
+
+    ``quick`` trains one seed per value on dSprites (the training sizes of
+    :func:`latentdims.thesis_runs.thesis_settings`) with 15 snapshots of the beta = 8 model;
+    ``paper`` is the thesis' set-up (50 seeds, the captions' data sets, a snapshot every 1,000
+    steps).
+
+    >>> ch6_settings("quick").seeds, ch6_settings("paper").snapshot_steps
+    ((0,), 1000)
+    """
+    return by_profile(profile,
+                      smoke=Ch6Settings(seeds=(0,), thesis_datasets=False, snapshot_steps=2),
+                      quick=Ch6Settings(seeds=(0,), thesis_datasets=False, snapshot_steps=100,
+                                        count_models=("beta_vae", "dip_vae_ii")),
+                      paper=Ch6Settings(seeds=tuple(range(50)), thesis_datasets=True,
+                                        snapshot_steps=1000,
+                                        count_models=("beta_vae", "beta_tc_vae", "factor_vae",
+                                                      "dip_vae_ii", "annealed_vae")))
+
+
+@dataclass(frozen=True)
+class FigureSetup:
+    """The objective and data set a figure (panel) uses in a profile, and the caption's."""
+
+    model: str
+    dataset: str
+    thesis_dataset: str
+
+    @property
+    def substituted(self) -> bool:
+        """True when the profile trains on another data set than the caption's."""
+        return self.dataset != self.thesis_dataset
+
+
+def figure_setup(figure: str, profile: str) -> FigureSetup:
+    """Objective and data set of a chapter 6 / appendix B figure in ``profile``.
+
+    >>> figure_setup("figure-6.8", "quick")
+    FigureSetup(model='beta_tc_vae', dataset='dsprites', thesis_dataset='noisy_dsprites')
+    """
+    check_choice(figure, sorted(CH6_FIGURES), name="figure", func="figure_setup")
+    model, dataset = CH6_FIGURES[figure]
+    ours = dataset if ch6_settings(profile).thesis_datasets else "dsprites"
+    return FigureSetup(model, ours, dataset)
+
+
+def ch6_values(model: str, profile: str) -> tuple[str, tuple[float, ...]]:
+    """The hyper-parameter swept for ``model`` and its values in ``profile``: Locatello et al.'s
+    6 values in ``paper`` (:data:`CH6_GRID`), :func:`regularisation_values` otherwise.
+
+    >>> ch6_values("beta_vae", "paper")
+    ('beta', (1.0, 2.0, 4.0, 6.0, 8.0, 16.0))
+    """
+    from .thesis_runs import regularisation_values
+
+    check_choice(model, sorted(CH6_GRID), name="model", func="ch6_values")
+    if profile == "paper":
+        return CH6_GRID[model]
+    return regularisation_values(model, profile)
+
+
+def ch6_run(model: str, value: float, *, profile: str, dataset: str = "dsprites", seed: int = 0,
+            **extra: Any):
+    """One chapter-6 model as a :class:`~latentdims.thesis_runs.ThesisRun`.
+
+    The regularisation value is given as the objective's hyper-parameter (``beta``, ``c_max``...).
+    For the annealed VAE the capacity's ramp is scaled with the training length: the thesis
+    reaches C_max after 100,000 of 300,000 steps (Table C.2), so a shorter run reaches it after
+    a third of its steps (in ``paper`` the default is kept and the cache key is the plain one).
+    """
+    from .thesis_runs import thesis_run, thesis_settings
+
+    name, _ = ch6_values(model, profile)
+    params = {name: float(value), **extra}
+    if model == "annealed_vae" and "iteration_threshold" not in params:
+        steps = thesis_settings(profile).steps
+        if steps != 300_000:
+            params["iteration_threshold"] = max(1, steps // 3)
+    return thesis_run(model, profile=profile, dataset=dataset, seed=seed, **params)
+
+
+# ------------------------------------------------------------------------------ sweeps
+@dataclass(frozen=True)
+class Ch6Sweep:
+    """Trained models over regularisation x seed: ``folders[i][k]`` is value ``values[i]``,
+    seed ``seeds[k]``."""
+
+    model: str
+    dataset: str
+    param: str
+    values: tuple[float, ...]
+    seeds: tuple[int, ...]
+    folders: tuple[tuple[Path, ...], ...]
+
+    def items(self):
+        """``(value, seed, folder)`` for every model, value-major."""
+        for value, row in zip(self.values, self.folders):
+            for seed, folder in zip(self.seeds, row):
+                yield value, seed, folder
+
+
+def ch6_sweep(model: str, *, profile: str, dataset: str = "dsprites", values=None,
+              seeds=None) -> Ch6Sweep:
+    """Train (or read from the cache) one model per (value, seed); defaults: the profile's
+    grid (:func:`ch6_values`) and seeds (:func:`ch6_settings`).  Runs in-process."""
+    from .sweeps import run_sweep
+    from .thesis_runs import train_run
+
+    func = "ch6_sweep"
+    param, grid = ch6_values(model, profile)
+    values = tuple(float(v) for v in (grid if values is None else values))
+    seeds = tuple(check_int(s, name="seeds", func=func, minimum=0)
+                  for s in (ch6_settings(profile).seeds if seeds is None else seeds))
+    if not values or not seeds:
+        raise ValueError(f"{func}: `values` and `seeds` must be non-empty; got {values}, {seeds}.")
+    runs = [ch6_run(model, v, profile=profile, dataset=dataset, seed=s) for v in values for s in seeds]
+    folders = [Path(f) for f in run_sweep(train_run, runs, workers=0, desc=f"{model} {dataset}")]
+    k = len(seeds)
+    return Ch6Sweep(model, dataset, param, values, seeds,
+                    tuple(tuple(folders[i * k:(i + 1) * k]) for i in range(len(values))))
+
+
+def read_arrays(folder) -> dict[str, Any]:
+    """The evaluation-set arrays of a trained folder (``representations.npz``) and its
+    ``meta.json`` under ``"meta"``, without rebuilding the model (fast)."""
+    folder = Path(folder)
+    path = folder / "representations.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"read_arrays: {str(path)!r} does not exist; pass a folder "
+                                f"returned by train_run(...).")
+    with np.load(path) as npz:
+        arrays: dict[str, Any] = {k: npz[k] for k in npz.files}
+    with open(folder / "meta.json") as f:
+        arrays["meta"] = json.load(f)
+    return arrays
+
+
+def _types(arrays: dict) -> np.ndarray:
+    from .variables import variable_types
+
+    return variable_types(arrays["variance"])
+
+
+def type_count_table(sweep: Ch6Sweep):
+    """Numbers of active, mixed and passive variables per trained model (Figs 6.5, B.1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``value``, ``seed``, ``active``, ``mixed``, ``passive``.
+    """
+    import pandas as pd
+
+    from .variables import count_variable_types
+
+    rows = [{"value": v, "seed": s, **count_variable_types(_types(read_arrays(f)))}
+            for v, s, f in sweep.items()]
+    return pd.DataFrame(rows, columns=["value", "seed", "active", "mixed", "passive"])
+
+
+def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
+    """Fig 6.4: test accuracy of logistic regressions on each variable-type combination of the
+    mean and sampled representations, and of a uniform random classifier, per model.
+
+    The evaluation set of each model is split: the first ``classifier_fraction`` (at most
+    ``classifier_settings(profile).n_train`` examples) trains, the rest (at most ``n_test``)
+    tests.  The combinations are :func:`latentdims.variables.type_combinations`'s.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``value``, ``seed``, ``representation`` (mean, sampled or random),
+        ``combination``, ``accuracy``, ``n_variables``.
+    """
+    import pandas as pd
+
+    from .metrics import classifier_settings, logistic_regression_accuracy, random_classifier_accuracy
+    from .variables import type_combinations
+
+    cs = classifier_settings(profile)
+    fraction = ch6_settings(profile).classifier_fraction
+    rows = []
+    for value, s, folder in sweep.items():
+        a = read_arrays(folder)
+        y = a["eval_classes"].astype(np.int64)
+        n_tr = min(cs.n_train, int(fraction * len(y)))
+        n_te = min(cs.n_test, len(y) - n_tr)
+        tr, te = slice(0, n_tr), slice(n_tr, n_tr + n_te)
+        for rep in ("mean", "sampled"):
+            x = a[rep]
+            for combo, idx in type_combinations(_types(a)).items():
+                acc = logistic_regression_accuracy(x[tr], y[tr], x[te], y[te], indices=idx,
+                                                   n_cs=cs.n_cs, n_folds=cs.n_folds,
+                                                   max_iter=cs.max_iter, seed=seed, warn=False)
+                rows.append({"value": value, "seed": s, "representation": rep,
+                             "combination": combo, "accuracy": acc.mean, "n_variables": len(idx)})
+        rnd = random_classifier_accuracy(y[tr], y[te], seed=seed)
+        rows.append({"value": value, "seed": s, "representation": "random",
+                     "combination": "random", "accuracy": rnd.mean, "n_variables": 0})
+    return pd.DataFrame(rows)
+
+
+# The sub-representations of Figs 6.7, 6.8 and B.5: all variables, passive ones removed, active only.
+SUBSETS = {"full": ("active", "mixed", "passive"), "no passive": ("active", "mixed"),
+           "active": ("active",)}
+
+
+def representation_scores(mean, sampled, types, *, n_bins: int = 20) -> list[dict[str, Any]]:
+    r"""Gaussian TC (Eq 6.3), averaged MI (Eq 6.10) and effective rank (Sect. 6.4.2.3) of the
+    mean and sampled representations, on the full representation and on the subsets of
+    :data:`SUBSETS`.
+
+    The effective rank is only computed on the full representations (as the thesis, L1573),
+    from their covariance matrix (the thesis code, thesis_ch6_7.md §2.6).  A subset with fewer
+    than two variables has no pairwise score: its TC and MI are NaN (left out of the plots).
+
+    Parameters
+    ----------
+    mean, sampled : array, shape (n, d)
+    types : array of str, shape (d,)
+        From :func:`latentdims.variables.variable_types`.
+    n_bins : int
+
+    Returns
+    -------
+    list of dict
+        Keys ``representation``, ``subset``, ``metric`` (``tc``, ``mi``, ``erank``), ``score``,
+        ``n_variables``.
+
+    Examples
+    --------
+    Two correlated active variables and one passive variable (constant mean, N(0, 1) sampled):
+    removing the passive one leaves the sampled TC unchanged (Thm 6.4.1).
+
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal(size=(4000, 1)) @ np.ones((1, 2)) + 0.5 * rng.normal(size=(4000, 2))
+    >>> mean = np.column_stack([a, 1e-3 * rng.normal(size=4000)])
+    >>> sampled = np.column_stack([a, rng.normal(size=4000)])
+    >>> rows = representation_scores(mean, sampled, np.array(["active", "active", "passive"]))
+    >>> tc = {(r["representation"], r["subset"]): r["score"] for r in rows if r["metric"] == "tc"}
+    >>> bool(abs(tc["sampled", "full"] - tc["sampled", "no passive"]) < 0.01)
+    True
+    """
+    from .metrics import (averaged_mutual_information, gaussian_total_correlation,
+                          representation_effective_rank)
+    from .variables import type_indices
+
+    func = "representation_scores"
+    m = check_array(mean, name="mean", func=func, ndim=2, min_rows=2)
+    s = check_array(sampled, name="sampled", func=func, ndim=2, min_rows=2)
+    if m.shape != s.shape:
+        raise ValueError(f"{func}: `mean` and `sampled` must have the same shape; got {m.shape} "
+                         f"and {s.shape}.")
+    t = np.asarray(types)
+    if t.shape != (m.shape[1],):
+        raise ValueError(f"{func}: `types` must give one type per variable ({m.shape[1]}); got "
+                         f"shape {t.shape}.")
+    n_bins = check_int(n_bins, name="n_bins", func=func, minimum=2)
+    rows = []
+    for rep, x in (("mean", m), ("sampled", s)):
+        for subset, kinds in SUBSETS.items():
+            idx = type_indices(t, *kinds)
+            for metric in ("tc", "mi"):
+                if len(idx) < 2:
+                    score = np.nan
+                elif metric == "tc":
+                    score = gaussian_total_correlation(x, indices=idx)
+                else:
+                    score = averaged_mutual_information(x, n_bins=n_bins, indices=idx)
+                rows.append({"representation": rep, "subset": subset, "metric": metric,
+                             "score": float(score), "n_variables": len(idx)})
+        rows.append({"representation": rep, "subset": "full", "metric": "erank",
+                     "score": float(representation_effective_rank(x)), "n_variables": x.shape[1]})
+    return rows
+
+
+def sweep_scores(sweep: Ch6Sweep, *, n_bins: int = 20):
+    """:func:`representation_scores` of every model of a sweep, with its variable-type counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``value``, ``seed``, ``active``, ``mixed``, ``passive``, ``representation``,
+        ``subset``, ``metric``, ``score``, ``n_variables``.
+    """
+    import pandas as pd
+
+    from .variables import count_variable_types
+
+    rows = []
+    for value, s, folder in sweep.items():
+        a = read_arrays(folder)
+        types = _types(a)
+        counts = count_variable_types(types)
+        for r in representation_scores(a["mean"], a["sampled"], types, n_bins=n_bins):
+            rows.append({"value": value, "seed": s, **counts, **r})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ chapter 5
+def ivae_runs(profile: str, *, seed: int = 0) -> dict[str, Any]:
+    """The two iVAEs of Section 5.3: prior mean fixed to 0 (``"fixed"``, Figs 5.1-5.2) and
+    learned (``"learned"``, Figs 5.3-5.4); 30 latents, beta = 1, dSprites (Table A.1)."""
+    from .thesis_runs import thesis_run
+
+    return {"fixed": thesis_run("ivae", profile=profile, seed=seed, learn_prior_mean=False),
+            "learned": thesis_run("ivae", profile=profile, seed=seed, learn_prior_mean=True)}
+
+
+def choose_ivae_variables(kl_per_latent) -> tuple[int, int]:
+    r"""The passive and the active variable plotted in Figs 5.1-5.4 (the thesis does not say how
+    it chose them).
+
+    Rule: a passive variable's posterior equals its prior (Props 5.2.2 and Eqs 5.4-5.6: the
+    posterior mean and variance follow the prior's), so its KL divergence to the prior is about 0;
+    an active one departs from it.  With :math:`\mathrm{KL}_j = \mathbb E_x\,
+    D_{\mathrm{KL}}(q(z_j \mid x, u) \,\|\, p(z_j \mid u))` (Eq 5.1 per latent, averaged over
+    the evaluation set), the **passive** variable is :math:`\arg\min_j \mathrm{KL}_j` and the
+    **active** one :math:`\arg\max_j \mathrm{KL}_j` (ties: lowest index).  This works for the
+    fixed and the learned prior mean alike; the chapter 6 rule (posterior variance near 1) does not
+    apply to the iVAE, whose passive variables follow a learned prior variance
+    (thesis_ch1_5.md §0).
+
+    Parameters
+    ----------
+    kl_per_latent : array, shape (d,)
+        ``kl_per_latent`` of a trained run's arrays (:func:`read_arrays`), in nats.
+
+    Returns
+    -------
+    (passive, active) : tuple of int
+
+    Examples
+    --------
+    >>> choose_ivae_variables(np.array([0.02, 1.5, 0.01, 2.9]))
+    (2, 3)
+    """
+    func = "choose_ivae_variables"
+    kl = check_array(kl_per_latent, name="kl_per_latent", func=func, ndim=1)
+    if len(kl) < 2:
+        raise ValueError(f"{func}: `kl_per_latent` needs at least 2 latent variables; got {len(kl)}.")
+    if kl.min() < -1e-6:
+        raise ValueError(f"{func}: `kl_per_latent` must be non-negative (KL divergences); got a "
+                         f"minimum of {kl.min():g}.")
+    return int(np.argmin(kl)), int(np.argmax(kl))
+
+
+def ivae_histograms(folder) -> dict[str, Any]:
+    """The per-example quantities of Figs 5.1-5.4 for the chosen passive and active variables.
+
+    Returns
+    -------
+    dict
+        ``passive``, ``active`` (indices from :func:`choose_ivae_variables`), and for each of
+        them under ``"values"[kind]``: ``posterior mean``, ``posterior variance``,
+        ``prior mean``, ``prior variance`` (arrays over the evaluation set; the prior mean is
+        all zeros for the fixed-mean iVAE), ``kl`` (the KL of every latent to its prior, nats),
+        ``spread`` (Var_x of the posterior mean of every latent), ``learned_prior_mean`` (bool),
+        ``meta``.
+    """
+    a = read_arrays(folder)
+    for key in ("prior_mean", "prior_variance", "kl_per_latent"):
+        if key not in a:
+            raise ValueError(f"ivae_histograms: {str(folder)!r} has no {key!r}; pass the folder "
+                             f"of an iVAE run (ivae_runs(...)).")
+    passive, active = choose_ivae_variables(a["kl_per_latent"])
+    with open(Path(folder) / "config.json") as f:
+        params = dict(json.load(f)["config"]["params"])
+    values = {kind: {"posterior mean": a["mean"][:, j], "posterior variance": a["variance"][:, j],
+                     "prior mean": a["prior_mean"][:, j], "prior variance": a["prior_variance"][:, j]}
+              for kind, j in (("passive", passive), ("active", active))}
+    return {"passive": passive, "active": active, "values": values,
+            "kl": a["kl_per_latent"], "spread": a["mean"].var(axis=0), "learned_prior_mean": bool(params.get("learn_prior_mean")),
+            "meta": a["meta"]}
+
+
+# ------------------------------------------------------------------------------ Definition 6.3.1
+def per_example_types(variance, alpha: float = 0.1) -> np.ndarray:
+    r"""The per-example sets of Definition 6.3.1: for input i, variable j is in
+    :math:`V_p^{(i)}` (passive) when :math:`|\sigma^{(i)}_j - 1| \le \alpha`, in
+    :math:`V_a^{(i)}` (active) when :math:`\sigma^{(i)}_j \le \alpha` (Def. 4.1.1 with the
+    tolerance of Sect. 6.4.1), and in neither otherwise.
+
+    Parameters
+    ----------
+    variance : array, shape (n, d)
+        Posterior variances.
+    alpha : float in [0, 0.5)
+
+    Returns
+    -------
+    ndarray of str, shape (n, d)
+        ``"passive"``, ``"active"`` or ``"neither"``.
+
+    Examples
+    --------
+    >>> per_example_types(np.array([[1.0, 0.02, 0.5]])).tolist()
+    [['passive', 'active', 'neither']]
+    """
+    func = "per_example_types"
+    s = check_array(variance, name="variance", func=func, ndim=2, min_rows=1)
+    if s.min() < 0:
+        raise ValueError(f"{func}: `variance` must be non-negative (variances, not "
+                         f"log-variances); got a minimum of {s.min():g}.")
+    alpha = check_in_interval(alpha, name="alpha", func=func, low=0.0, high=0.5)
+    return np.where(np.abs(s - 1) <= alpha, "passive", np.where(s <= alpha, "active", "neither"))
+
+
+def definition_sets(per_example) -> dict[str, np.ndarray]:
+    r"""The sets of Definition 6.3.1 (L1320-1324) from per-example types:
+
+    .. math::
+        V_p = \bigcap_i V_p^{(i)}, \quad V_a = \bigcap_i V_a^{(i)}, \quad
+        V_m = \Big(\bigcup_i V_p^{(i)}\Big) \cap \Big(\bigcup_i V_a^{(i)}\Big).
+
+    Variables in none of them (never polarised on some input and not mixed) are ``"other"``.
+
+    Returns
+    -------
+    dict
+        ``"passive"``, ``"active"``, ``"mixed"``, ``"other"``: sorted index arrays.
+
+    Examples
+    --------
+    >>> t = np.array([["passive", "active", "active"], ["passive", "active", "passive"]])
+    >>> {k: v.tolist() for k, v in definition_sets(t).items()}
+    {'passive': [0], 'active': [1], 'mixed': [2], 'other': []}
+    """
+    t = np.asarray(per_example)
+    if t.ndim != 2 or t.shape[0] == 0:
+        raise ValueError(f"definition_sets: `per_example` must be an (n, d) array of types with "
+                         f"n >= 1; got shape {t.shape}.")
+    bad = sorted(set(t.ravel().tolist()) - {"passive", "active", "neither"})
+    if bad:
+        raise ValueError(f"definition_sets: unknown per-example type(s) {bad}; expected "
+                         f"'passive', 'active' or 'neither' (from per_example_types).")
+    p, a = t == "passive", t == "active"
+    passive, active = p.all(axis=0), a.all(axis=0)
+    mixed = p.any(axis=0) & a.any(axis=0)
+    other = ~(passive | active | mixed)
+    return {k: np.flatnonzero(v).astype(np.int64) for k, v in
+            (("passive", passive), ("active", active), ("mixed", mixed), ("other", other))}
+
+
+# ------------------------------------------------------------------------------ Sect. 6.5
+def snapshot_run(profile: str, *, seed: int = 0, beta: float = 8.0):
+    """The beta-VAE of Sect. 6.5 (beta = 8, dSprites) with a snapshot every
+    ``ch6_settings(profile).snapshot_steps`` steps (the thesis: every 1,000 of 300k, L1610)."""
+    from .thesis_runs import thesis_run
+
+    return thesis_run("beta_vae", profile=profile, beta=beta, seed=seed, snapshots=True,
+                      steps_per_epoch=ch6_settings(profile).snapshot_steps)
+
+
+def snapshot_correlations(means) -> np.ndarray:
+    """Pearson correlation matrices of the mean representation at each snapshot (Figs 6.9-6.11).
+
+    Unlike :func:`latentdims.metrics.correlation_matrix`, a variable that is exactly constant in
+    a snapshot (possible for a collapsed passive variable early in training) gets correlation 0
+    with the others (it carries no linear relation) and 1 with itself, instead of an error.
+
+    Parameters
+    ----------
+    means : array, shape (S, n, d) or (n, d)
+
+    Returns
+    -------
+    ndarray, shape (S, d, d) or (d, d)
+
+    Examples
+    --------
+    >>> snapshot_correlations(np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 4.0], [2.0, 1.0, 6.0]])).round(6).tolist()
+    [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
+    """
+    func = "snapshot_correlations"
+    arr = check_array(means, name="means", func=func, ndim=(2, 3))
+    batch = arr if arr.ndim == 3 else arr[None]
+    if batch.shape[1] < 2:
+        raise ValueError(f"{func}: need at least 2 examples per snapshot; got {batch.shape[1]}.")
+    centred = batch - batch.mean(axis=1, keepdims=True)
+    sd = np.sqrt(np.sum(centred ** 2, axis=1))                       # (S, d)
+    scale = np.max(np.abs(batch), axis=1) * np.sqrt(batch.shape[1]) * 1e-12
+    constant = sd <= scale
+    z = centred / np.where(constant, 1.0, sd)[:, None, :]
+    z[np.broadcast_to(constant[:, None, :], z.shape)] = 0.0
+    corr = np.clip(np.einsum("sni,snj->sij", z, z), -1.0, 1.0)
+    d = batch.shape[2]
+    corr[:, np.arange(d), np.arange(d)] = 1.0
+    return corr if arr.ndim == 3 else corr[0]
+
+
+# ------------------------------------------------------------------------------ appendix A
+def table_a1(run):
+    """Table A.1 (L2622-2634) rendered from an iVAE run's configuration, the thesis' value beside
+    ours.
+
+    Parameters
+    ----------
+    run : ThesisRun
+        One of :func:`ivae_runs`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``parameter``, ``thesis``, ``ours``.
+    """
+    import pandas as pd
+
+    from .models.vaes import model_class
+
+    cfg = model_class(run.model).config_class(**{k: v for k, v in run.model_config(1).items()})
+    split = ("90/10" if run.n_train is None
+             else f"{run.n_train:,} train / {run.n_eval:,} evaluation images")
+    rows = [("Batch size", "64", str(run.batch_size)),
+            ("Latent space dimension", "30", str(run.latent_dim)),
+            ("Optimizer", "Adam", "Adam"),
+            ("Adam: beta_1", "0.9", "0.9"),
+            ("Adam: beta_2", "0.999", "0.999"),
+            ("Adam: epsilon", "1e-8", "1e-8"),
+            ("Adam: learning rate", "0.0001", f"{run.learning_rate:g}"),
+            ("Reconstruction loss", "Bernoulli", "Bernoulli (logits)"),
+            ("Training steps", "300,000", f"{run.steps:,}"),
+            ("Train/test split", "90/10", split),
+            ("beta (not in the table)", "1 (Eq 4.31)", f"{cfg.beta:g}"),
+            ("Prior mean", "0 (Sect. 5.3.1) or learned (5.3.2)",
+             "learned" if cfg.learn_prior_mean else "fixed to 0"),
+            ("Seed (not stated)", "-", str(run.seed))]
+    return pd.DataFrame(rows, columns=["parameter", "thesis", "ours"])
+
+
+def table_a2(model, data) -> Any:
+    """Table A.2 (L2636-2643) rendered from a built iVAE: every layer the model actually has,
+    with its output shape measured on ``data`` (a small (images, u) batch), beside the printed
+    layer list.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``part``, ``thesis``, ``ours``, ``output shape``.
+    """
+    import pandas as pd
+
+    from .models import architectures as arch
+
+    acts = model.layer_activations(data)
+    n, k = model.config.latent_dim, model.aux_dim
+    f, ks, df = arch.CONV_FILTERS, arch.CONV_KERNELS, arch.DECONV_FILTERS
+    ours = {"input": "(64x64xC, u in R^%d)" % k,
+            **{f"encoder/{i + 1}": f"Conv {f[i]}, k{ks[i]}, s2, ReLU, same" for i in range(4)},
+            "encoder/5": f"Flatten, concat u (+{k})",
+            "encoder/6": f"FC {arch.CONV_DENSE + k}, ReLU",
+            "mean": f"FC {n} (mean)", "variance": f"FC {n} (log-variance), exp",
+            "sampled": "z = mean + exp(log_var / 2) * eps",
+            "decoder/1": "FC 256, ReLU", "decoder/2": "FC 1024, ReLU, reshape 4x4x64",
+            **{f"decoder/{i + 3}": f"Deconv {df[i]}, k4, s2, ReLU" for i in range(3)},
+            "decoder/6": "Deconv C, k4, s2, linear (logits)"}
+    printed = {"input": "(R^{64x64xchannels}, R^5)",
+               **{f"encoder/{i + 1}": f"Conv, kernel 4x4, filters {f[i]}, ReLU, strides 2"
+                  for i in range(4)},
+               "encoder/5": "-", "encoder/6": "FC, output shape 261, ReLU",
+               "mean": "FC, output shape 2x30", "variance": "(same layer)", "sampled": "-",
+               "decoder/1": "FC, output shape 256, ReLU", "decoder/2": "-",
+               **{f"decoder/{i + 3}": f"Deconv, kernel 4x4, filters {df[i]}, ReLU, strides 2"
+                  for i in range(3)},
+               "decoder/6": "Deconv, kernel 4x4, filters = channels, ReLU, strides 2"}
+    rows = [("encoder" if name.startswith("encoder") or name == "input" else
+             "decoder" if name.startswith("decoder") else "latent", printed.get(name, "-"),
+             ours.get(name, name), "x".join(str(s) for s in a.shape[1:]))
+            for name, a in acts.items()]
+    hidden = model.config.prior_hidden
+    for i, w in enumerate(hidden):
+        rows.append(("prior variance", f"FC {50}, Leaky ReLU" if i < 3 else "-",
+                     f"FC {w}, Leaky ReLU ({model.config.leaky_relu_slope:g})", str(w)))
+    rows.append(("prior variance", "FC 30", f"FC {n} (log-variance)", str(n)))
+    if model.config.learn_prior_mean:
+        rows.append(("prior mean", "not stated",
+                     f"{len(hidden)} x FC {hidden[0]} Leaky ReLU, FC {n} (same class as the variance)",
+                     str(n)))
+    return pd.DataFrame(rows, columns=["part", "thesis", "ours", "output shape"])

@@ -1,0 +1,145 @@
+"""Chapters 5-6 helpers (latentdims.thesis_ch6) on constructed arrays, plus one smoke sweep."""
+import doctest
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+import latentdims.thesis_ch6 as ch6  # noqa: E402
+from latentdims.metrics import correlation_matrix  # noqa: E402
+from latentdims.thesis_runs import thesis_run  # noqa: E402
+from latentdims.variables import classify_variables  # noqa: E402
+
+
+def test_doctests():
+    assert doctest.testmod(ch6).failed == 0
+
+
+def test_paper_profile_is_the_thesis_setup():
+    paper = ch6.ch6_settings("paper")
+    assert paper.seeds == tuple(range(50))            # L1417
+    assert paper.snapshot_steps == 1000                # L1610
+    assert paper.thesis_datasets
+    assert ch6.figure_setup("figure-6.6a", "paper").dataset == "smallnorb"
+    assert ch6.ch6_values("annealed_vae", "paper") == ("c_max", (5.0, 10.0, 25.0, 50.0, 75.0, 100.0))
+    quick = ch6.figure_setup("figure-6.6a", "quick")
+    assert quick.dataset == "dsprites" and quick.substituted
+    with pytest.raises(ValueError, match="figure_setup"):
+        ch6.figure_setup("figure-9.9", "quick")
+
+
+def test_runs_share_cache_keys_with_plain_thesis_runs():
+    # the chapter 6 sweep must reuse models trained by the other thesis notebooks
+    assert ch6.ch6_run("beta_vae", 8, profile="quick") == thesis_run("beta_vae", profile="quick", beta=8)
+    ann = dict(ch6.ch6_run("annealed_vae", 25, profile="quick").params)
+    assert ann == {"c_max": 25.0, "iteration_threshold": 500}     # a third of 1,500 steps
+    assert "iteration_threshold" not in dict(ch6.ch6_run("annealed_vae", 25, profile="paper").params)
+    snap = ch6.snapshot_run("quick")
+    assert snap.snapshots and snap.steps_per_epoch == 100 and snap.epochs == 15
+    runs = ch6.ivae_runs("quick")
+    assert {k: dict(r.params)["learn_prior_mean"] for k, r in runs.items()} == {"fixed": False, "learned": True}
+    assert runs["fixed"].latent_dim == 30                          # Table A.1
+
+
+def test_choose_ivae_variables_and_errors():
+    kl = np.array([1.0, 1e-4, 3.0, 0.5, 1e-3])
+    assert ch6.choose_ivae_variables(kl) == (1, 2)
+    assert ch6.choose_ivae_variables(np.array([0.5, 0.5, 0.5])) == (0, 0)   # ties: lowest index
+    with pytest.raises(ValueError, match="at least 2"):
+        ch6.choose_ivae_variables(kl[:1])
+    with pytest.raises(ValueError, match="non-negative"):
+        ch6.choose_ivae_variables(-kl)
+    bad = kl.copy()
+    bad[0] = np.nan
+    with pytest.raises(ValueError, match="choose_ivae_variables"):
+        ch6.choose_ivae_variables(bad)
+
+
+def test_definition_sets_agree_with_the_rule_on_polarised_variances():
+    n = 60
+    s = np.column_stack([np.ones(n), np.full(n, 0.01), np.tile([0.02, 1.0], n // 2), np.full(n, 0.5)])
+    sets = ch6.definition_sets(ch6.per_example_types(s))
+    assert {k: v.tolist() for k, v in sets.items()} == {"passive": [0], "active": [1], "mixed": [2], "other": [3]}
+    types = classify_variables(s).types
+    assert types[:3].tolist() == ["passive", "active", "mixed"]
+    with pytest.raises(ValueError, match="non-negative"):
+        ch6.per_example_types(-s)
+    with pytest.raises(ValueError, match="definition_sets"):
+        ch6.definition_sets(np.array([["passive", "unknown"]]))
+
+
+def _polarised(n=3000, seed=0):
+    """3 correlated active variables and 2 passive ones: near-constant in the mean representation
+    yet correlated with the active ones there (as Sect. 6.5 finds), N(0, 1) in the sampled one."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, 1))
+    active = base + 0.6 * rng.normal(size=(n, 3))
+    mean = np.column_stack([active, 1e-3 * (base + 0.2 * rng.normal(size=(n, 2)))])
+    sampled = np.column_stack([active + 0.05 * rng.normal(size=(n, 3)), rng.normal(size=(n, 2))])
+    return mean, sampled, np.array(["active"] * 3 + ["passive"] * 2)
+
+
+def test_representation_scores_follow_theorems_6_4_1_and_6_4_2():
+    mean, sampled, types = _polarised()
+    rows = ch6.representation_scores(mean, sampled, types)
+    score = {(r["representation"], r["subset"], r["metric"]): r["score"] for r in rows}
+    # Thm 6.4.1: independent N(0, 1) passive variables leave the sampled TC unchanged
+    assert abs(score["sampled", "full", "tc"] - score["sampled", "no passive", "tc"]) < 0.02
+    # Thm 6.4.2: they dilute the averaged MI (pairs with a passive variable carry ~0)
+    assert score["sampled", "full", "mi"] < 0.6 * score["sampled", "no passive", "mi"]
+    # erank(mean) ~ d - #passive, erank(sampled) closer to d
+    assert score["mean", "full", "erank"] < 3.2
+    assert score["sampled", "full", "erank"] > score["mean", "full", "erank"] + 1
+    # without passive variables, mean and sampled TC agree
+    gap_full = abs(score["mean", "full", "tc"] - score["sampled", "full", "tc"])
+    gap_removed = abs(score["mean", "no passive", "tc"] - score["sampled", "no passive", "tc"])
+    assert gap_removed < 0.2 * gap_full
+    one = ch6.representation_scores(mean, sampled, np.array(["active"] + ["passive"] * 4))
+    assert all(np.isnan(r["score"]) for r in one if r["subset"] == "active")
+
+
+def test_representation_scores_bad_inputs():
+    mean, sampled, types = _polarised(100)
+    with pytest.raises(ValueError, match="same shape"):
+        ch6.representation_scores(mean, sampled[:, :4], types)
+    with pytest.raises(ValueError, match="one type per variable"):
+        ch6.representation_scores(mean, sampled, types[:4])
+
+
+def test_snapshot_correlations_match_pearson_and_handle_constant_columns():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 50, 4))
+    np.testing.assert_allclose(ch6.snapshot_correlations(x), correlation_matrix(x), atol=1e-12)
+    np.testing.assert_allclose(ch6.snapshot_correlations(x[0]), np.corrcoef(x[0], rowvar=False), atol=1e-12)
+    x[1, :, 2] = 0.7
+    c = ch6.snapshot_correlations(x)
+    assert c[1, 2, 2] == 1.0 and np.all(c[1, 2, [0, 1, 3]] == 0) and np.all(np.isfinite(c))
+
+
+def test_smoke_sweep_tables_and_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("LATENTDIMS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("LATENTDIMS_DATA", str(tmp_path / "data"))
+    from latentdims.plotting import thesis as plots
+
+    sweep = ch6.ch6_sweep("beta_vae", profile="smoke", values=(1.0,))
+    assert sweep.param == "beta" and len(sweep.folders) == 1
+    counts = ch6.type_count_table(sweep)
+    assert counts[["active", "mixed", "passive"]].sum(axis=1).tolist() == [10]
+    scores = ch6.sweep_scores(sweep)
+    assert set(scores.metric) == {"tc", "mi", "erank"} and set(scores.representation) == {"mean", "sampled"}
+    acc = ch6.classifier_table(sweep, profile="smoke")
+    assert {"mean", "sampled", "random"} <= set(acc.representation)
+    assert acc.accuracy.between(0, 1).all()
+    for fig in (plots.type_counts_plot(counts), plots.scores_plot(scores, "tc"),
+                plots.classifier_plot(acc, "mean")):
+        assert fig.axes
+    with pytest.raises(ValueError, match="no rows"):
+        plots.scores_plot(scores, "tc", subset="nothing")
+    with pytest.raises(ValueError, match="iVAE"):
+        ch6.ivae_histograms(sweep.folders[0][0])
+    with pytest.raises(FileNotFoundError, match="train_run"):
+        ch6.read_arrays(tmp_path)
+    table = ch6.table_a1(ch6.ivae_runs("smoke")["fixed"])
+    assert table.set_index("parameter").loc["Latent space dimension"].tolist() == ["30", "30"]
