@@ -1,0 +1,138 @@
+"""Chapter 7 design, activation compaction, quadrant summaries and one tiny end-to-end run."""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import ortho_group
+
+from latentdims import thesis_ch7 as c7
+from latentdims.similarity import SimilarityMatrix, linear_cka, procrustes_similarity
+
+
+# ----------------------------------------------------------------------------- compaction
+@pytest.mark.parametrize("p", [3, 20, 200])
+def test_compact_activations_keeps_cka_and_procrustes(p):
+    rng = np.random.default_rng(p)
+    X = rng.normal(size=(30, p)) + 5.0
+    Y = X[:, :1] * rng.normal(size=(1, 7)) + 0.3 * rng.normal(size=(30, 7))
+    c = c7.compact_activations({"x": X, "y": Y})
+    assert c["x"].shape == (30, min(30, p))
+    np.testing.assert_allclose(c["x"].mean(axis=0), 0.0, atol=1e-10)      # centred
+    assert linear_cka(c["x"], c["y"]) == pytest.approx(linear_cka(X, Y), abs=1e-10)
+    assert procrustes_similarity(c["x"], c["y"]) == pytest.approx(procrustes_similarity(X, Y), abs=1e-10)
+
+
+def test_compact_activations_invariant_inputs_and_constant_layers():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(25, 40))
+    Q = ortho_group.rvs(40, random_state=1)
+    c = c7.compact_activations({"x": X, "xq": 2.5 * X @ Q + 1.0, "dead": np.full((25, 6), 0.7)})
+    assert linear_cka(c["x"], c["xq"]) == pytest.approx(1.0, abs=1e-10)
+    assert not c["dead"].any()                     # a constant layer becomes exactly zero
+    with pytest.raises(ValueError, match="compact_activations.*'bad'.*NaN"):
+        c7.compact_activations({"bad": np.array([[1.0, np.nan], [0.0, 1.0]])})
+
+
+# ----------------------------------------------------------------------------- design
+def test_paper_design_is_the_thesis():
+    s = c7.ch7_settings("paper")
+    assert s.seeds == (0, 1, 2, 3, 4) and s.n_examples == 5_000          # L2688, L1729
+    assert {c.dataset for a, b in s.objective_pairs for c in (a, b)} == {"cars3d", "dsprites", "smallnorb"}
+    assert [dict(b.params)["beta"] for _, b in s.fc_beta_pairs] == [8.0, 16.0]   # Table C.5
+    assert s.epoch_configs[0] == c7.Config("beta_tc_vae", (("beta", 2.0),), "cars3d")  # Fig 7.2a
+    for profile in ("smoke", "quick"):
+        q = c7.ch7_settings(profile)
+        assert q.n_examples <= c7.ch7_settings("paper").n_examples
+        assert q.procrustes_examples <= q.n_examples
+
+
+def test_config_runs_seeds_snapshots_and_annealing():
+    beta1 = c7.Config("beta_vae", (("beta", 1.0),))
+    runs = c7.config_runs(beta1, profile="paper")
+    assert [r.seed for r in runs] == [0, 1, 2, 3, 4] and all(r.snapshots for r in runs)
+    quick = c7.config_runs(beta1, profile="quick")[0]
+    # the chapter-8 Fig 8.11 model: thesis_run(beta_vae, beta=1) with snapshots, same cache key
+    from latentdims.thesis_runs import thesis_run
+    assert quick == dataclasses.replace(thesis_run("beta_vae", profile="quick", beta=1.0), snapshots=True)
+    annealed = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),), "dsprites", "fc"), profile="quick")[0]
+    s = c7.ch7_settings("quick")
+    assert annealed.steps == s.fc_steps and dict(annealed.params)["iteration_threshold"] == s.fc_steps // 3
+    paper = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),)), profile="paper", seeds=[0])[0]
+    assert dict(paper.params)["iteration_threshold"] == 100_000                   # Table C.2
+    with pytest.raises(TypeError, match="config_runs.*Config"):
+        c7.config_runs(("beta_vae", 1.0), profile="quick")
+
+
+def test_configuration_tables_put_the_thesis_beside_ours():
+    tables = c7.configuration_tables("paper")
+    assert sorted(tables) == [f"table-C.{i}" for i in range(1, 6)]
+    c1 = tables["table-C.1"].set_index("Parameter")
+    assert c1.loc["Training steps", "Ours"] == "300,000" and c1.loc["Batch size", "Ours"] == "64"
+    c5 = tables["table-C.5"]
+    assert c5.loc[c5["Model"] == "β-VAE", "Ours"].item() == "[1, 8, 16]"
+    quick = c7.configuration_tables("quick")["table-C.1"].set_index("Parameter")
+    assert quick.loc["Training steps", "Ours"] != "300,000" and quick.shape[1] == 2
+
+
+# ----------------------------------------------------------------------------- quadrants
+def _matrix():
+    layers = ("input", "encoder/1", "encoder/2", "mean", "sampled", "decoder/1", "decoder/2")
+    m = np.full((7, 7), 0.2)
+    np.fill_diagonal(m, [1.0, 0.9, 0.7, 0.5, 0.4, 0.3, 0.1])
+    return SimilarityMatrix(m, np.zeros_like(m), layers, layers, 1, "cka")
+
+
+def test_diagonal_and_block_means():
+    m = _matrix()
+    assert c7.diagonal_mean(m, "encoder") == pytest.approx(0.8)
+    assert c7.diagonal_mean(m, "decoder") == pytest.approx(0.2)
+    assert c7.block_mean(m, "", "sampled") == pytest.approx((6 * 0.2 + 0.4) / 7)
+    assert c7.block_mean(m, "decoder", "decoder") == pytest.approx((0.3 + 0.1 + 0.4) / 4)
+    assert c7.decoder_start(m.layers_a) == 5
+    with pytest.raises(ValueError, match="diagonal_mean.*'variance'"):
+        c7.diagonal_mean(m, "variance")
+    with pytest.raises(ValueError, match="block_mean"):
+        c7.block_mean(m, "class", "")
+
+
+def test_layer_names():
+    assert c7.layer_names("conv")[7:10] == ("mean", "variance", "sampled")
+    assert "log_var" in c7.layer_names("fc", log_variance=True)
+    with pytest.raises(ValueError, match="layer_names.*architecture"):
+        c7.layer_names("resnet")
+
+
+# ----------------------------------------------------------------------------- end to end
+def test_tiny_runs_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setenv("LATENTDIMS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("LATENTDIMS_DATA", str(tmp_path / "data"))
+    beta1 = c7.Config("beta_vae", (("beta", 1.0),))
+    (folder,) = c7.train_config(beta1, profile="smoke")
+    n = 16
+    final = c7.run_activations(folder, n=n)
+    assert tuple(final) == c7.CONV_LAYERS and all(v.shape[0] == n and v.shape[1] <= n for v in final.values())
+    # the last epoch is the trained model: the same cache entry
+    assert np.array_equal(c7.run_activations(folder, epoch=2, n=n)["decoder/6"], final["decoder/6"])
+    same = c7.config_similarity([folder], [folder], profile="smoke")
+    np.testing.assert_allclose(np.diag(same.mean), 1.0, atol=1e-5)
+    init = c7.config_similarity([folder], [folder], profile="smoke", epoch_a=0)
+    assert init.mean[0, 0] == pytest.approx(1.0, abs=1e-6)         # the input is the input
+    assert c7.diagonal_mean(init, "decoder") < 1.0 - 1e-3            # training changed the decoder
+    epochs, layers, scores = c7.input_similarity_series([folder], profile="smoke")
+    assert list(epochs) == [0, 1, 2] and scores.shape == (1, 3, 6) and np.all((scores >= 0) & (scores <= 1))
+    x, values = c7.loss_curves([folder])
+    assert list(x) == [1, 2] and values.shape == (1, 2) and np.all(np.isfinite(values))
+    with pytest.raises(ValueError, match="loss_curves.*'nope'"):
+        c7.loss_curves([folder], key="nope")
+    with pytest.raises(ValueError, match="run_activations.*past"):
+        c7.run_activations(folder, epoch=5, n=n)
+    with pytest.raises(ValueError, match="run_activations.*fewer"):
+        c7.run_activations(folder, n=10_000)
+    clf = c7.train_classifier(c7.classifier_run(profile="smoke"))
+    history = json.loads((clf / "history.json").read_text())
+    assert len(history["loss"]) == c7.ch7_settings("smoke").classifier_steps
+    sim = c7.classifier_similarity([clf], [folder], profile="smoke")
+    assert sim.layers_a == c7.classifier_layers(clf) and sim.mean[0, 0] == pytest.approx(1.0, abs=1e-6)
+    with pytest.raises(TypeError, match="train_classifier.*ClassifierRun"):
+        c7.train_classifier({"dataset": "dsprites"})
