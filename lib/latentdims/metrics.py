@@ -603,7 +603,7 @@ def random_classifier_accuracy(train_labels, test_labels, *, seed: int = 0
 
 
 # --------------------------------------------------------------------------- correlations
-def correlation_matrix(representation) -> np.ndarray:
+def correlation_matrix(representation, *, constant: str = "raise") -> np.ndarray:
     r"""Pearson correlations between the latent variables (Sect. 6.5, Fig 6.9).
 
     .. math::
@@ -613,6 +613,11 @@ def correlation_matrix(representation) -> np.ndarray:
     ----------
     representation : array, shape (n, d) or (S, n, d)
         E.g. the mean representation of one model, or of each of S training snapshots.
+    constant : {"raise", "zero"}
+        What to do with a variable that is constant (its correlations are undefined): raise, or
+        (``"zero"``, for training snapshots where a collapsed passive variable can be exactly
+        constant) give it correlation 0 with the others and 1 with itself.  ``"zero"`` calls a
+        variable constant when its spread is below ``1e-12`` of its magnitude (round-off).
 
     Returns
     -------
@@ -621,7 +626,7 @@ def correlation_matrix(representation) -> np.ndarray:
     Raises
     ------
     ValueError
-        When a variable is constant (its correlations are undefined).
+        When a variable is constant and ``constant="raise"``.
 
     Examples
     --------
@@ -631,15 +636,24 @@ def correlation_matrix(representation) -> np.ndarray:
     func = "correlation_matrix"
     arr = _representation(representation, func=func)
     batch = arr if arr.ndim == 3 else arr[None]
+    check_choice(constant, ("raise", "zero"), name="constant", func=func)
     centred = batch - batch.mean(axis=1, keepdims=True)
     sd = np.sqrt(np.sum(centred ** 2, axis=1))                      # (S, d)
-    if np.any(sd == 0):
-        s, j = np.argwhere(sd == 0)[0]
-        where = f"variable {j}" + (f" of snapshot {s}" if arr.ndim == 3 else "")
-        raise ValueError(f"{func}: {where} is constant, so its correlations are undefined; "
-                         f"remove it before computing correlations.")
-    z = centred / sd[:, None, :]
+    if constant == "raise":
+        flat = sd == 0
+        if np.any(flat):
+            s, j = np.argwhere(flat)[0]
+            where = f"variable {j}" + (f" of snapshot {s}" if arr.ndim == 3 else "")
+            raise ValueError(f"{func}: {where} is constant, so its correlations are undefined; "
+                             f"remove it before computing correlations.")
+    else:
+        flat = sd <= np.max(np.abs(batch), axis=1) * np.sqrt(batch.shape[1]) * 1e-12
+    z = centred / np.where(flat, 1.0, sd)[:, None, :]
+    z[np.broadcast_to(flat[:, None, :], z.shape)] = 0.0
     corr = np.clip(np.einsum("sni,snj->sij", z, z), -1.0, 1.0)
+    if constant == "zero":
+        d = batch.shape[2]
+        corr[:, np.arange(d), np.arange(d)] = 1.0
     return corr if arr.ndim == 3 else corr[0]
 
 

@@ -563,9 +563,10 @@ def snapshot_run(profile: str, *, seed: int = 0, beta: float = 8.0):
 def snapshot_correlations(means) -> np.ndarray:
     """Pearson correlation matrices of the mean representation at each snapshot (Figs 6.9-6.11).
 
-    Unlike :func:`latentdims.metrics.correlation_matrix`, a variable that is exactly constant in
-    a snapshot (possible for a collapsed passive variable early in training) gets correlation 0
-    with the others (it carries no linear relation) and 1 with itself, instead of an error.
+    :func:`latentdims.metrics.correlation_matrix` with ``constant="zero"``: a variable that is
+    exactly constant in a snapshot (possible for a collapsed passive variable early in training)
+    gets correlation 0 with the others (it carries no linear relation) and 1 with itself, instead
+    of an error.
 
     Parameters
     ----------
@@ -580,21 +581,13 @@ def snapshot_correlations(means) -> np.ndarray:
     >>> snapshot_correlations(np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 4.0], [2.0, 1.0, 6.0]])).round(6).tolist()
     [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
     """
-    func = "snapshot_correlations"
-    arr = check_array(means, name="means", func=func, ndim=(2, 3))
-    batch = arr if arr.ndim == 3 else arr[None]
-    if batch.shape[1] < 2:
-        raise ValueError(f"{func}: need at least 2 examples per snapshot; got {batch.shape[1]}.")
-    centred = batch - batch.mean(axis=1, keepdims=True)
-    sd = np.sqrt(np.sum(centred ** 2, axis=1))                       # (S, d)
-    scale = np.max(np.abs(batch), axis=1) * np.sqrt(batch.shape[1]) * 1e-12
-    constant = sd <= scale
-    z = centred / np.where(constant, 1.0, sd)[:, None, :]
-    z[np.broadcast_to(constant[:, None, :], z.shape)] = 0.0
-    corr = np.clip(np.einsum("sni,snj->sij", z, z), -1.0, 1.0)
-    d = batch.shape[2]
-    corr[:, np.arange(d), np.arange(d)] = 1.0
-    return corr if arr.ndim == 3 else corr[0]
+    from .metrics import correlation_matrix
+
+    arr = check_array(means, name="means", func="snapshot_correlations", ndim=(2, 3))
+    if arr.shape[-2] < 2:
+        raise ValueError(f"snapshot_correlations: need at least 2 examples per snapshot; "
+                         f"got {arr.shape[-2]}.")
+    return correlation_matrix(arr, constant="zero")
 
 
 # ------------------------------------------------------------------------------ appendix A
