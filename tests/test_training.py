@@ -110,3 +110,18 @@ def test_config_validation(bad, match):
 def test_unknown_monitor_is_a_clear_error():
     with pytest.raises(KeyError, match="val_loss"):
         train(_model(), X, config=TrainConfig(epochs=1, batch_size=100), progress=False)
+
+
+def test_repeated_calls_reuse_the_traced_steps():
+    """A second train() on the same model (the next beta step) does not trace its steps again."""
+    from latentdims.training import step_function
+
+    model = _model()
+    one_epoch = TrainConfig(epochs=1, batch_size=50, learning_rate=1e-2, monitor="val_loss")
+    train(model, X[:500], valid_data=X[500:], config=one_epoch, seed=3, progress=False)
+    fn = step_function(model, "train_step")
+    traced = fn.experimental_get_tracing_count()
+    train(model, X[:500], valid_data=X[500:], config=one_epoch, seed=4, progress=False)
+    assert step_function(model, "train_step") is fn
+    assert fn.experimental_get_tracing_count() == traced
+    assert step_function(model, "train_step", jit_compile=True) is not fn

@@ -310,12 +310,8 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
                     "version": _VERSION, "steps": []}
     done = len(manifest["steps"])
     model = JetVAE(model_config, beta_hat=steps[0][2])
-    # train() wraps the model's steps in a new tf.function at every call (every beta step); wrapped
-    # once here, the steps are traced once per run instead of once per beta step (the outer
-    # function then only traces a call of the already-traced inner one).
-    import tensorflow as tf
-    model.train_step = tf.function(model.train_step, reduce_retracing=True)
-    model.test_step = tf.function(model.test_step, reduce_retracing=True)
+    # train() keeps its traced step functions on the model (training.step_function): the steps
+    # are traced once per run, not once per beta step.
     if done:
         # Continue from the state at the end of the last finished step (weights, sampler state,
         # optimizer moments): exactly what the uninterrupted run carries into the next step.

@@ -211,6 +211,24 @@ def _compile(model, config: TrainConfig) -> None:
             beta_2=config.adam_beta_2, epsilon=config.adam_epsilon))
 
 
+def step_function(model, name: str, *, jit_compile: bool = False):
+    """``model.<name>`` wrapped in a ``tf.function``, made once per model and kept on it.
+
+    :func:`train` runs many times on the same model (every beta step of an annealing run, every
+    epoch budget of a FONDUE search); wrapping the step anew at each call would trace it anew
+    each time, which dominates short trainings.  The wrapper is stored on the model (keyed by
+    ``name`` and ``jit_compile``), so it lives and dies with the model and nothing is global.
+    """
+    import tensorflow as tf
+
+    store = model.__dict__.setdefault("_latentdims_step_functions", {})
+    key = (name, bool(jit_compile))
+    if key not in store:
+        store[key] = tf.function(getattr(model, name), jit_compile=bool(jit_compile),
+                                 reduce_retracing=True)
+    return store[key]
+
+
 def _logs_to_float(logs: Mapping[str, Any]) -> dict[str, float]:
     return {k: float(np.asarray(v)) for k, v in logs.items() if np.asarray(v).size == 1}
 
@@ -242,7 +260,6 @@ def train(model, train_data: Any, *, config: TrainConfig, valid_data: Any = None
     -------
     TrainResult
     """
-    import tensorflow as tf
     from tqdm.auto import tqdm
 
     n_train = n_examples(train_data)
@@ -251,8 +268,8 @@ def train(model, train_data: Any, *, config: TrainConfig, valid_data: Any = None
     batch = min(config.batch_size, n_train)
     steps = config.steps_per_epoch or max(n_train // batch, 1)
     _compile(model, config)
-    train_fn = tf.function(model.train_step, jit_compile=config.jit_compile, reduce_retracing=True)
-    test_fn = tf.function(model.test_step, jit_compile=config.jit_compile, reduce_retracing=True)
+    train_fn = step_function(model, "train_step", jit_compile=config.jit_compile)
+    test_fn = step_function(model, "test_step", jit_compile=config.jit_compile)
 
     # Build the model, its metrics and the optimizer slots with one validation-style step, so a
     # checkpoint can be assigned (the same step happens in fresh and resumed runs).
