@@ -395,3 +395,27 @@ def test_full_split_renders_dsprites_lazily():
     assert x[np.array([0, 5])].shape == (2, 64, 64, 1) and data.evaluation[0].shape == (16, 64, 64, 1)
     # the evaluation images are not among the training ones
     assert np.intersect1d(data.eval_indices, x._indices).size == 0
+
+
+@pytest.mark.parametrize("model", ["beta_vae", "ivae"])
+def test_evaluation_data_is_run_data_and_cached(model, monkeypatch):
+    """evaluation_data gives run_data's evaluation input, and renders it only once."""
+    from latentdims import thesis_runs
+    from latentdims.thesis_runs import evaluation_data, run_data, thesis_run
+
+    run = thesis_run(model, profile="smoke", seed=0)
+    expected = run_data(run).evaluation
+    first = evaluation_data(run)
+    parts = (expected, first) if model == "ivae" else ((expected,), (first,))
+    for want, got in zip(*parts):
+        np.testing.assert_array_equal(got, want)
+
+    def no_rendering(run):
+        raise AssertionError("evaluation_data rendered the images again")
+
+    monkeypatch.setattr(thesis_runs, "run_data", no_rendering)
+    again = evaluation_data(run)
+    np.testing.assert_array_equal(again[0] if model == "ivae" else again,
+                                  first[0] if model == "ivae" else first)
+    with pytest.raises(TypeError, match="evaluation_data: `run` must be a ThesisRun"):
+        evaluation_data("beta_vae")

@@ -141,12 +141,15 @@ def _build_lock(name: str, key: str):
 
 
 def cached_arrays(name: str, config: Any, compute: Callable[[], Mapping[str, np.ndarray]], *,
-                  rebuild: bool = False) -> dict[str, np.ndarray]:
-    """Cache a dictionary of arrays (``arrays.npz`` in the entry) computed by ``compute()``."""
+                  rebuild: bool = False, compress: bool = False) -> dict[str, np.ndarray]:
+    """Cache a dictionary of arrays (``arrays.npz`` in the entry) computed by ``compute()``.
+
+    ``compress=True`` writes a zip-deflated npz (worth it for images with few distinct values).
+    """
     def build(out: Path, work: Path) -> None:
         arrays = dict(compute())
         with open(out / "arrays.npz", "wb") as f:
-            np.savez(f, **arrays)
+            (np.savez_compressed if compress else np.savez)(f, **arrays)
 
     entry = cached(name, config, build, rebuild=rebuild)
     with np.load(entry / "arrays.npz", allow_pickle=False) as data:

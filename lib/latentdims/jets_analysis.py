@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_array, check_choice, check_int, check_positive
-from .data.jetobs import _check_jets, weighted_centroid, wrap_phi
+from .data.jetobs import check_jets, weighted_centroid, wrap_phi
 from .profiles import by_profile
 
 __all__ = ["JetAnalysisSettings", "jet_analysis_settings", "ground_distance", "exact_emd",
@@ -88,8 +88,8 @@ def ground_distance(x_points, y_points) -> np.ndarray:
 
 
 def _check_pairs(x_weights, x_points, y_weights, y_points, func):
-    xw, xp, _ = _check_jets(x_weights, x_points, func)
-    yw, yp, _ = _check_jets(y_weights, y_points, func)
+    xw, xp, _ = check_jets(x_weights, x_points, func)
+    yw, yp, _ = check_jets(y_weights, y_points, func)
     if len(xw) != len(yw):
         raise ValueError(f"{func}: `x_weights` and `y_weights` must hold the same number of jets "
                          f"(pairs); got {len(xw)} and {len(yw)}.")
@@ -250,7 +250,7 @@ def jet_images(weights, points, masks=None, *, n_pixels: int = 32, half_width: f
     func = "jet_images"
     n_pixels = check_int(n_pixels, name="n_pixels", func=func, minimum=1)
     half_width = check_positive(half_width, name="half_width", func=func)
-    w, p, m = _check_jets(weights, points, func, masks)
+    w, p, m = check_jets(weights, points, func, masks)
     if centre is None:
         c = weighted_centroid(w, p, m)
     else:
@@ -367,7 +367,7 @@ def split_prongs(weights, points, masks=None, *, n_prongs: int = 2, n_iter: int 
     n_prongs = check_int(n_prongs, name="n_prongs", func=func, minimum=1)
     n_iter = check_int(n_iter, name="n_iter", func=func, minimum=0)
     min_separation = check_positive(min_separation, name="min_separation", func=func, strict=False)
-    w, p, m = _check_jets(weights, points, func, masks)
+    w, p, m = check_jets(weights, points, func, masks)
     w = np.where(m, w, 0.0)
     n_jets = len(w)
     rows = np.arange(n_jets)
@@ -479,7 +479,7 @@ def rotate_jets(weights, points, angle, masks=None, *, centre=None) -> np.ndarra
     [[[0.1, 0.0], [-0.1, 0.0]]]
     """
     func = "rotate_jets"
-    w, p, m = _check_jets(weights, points, func, masks)
+    w, p, m = check_jets(weights, points, func, masks)
     a = np.broadcast_to(check_array(angle, name="angle", func=func, ndim=(0, 1)), (len(w),))
     if centre is None:
         c = weighted_centroid(w, p, m)
@@ -578,7 +578,7 @@ def garbage_triplet(weights, points, mask=None, *, n_pixels: int = 40, half_widt
     GarbageTriplet
     """
     func = "garbage_triplet"
-    w, p, m = _check_jets(np.atleast_2d(weights), np.asarray(points, dtype=float)[None],
+    w, p, m = check_jets(np.atleast_2d(weights), np.asarray(points, dtype=float)[None],
                           func, None if mask is None else np.atleast_2d(mask))
     pixel = 2 * half_width / n_pixels
     img_b = jet_images(w, p, m, n_pixels=n_pixels, half_width=half_width, centre=None)
@@ -648,7 +648,7 @@ def select_example_jets(weights, points, tau, masks=None, *, quantile: float = 0
     ExampleJets
     """
     func = "select_example_jets"
-    w, p, m = _check_jets(weights, points, func, masks)
+    w, p, m = check_jets(weights, points, func, masks)
     t = check_array(tau, name="tau", func=func, shape=(len(w), 3))
     q = check_positive(quantile, name="quantile", func=func)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -745,7 +745,7 @@ def generative_scales(weights, points, ht, masks=None, *, seed: int = 0) -> Gene
     ICLR 2022 workshop paper, appendix A.1.1 and Fig. 5 (``001:L128``).
     """
     func = "generative_scales"
-    w, p, m = _check_jets(weights, points, func, masks)
+    w, p, m = check_jets(weights, points, func, masks)
     ht = check_array(ht, name="ht", func=func, shape=(len(w),))
     if len(w) < 2:
         raise ValueError(f"{func}: need at least 2 jets to draw partners; got {len(w)}.")

@@ -41,7 +41,7 @@ from .io import save_npz, write_json
 from .profiles import by_profile
 
 __all__ = ["ThesisSettings", "thesis_settings", "ThesisRun", "thesis_run", "REGULARISATION",
-           "regularisation_values", "RunData", "run_data", "train_run", "ThesisRunResult",
+           "regularisation_values", "RunData", "run_data", "evaluation_data", "train_run", "ThesisRunResult",
            "load_run", "load_snapshots", "load_snapshot_model"]
 
 CACHE_NAME = "thesis_model"
@@ -313,6 +313,35 @@ def run_data(run: ThesisRun) -> RunData:
     return RunData(train, evaluation, np.asarray(eval_classes), np.asarray(eval_indices),
                    int(x_eval.shape[-1]), tuple(names), tuple(int(s) for s in sizes),
                    bool(stand_in), description)
+
+
+def evaluation_data(run: ThesisRun) -> Any:
+    """The run's evaluation input (``run_data(run).evaluation``), rendered once and cached.
+
+    Analyses read a trained run's evaluation images many times (every FONDUE step, every layer
+    comparison); rendering the whole data set for them each time costs seconds per call.  When
+    the data are a procedural stand-in (no real files under ``$LATENTDIMS_DATA``) the images
+    (and the iVAE's auxiliary variable) are kept in the cache (``thesis_eval``, compressed),
+    keyed by what fixes them: data set, sizes, data seed and whether ``u`` is attached.  Real
+    files are read afresh (they can change on disk; they are not copied into the cache).
+    """
+    from .cache import cached_arrays
+    from .data.images import _default_path
+
+    if not isinstance(run, ThesisRun):
+        raise TypeError(f"evaluation_data: `run` must be a ThesisRun; got {type(run).__name__}.")
+    if _default_path(run.dataset) is not None:
+        return run_data(run).evaluation
+    ivae = run.model == "ivae"
+    key = {"dataset": run.dataset, "n_train": run.n_train, "n_eval": run.n_eval,
+           "data_seed": run.data_seed, "aux": ivae, "version": _VERSION}
+
+    def compute() -> dict[str, np.ndarray]:
+        ev = run_data(run).evaluation
+        return {"x": np.asarray(ev[0]), "u": np.asarray(ev[1])} if ivae else {"x": np.asarray(ev)}
+
+    arrays = cached_arrays("thesis_eval", key, compute, compress=True)
+    return (arrays["x"], arrays["u"]) if ivae else arrays["x"]
 
 
 def _no_real_dsprites() -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._validation import check_array, check_int, check_positive
 
-__all__ = ["wrap_phi", "four_momenta", "JetKinematics", "jet_kinematics", "weighted_centroid",
+__all__ = ["check_jets", "wrap_phi", "four_momenta", "JetKinematics", "jet_kinematics", "weighted_centroid",
            "centre_jets", "n_subjettiness", "merge_nearby", "rest_frame_angles"]
 
 
@@ -122,8 +122,13 @@ def jet_kinematics(pt, eta, phi, energy=None) -> JetKinematics:
     return JetKinematics(pt=jpt, eta=jeta, phi=np.arctan2(py, px), mass=np.sqrt(np.maximum(m2, 0)))
 
 
-def _check_jets(weights, points, func: str, masks=None):
-    """Validate a batch of weighted point clouds; return float64 arrays and a boolean mask."""
+def check_jets(weights, points, func: str, masks=None):
+    """Validate a batch of weighted point clouds; return float64 arrays and a boolean mask.
+
+    ``weights`` (N, P) must be non-negative and every jet must keep a particle of positive
+    weight (under ``masks`` (N, P) if given, else ``weights > 0``); ``points`` is (N, P, 2).
+    Errors name ``func``, the argument and the first offending jet.
+    """
     weights = check_array(weights, name="weights", func=func, ndim=2)
     points = check_array(points, name="points", func=func, shape=(*weights.shape, 2))
     if np.any(weights < 0):
@@ -170,7 +175,7 @@ def weighted_centroid(weights, points, masks=None) -> np.ndarray:
     >>> np.round(np.abs(c), 6).tolist()
     [[0.1, 3.141593]]
     """
-    weights, points, masks = _check_jets(weights, points, "weighted_centroid", masks)
+    weights, points, masks = check_jets(weights, points, "weighted_centroid", masks)
     w = np.where(masks, weights, 0.0)
     ref = points[np.arange(len(w)), np.argmax(w, axis=1), 1]              # (N,)
     dphi = wrap_phi(points[..., 1] - ref[:, None])
@@ -217,7 +222,7 @@ def centre_jets(weights, points, masks=None, *, centres=None) -> np.ndarray:
     >>> np.round(p, 4).tolist()
     [[[-0.1, -0.0208], [0.3, 0.0624], [0.0, 0.0]]]
     """
-    weights, points, masks = _check_jets(weights, points, "centre_jets", masks)
+    weights, points, masks = check_jets(weights, points, "centre_jets", masks)
     if centres is None:
         centres = weighted_centroid(weights, points, masks)
     else:
@@ -316,7 +321,7 @@ def n_subjettiness(weights, points, masks=None, *, n_axes=(1, 2, 3), beta: float
     JHEP 03 (2011) 015, Eq. (2)-(3).
     """
     func = "n_subjettiness"
-    weights, points, masks = _check_jets(weights, points, func, masks)
+    weights, points, masks = check_jets(weights, points, func, masks)
     n_axes = [check_int(n, name="n_axes", func=func, minimum=1) for n in np.atleast_1d(n_axes)]
     beta = check_positive(beta, name="beta", func=func)
     r0 = check_positive(r0, name="r0", func=func)
@@ -372,7 +377,7 @@ def merge_nearby(weights, points, masks=None, *, radius: float = 0.02):
     ([[4.0, 2.0, 0.0]], [[0.0025, 0.0], [0.5, 0.5]], [[True, True, False]])
     """
     func = "merge_nearby"
-    weights, points, masks = _check_jets(weights, points, func, masks)
+    weights, points, masks = check_jets(weights, points, func, masks)
     radius = check_positive(radius, name="radius", func=func, strict=False)
     n, p = weights.shape
     out_w = np.zeros((n, p))
