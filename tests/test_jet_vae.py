@@ -160,6 +160,18 @@ def test_profile_settings():
     assert anneal_settings("quick", process="mix", n_categories=2).model.n_categories == 2
     with pytest.raises(ValueError, match="anneal_settings.*process"):
         anneal_settings("quick", process="z")
+    # the first step (from the random initialisation) may run longer than the other steps
+    assert quick.epochs_for("priming", 0) == quick.first_epochs > quick.epochs_for("priming", 1)
+    assert paper.first_epochs is None and paper.epochs_for("priming", 0) == 50
+    with pytest.raises(ValueError, match="AnnealSettings.*first_epochs"):
+        dataclasses.replace(quick, first_epochs=0)
+
+
+def test_first_epochs_apply_to_step_zero_only(tmp_path):
+    settings = dataclasses.replace(_tiny_settings(), first_epochs=3)
+    out = train_annealing(settings, _jets(60, seed=1), _jets(20, seed=2), work_dir=tmp_path,
+                          ht_mean=550.0, seed=0, progress=False)
+    assert [s["epochs"] for s in out["steps"]] == [3, 1, 1, 2, 2]
 
 
 # ---------------------------------------------------------------------------------- runner

@@ -133,7 +133,7 @@ class AnnealSchedule:
 # ----------------------------------------------------------------------------------- settings
 @dataclass(frozen=True)
 class AnnealSettings:
-    """Everything an annealing run depends on besides the data's process, centring and seed.
+    r"""Everything an annealing run depends on besides the data's process, centring and seed.
 
     Attributes
     ----------
@@ -148,6 +148,12 @@ class AnnealSettings:
         Training jets and validation jets (early stopping and the per-step measurements).
     measure_batch : int
         Jets per Sinkhorn call when measuring D, R and the per-latent KL after each step.
+    first_epochs : int or None
+        Maximum epochs of the very first step (priming at the smallest :math:`\hat\beta`, from
+        the random initialisation); None: as the other priming steps.  A small network leaves
+        the collapsed state (every jet decoded to the mean jet) only after one to two thousand
+        batches at a small :math:`\hat\beta`; later steps start from trained weights and need
+        far fewer.
     """
     model: Any
     schedule: AnnealSchedule
@@ -156,8 +162,17 @@ class AnnealSettings:
     n_train: int
     n_valid: int
     measure_batch: int = 100
+    first_epochs: int | None = None
 
-    def epochs_for(self, phase: str) -> int:
+    def __post_init__(self) -> None:
+        if self.first_epochs is not None:
+            check_int(self.first_epochs, name="first_epochs", func="AnnealSettings", minimum=1)
+
+    def epochs_for(self, phase: str, index: int | None = None) -> int:
+        """Maximum epochs of a step of ``phase`` (``index``: its global index; step 0 may get
+        ``first_epochs``)."""
+        if index == 0 and self.first_epochs is not None:
+            return self.first_epochs
         return self.epochs[PHASES.index(phase)]
 
 
@@ -169,16 +184,24 @@ def anneal_settings(profile: str, *, process: str = "w", centred: bool = False,
       :math:`\\hat\\beta` in :math:`10^{-5}..1`, four per decade; up to 50 epochs of 1000 batches
       of 100 per step, early stopping after 10 epochs, LR 3e-5 reduced by :math:`\\sqrt{0.1}`
       after 5 epochs without improvement.
-    * ``quick``: widths 128 (2/2/3 layers), 32 latents, :math:`\\hat\\beta` in 0.005..1 (about
-      3-550 GeV), few epochs of 60 batches per step, LR 1e-3: both W VAEs in about 15 minutes on
-      a quiet 2-core CPU; top jets and the mixed sample about half of that each.
+    * ``quick``: widths 128 (2/2/3 layers), 16 latents, :math:`\\hat\\beta` in 0.005..1 (about
+      3-550 GeV), three grid points per decade (8 steps each way, zig-zag runs of 2 steps starting
+      4 points lower: 20 steps), epochs of 100 batches, LR 3e-3 reset at each step.  The first
+      step (from the random initialisation, at the smallest :math:`\\hat\\beta`) runs up to 16
+      epochs (12 for the mixed sample): measured, a 128-wide network decodes every
+      centred W jet to the mean jet for the first ~1000 batches and learns the decay after
+      ~1500.  Then up to 2 / 1 / 5 epochs per priming / zig-zag / production step for W and top
+      jets (first step 12, then 1 / 1 / 4 for the mixed sample and QCD); 16k training W jets,
+      8000 top / QCD / mixed.  Measured CPU time (user+sys, training and data loading) of the
+      four quick runs: VAE_cent 325 s, VAE_uncent 317 s, top 325 s, mixed sample 402 s; about
+      14 minutes in all on a quiet 2-core CPU (CPU time / 1.6).
     * ``smoke``: a few seconds.
 
     Parameters
     ----------
     profile : {'smoke', 'quick', 'paper'}
     process : {'w', 'top', 'qcd', 'mix'}
-        The quick top/QCD/mixed runs use a coarser grid and fewer epochs.
+        The quick top/QCD/mixed runs use fewer jets and fewer epochs per step.
     centred : bool
         Does not change the settings (kept for symmetry with :func:`annealing_run`).
     n_categories : int
@@ -191,6 +214,10 @@ def anneal_settings(profile: str, *, process: str = "w", centred: bool = False,
     check_choice(process, JET_PROCESSES, name="process", func=func)
     n_categories = check_int(n_categories, name="n_categories", func=func, minimum=0)
     w = process == "w"
+    # Top jets get the W runs' epochs per step (notebook 24 compares their dimensionalities, which
+    # must not differ merely because one run trained longer); the two-category mixed sample, whose
+    # every batch costs two decoder passes, and QCD get fewer.
+    long = process in ("w", "top")
     paper = AnnealSettings(
         model=JetVAEConfig(n_categories=n_categories),
         schedule=AnnealSchedule(),
@@ -200,14 +227,15 @@ def anneal_settings(profile: str, *, process: str = "w", centred: bool = False,
         epochs=(50, 50, 50), n_train=500_000, n_valid=10_000, measure_batch=500)
     q_width = (128, 128)
     quick = AnnealSettings(
-        model=JetVAEConfig(latent_dim=32, pfn_widths=q_width, encoder_widths=q_width,
+        model=JetVAEConfig(latent_dim=16, pfn_widths=q_width, encoder_widths=q_width,
                            decoder_widths=q_width + (128,), n_categories=n_categories),
-        schedule=AnnealSchedule(beta_min=0.005, beta_max=1.0, per_decade=4 if w else 3,
-                                zigzag_drop=3, zigzag_length=3),
-        train=TrainConfig(epochs=4, batch_size=100, steps_per_epoch=60, learning_rate=1e-3,
+        schedule=AnnealSchedule(beta_min=0.005, beta_max=1.0, per_decade=3,
+                                zigzag_drop=4, zigzag_length=2),
+        train=TrainConfig(epochs=5, batch_size=100, steps_per_epoch=100, learning_rate=3e-3,
                           early_stopping_patience=2, lr_patience=1, lr_factor=0.1 ** 0.5,
                           monitor="val_loss", max_nan_recoveries=3),
-        epochs=(2, 2, 4) if w else (1, 1, 3), n_train=16_000 if w else 8000, n_valid=500)
+        epochs=(2, 1, 5) if long else (1, 1, 4), first_epochs=16 if long else 12,
+        n_train=16_000 if w else 8000, n_valid=500)
     smoke = AnnealSettings(
         model=JetVAEConfig(latent_dim=6, pfn_widths=(16,), encoder_widths=(16,),
                            decoder_widths=(16,), n_categories=n_categories),
@@ -329,7 +357,7 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
         phase, segment, beta_hat = steps[index]
         beta_gev = float(ht_mean * beta_hat)
         model.beta_hat.assign(beta_hat)
-        config = dataclasses.replace(settings.train, epochs=settings.epochs_for(phase))
+        config = dataclasses.replace(settings.train, epochs=settings.epochs_for(phase, index))
         running = work / "run" / f"step_{index:03d}"
         result = train(model, train_data, config=config, valid_data=valid_data,
                        seed=seed * 100_003 + index, checkpoint_dir=running, progress=progress,

@@ -428,16 +428,12 @@ def reflection_symmetry(decode, codes, dims) -> np.ndarray:
     origin to the same jet, relative to a quarter turn.
 
     .. math::
-        r_k = rac{\hat Sig(
-ho(z_k),\ 
-ho(-z_k)ig)}
-                   {\hat Sig(
-ho(z_k),\ 
-ho(R_{90} z_k)ig)}
+        r_k = \frac{\hat S\big(\rho(z_k),\ \rho(-z_k)\big)}
+                   {\hat S\big(\rho(z_k),\ \rho(R_{90} z_k)\big)}
 
     where :math:`z_k` are codes in the plane of latents ``dims`` (others 0), :math:`R_{90}` the
     quarter turn in that plane and :math:`\hat S` the exact EMD.  On the rim of the VAE_cent
-    support the paper sees :math:`(z_0, z_1) 	o (-z_0, -z_1)` leave the jet unchanged, the
+    support the paper sees :math:`(z_0, z_1) \to (-z_0, -z_1)` leave the jet unchanged, the
     remnant of the antipodal identification of RP^2 (``000:L44``): :math:`r \ll 1` there, while a
     plane with no such symmetry gives :math:`r \sim 1` or more.
 
