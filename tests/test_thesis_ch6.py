@@ -26,13 +26,31 @@ def test_paper_profile_is_the_thesis_setup():
     assert ch6.ch6_values("annealed_vae", "paper") == ("c_max", (5.0, 10.0, 25.0, 50.0, 75.0, 100.0))
     quick = ch6.figure_setup("figure-6.6a", "quick")
     assert quick.dataset == "dsprites" and quick.substituted
+    # quick scores the beta-TC VAE figures on the beta-VAE sweep (no passive variables otherwise)
+    assert (quick.model, quick.thesis_model) == ("beta_vae", "beta_tc_vae")
+    assert quick.describe() == "beta_vae, dsprites (thesis: beta_tc_vae, smallnorb)"
+    dip = ch6.figure_setup("figure-6.7", "quick")
+    assert dip.model == dip.thesis_model == "dip_vae_ii" and dip.describe() == "dip_vae_ii, dsprites"
+    paper6 = ch6.figure_setup("figure-6.6a", "paper")
+    assert (paper6.model, paper6.dataset, paper6.substituted) == ("beta_tc_vae", "smallnorb", False)
     with pytest.raises(ValueError, match="figure_setup"):
         ch6.figure_setup("figure-9.9", "quick")
 
 
 def test_runs_share_cache_keys_with_plain_thesis_runs():
-    # the chapter 6 sweep must reuse models trained by the other thesis notebooks
-    assert ch6.ch6_run("beta_vae", 8, profile="quick") == thesis_run("beta_vae", profile="quick", beta=8)
+    # the chapter 6 sweep must reuse models trained by the other thesis notebooks: the beta-VAE and
+    # DIP-VAE II runs keep snapshots, so they are chapter 7's runs of the same configuration
+    from latentdims.thesis_ch7 import Config, config_runs
+
+    assert ch6.ch6_run("beta_vae", 8, profile="quick") == thesis_run("beta_vae", profile="quick", beta=8,
+                                                                     snapshots=True)
+    for model, name, v in (("beta_vae", "beta", 1.0), ("beta_vae", "beta", 8.0), ("dip_vae_ii", "lambda_od", 1.0)):
+        assert ch6.ch6_run(model, v, profile="quick") == config_runs(Config(model, ((name, v),)), profile="quick")[0]
+    assert ch6.ch6_run("beta_tc_vae", 8, profile="quick") == thesis_run("beta_tc_vae", profile="quick", beta=8)
+    assert not ch6.ch6_run("beta_vae", 8, profile="quick", snapshots=False).snapshots
+    assert not ch6.ch6_run("beta_vae", 8, profile="paper").snapshots
+    longer = dict(ch6.ch6_run("annealed_vae", 25, profile="quick", steps=3000).params)
+    assert longer["iteration_threshold"] == 1000
     ann = dict(ch6.ch6_run("annealed_vae", 25, profile="quick").params)
     assert ann == {"c_max": 25.0, "iteration_threshold": 500}     # a third of 1,500 steps
     assert "iteration_threshold" not in dict(ch6.ch6_run("annealed_vae", 25, profile="paper").params)

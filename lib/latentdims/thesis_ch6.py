@@ -5,8 +5,11 @@ Chapter 6 of the thesis analysed the 9000 models released by Locatello et al. (2
 objectives x 6 data sets x 6 regularisation strengths x 50 seeds, thesis L1417); they cannot be
 downloaded here, so this module defines **our own sweeps** of the same objectives, trained with
 :func:`latentdims.thesis_runs.train_run` (cached, one training per exact configuration, shared
-with the chapter 7 and 8 notebooks: the ``quick`` grid is :func:`regularisation_values`'s, and a
-run is spelled exactly as ``thesis_run(model, profile=..., <param>=value, seed=...)``).
+with the chapter 7 and 8 notebooks: the ``quick`` grid is :func:`regularisation_values`'s, except
+DIP-VAE II's first and last values only, and a run is spelled exactly as
+``thesis_run(model, profile=..., <param>=value, seed=..., snapshots=...)``, with the snapshots of
+chapter 7's runs for the beta-VAE and DIP-VAE II; see :class:`Ch6Settings`).  In ``quick`` the
+beta-TC VAE figures are scored on the beta-VAE sweep (:attr:`Ch6Settings.substitutes` says why).
 
 What the notebooks 30-33 use:
 
@@ -94,12 +97,37 @@ class Ch6Settings:
         Histogram bins of Figs 5.1-5.4 and 6.2-6.3 (the author's histogram script: 13).
     count_models : tuple of str
         Objectives whose variable-type counts Fig 6.5 shows (the thesis: its five, L1448).
+    substitutes : tuple of (str, str)
+        ``(caption's objective, objective trained instead)`` pairs for the score figures
+        (:func:`figure_setup`).  ``quick`` scores Figs 6.6a, 6.6c and 6.8 on the beta-VAE sweep
+        instead of a beta-TC VAE one: the beta-TC VAE weighs only the TC term by beta (Eqs
+        4.28-4.29; R = KL + (beta - 1) TC), so the dimension-wise KL that pulls an unused
+        variable's posterior to the prior keeps weight 1, as in a beta = 1 VAE, and in a short
+        training its unused variables stop short of passive.  Measured (procedural dSprites,
+        seed 0, beta = 8): their mean posterior variance is 0.67-0.77 after 1,500 steps at a
+        learning rate of 1e-3 (0 passive, 7 mixed), 0.64-0.80 at 3e-3, 0.84-0.90 after 3,000
+        steps (1 passive, 6 mixed), against the 0.9 that the rule of Sect. 6.4.1 needs.
+    values : tuple of (str, tuple of float)
+        ``(objective, values)`` pairs replacing :func:`latentdims.thesis_runs.regularisation_values`'
+        grid in this profile (:func:`ch6_values`).  ``quick`` trains DIP-VAE II at its first and
+        last strengths only (lambda_od = 1, 20), which keeps notebooks 30-33 within their share
+        of the ``quick`` budget: the middle value (lambda_od = 5) decided none of the claims of
+        Figs 6.5-6.7 (their checks compare the extreme values or every value with passive
+        variables), whereas every value of the beta-VAE and annealed VAE sweeps is used.
+    snapshot_models : tuple of str
+        Objectives whose sweep runs keep a snapshot per epoch, like chapter 7's runs
+        (:func:`latentdims.thesis_ch7.config_runs`): the snapshots change nothing in the
+        training (same weights, checked), so a configuration that both chapters use is trained
+        once (in ``quick``: beta-VAE beta = 1, 8 and DIP-VAE II lambda = 1).
     """
 
     seeds: tuple[int, ...]
     thesis_datasets: bool
     snapshot_steps: int
     count_models: tuple[str, ...] = ("beta_vae",)
+    substitutes: tuple[tuple[str, str], ...] = ()
+    values: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    snapshot_models: tuple[str, ...] = ()
     n_bins: int = 20
     classifier_fraction: float = 0.6
     hist_bins: int = 13
@@ -109,17 +137,22 @@ def ch6_settings(profile: str) -> Ch6Settings:
     """The :class:`Ch6Settings` of ``profile``.
 
     ``quick`` trains one seed per value on dSprites (the training sizes of
-    :func:`latentdims.thesis_runs.thesis_settings`) with 15 snapshots of the beta = 8 model;
-    ``paper`` is the thesis' set-up (50 seeds, the captions' data sets, a snapshot every 1,000
-    steps).
+    :func:`latentdims.thesis_runs.thesis_settings`) with 15 snapshots of the beta = 8 model,
+    and scores the beta-TC VAE figures on the beta-VAE sweep (see :class:`Ch6Settings`);
+    ``smoke`` follows ``quick``'s choices at its own sizes; ``paper`` is the thesis' set-up
+    (50 seeds, the captions' data sets and objectives, a snapshot every 1,000 steps).
 
     >>> ch6_settings("quick").seeds, ch6_settings("paper").snapshot_steps
     ((0,), 1000)
     """
+    shared = dict(substitutes=(("beta_tc_vae", "beta_vae"),),
+                  snapshot_models=("beta_vae", "dip_vae_ii"))
     return by_profile(profile,
-                      smoke=Ch6Settings(seeds=(0,), thesis_datasets=False, snapshot_steps=2),
+                      smoke=Ch6Settings(seeds=(0,), thesis_datasets=False, snapshot_steps=2,
+                                        **shared),
                       quick=Ch6Settings(seeds=(0,), thesis_datasets=False, snapshot_steps=100,
-                                        count_models=("beta_vae", "dip_vae_ii")),
+                                        count_models=("beta_vae", "dip_vae_ii"),
+                                        values=(("dip_vae_ii", (1.0, 20.0)),), **shared),
                       paper=Ch6Settings(seeds=tuple(range(50)), thesis_datasets=True,
                                         snapshot_steps=1000,
                                         count_models=("beta_vae", "beta_tc_vae", "factor_vae",
@@ -133,38 +166,64 @@ class FigureSetup:
     model: str
     dataset: str
     thesis_dataset: str
+    thesis_model: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.thesis_model:
+            object.__setattr__(self, "thesis_model", self.model)
 
     @property
     def substituted(self) -> bool:
-        """True when the profile trains on another data set than the caption's."""
-        return self.dataset != self.thesis_dataset
+        """True when the profile trains another objective or data set than the caption's."""
+        return self.dataset != self.thesis_dataset or self.model != self.thesis_model
+
+    def describe(self) -> str:
+        """``"model, dataset"``, with ``"(thesis: ...)"`` naming what the caption used instead."""
+        text = f"{self.model}, {self.dataset}"
+        if self.substituted:
+            theirs = [x for x, ours in ((self.thesis_model, self.model),
+                                        (self.thesis_dataset, self.dataset)) if x != ours]
+            text += f" (thesis: {', '.join(theirs)})"
+        return text
 
 
 def figure_setup(figure: str, profile: str) -> FigureSetup:
     """Objective and data set of a chapter 6 / appendix B figure in ``profile``.
 
+    The data set is the caption's when ``ch6_settings(profile).thesis_datasets``, else dSprites;
+    the objective is the caption's unless ``ch6_settings(profile).substitutes`` replaces it.
+
     >>> figure_setup("figure-6.8", "quick")
-    FigureSetup(model='beta_tc_vae', dataset='dsprites', thesis_dataset='noisy_dsprites')
+    FigureSetup(model='beta_vae', dataset='dsprites', thesis_dataset='noisy_dsprites', thesis_model='beta_tc_vae')
+    >>> figure_setup("figure-6.8", "quick").describe()
+    'beta_vae, dsprites (thesis: beta_tc_vae, noisy_dsprites)'
+    >>> figure_setup("figure-6.8", "paper").substituted
+    False
     """
     check_choice(figure, sorted(CH6_FIGURES), name="figure", func="figure_setup")
+    settings = ch6_settings(profile)
     model, dataset = CH6_FIGURES[figure]
-    ours = dataset if ch6_settings(profile).thesis_datasets else "dsprites"
-    return FigureSetup(model, ours, dataset)
+    ours = dataset if settings.thesis_datasets else "dsprites"
+    return FigureSetup(dict(settings.substitutes).get(model, model), ours, dataset, model)
 
 
 def ch6_values(model: str, profile: str) -> tuple[str, tuple[float, ...]]:
     """The hyper-parameter swept for ``model`` and its values in ``profile``: Locatello et al.'s
-    6 values in ``paper`` (:data:`CH6_GRID`), :func:`regularisation_values` otherwise.
+    6 values in ``paper`` (:data:`CH6_GRID`), else ``ch6_settings(profile).values``' choice or
+    :func:`regularisation_values`.
 
     >>> ch6_values("beta_vae", "paper")
     ('beta', (1.0, 2.0, 4.0, 6.0, 8.0, 16.0))
+    >>> ch6_values("dip_vae_ii", "quick")
+    ('lambda_od', (1.0, 20.0))
     """
     from .thesis_runs import regularisation_values
 
     check_choice(model, sorted(CH6_GRID), name="model", func="ch6_values")
     if profile == "paper":
         return CH6_GRID[model]
-    return regularisation_values(model, profile)
+    name, grid = regularisation_values(model, profile)
+    return name, tuple(dict(ch6_settings(profile).values).get(model, grid))
 
 
 def ch6_run(model: str, value: float, *, profile: str, dataset: str = "dsprites", seed: int = 0,
@@ -175,16 +234,22 @@ def ch6_run(model: str, value: float, *, profile: str, dataset: str = "dsprites"
     For the annealed VAE the capacity's ramp is scaled with the training length: the thesis
     reaches C_max after 100,000 of 300,000 steps (Table C.2), so a shorter run reaches it after
     a third of its steps (in ``paper`` the default is kept and the cache key is the plain one).
+    Objectives in ``ch6_settings(profile).snapshot_models`` keep a snapshot per epoch, so the
+    run is the one chapter 7 trains for the same configuration (one training, one cache entry).
+    ``extra`` is passed to :func:`~latentdims.thesis_runs.thesis_run` (``steps=``,
+    ``snapshots=``, hyper-parameters).
     """
     from .thesis_runs import thesis_run, thesis_settings
 
     name, _ = ch6_values(model, profile)
+    snapshots = extra.pop("snapshots", model in ch6_settings(profile).snapshot_models)
     params = {name: float(value), **extra}
     if model == "annealed_vae" and "iteration_threshold" not in params:
-        steps = thesis_settings(profile).steps
+        steps = params.get("steps") or thesis_settings(profile).steps
         if steps != 300_000:
             params["iteration_threshold"] = max(1, steps // 3)
-    return thesis_run(model, profile=profile, dataset=dataset, seed=seed, **params)
+    return thesis_run(model, profile=profile, dataset=dataset, seed=seed, snapshots=snapshots,
+                      **params)
 
 
 # ------------------------------------------------------------------------------ sweeps
@@ -274,6 +339,10 @@ def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
     ``classifier_settings(profile).n_train`` examples) trains, the rest (at most ``n_test``)
     tests.  The combinations are :func:`latentdims.variables.type_combinations`'s.
 
+    The regressions run with one BLAS thread: their matrices are tiny (at most 10 variables),
+    and a multi-threaded BLAS spends most of its time synchronising threads.  Measured on the
+    quick beta = 8 model (2 cores, load ~7): 8 s of CPU instead of 63 s, the same accuracies.
+
     Returns
     -------
     pandas.DataFrame
@@ -281,12 +350,21 @@ def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
         ``combination``, ``accuracy``, ``n_variables``.
     """
     import pandas as pd
+    from threadpoolctl import threadpool_limits
 
-    from .metrics import classifier_settings, logistic_regression_accuracy, random_classifier_accuracy
-    from .variables import type_combinations
+    from .metrics import classifier_settings
 
     cs = classifier_settings(profile)
     fraction = ch6_settings(profile).classifier_fraction
+    with threadpool_limits(1, user_api="blas"):
+        rows = _classifier_rows(sweep, cs, fraction, seed)
+    return pd.DataFrame(rows)
+
+
+def _classifier_rows(sweep: Ch6Sweep, cs, fraction: float, seed: int) -> list[dict[str, Any]]:
+    from .metrics import logistic_regression_accuracy, random_classifier_accuracy
+    from .variables import type_combinations
+
     rows = []
     for value, s, folder in sweep.items():
         a = read_arrays(folder)
@@ -305,7 +383,7 @@ def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
         rnd = random_classifier_accuracy(y[tr], y[te], seed=seed)
         rows.append({"value": value, "seed": s, "representation": "random",
                      "combination": "random", "accuracy": rnd.mean, "n_variables": 0})
-    return pd.DataFrame(rows)
+    return rows
 
 
 # The sub-representations of Figs 6.7, 6.8 and B.5: all variables, passive ones removed, active only.
