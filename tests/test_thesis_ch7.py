@@ -58,6 +58,11 @@ def test_config_runs_seeds_snapshots_and_annealing():
     annealed = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),), "dsprites", "fc"), profile="quick")[0]
     s = c7.ch7_settings("quick")
     assert annealed.steps == s.fc_steps and dict(annealed.params)["iteration_threshold"] == s.fc_steps // 3
+    # Fig 7.8's model is snapshotted more often than the other FC models
+    assert annealed.steps_per_epoch == s.fc_epoch_steps_per_epoch < s.fc_steps_per_epoch
+    fc_beta = c7.config_runs(s.fc_beta_pairs[0][0], profile="quick")[0]
+    assert fc_beta.steps == s.fc_steps and fc_beta.steps_per_epoch == s.fc_steps_per_epoch
+    assert max(s.fc_early_epochs) < annealed.epochs
     paper = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),)), profile="paper", seeds=[0])[0]
     assert dict(paper.params)["iteration_threshold"] == 100_000                   # Table C.2
     with pytest.raises(TypeError, match="config_runs.*Config"):

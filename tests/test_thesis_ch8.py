@@ -9,8 +9,9 @@ import pytest
 from latentdims.fondue import fondue
 from latentdims.plotting.thesis_ch8 import elbow_panels, fondue_branch_plot
 from latentdims.thesis_ch8 import (THESIS_TABLES, architecture_table, ch8_run, ch8_settings,
-                                   downstream_accuracy, fondue_table, measure_run, mle_table,
-                                   run_fondue, settings_table, sweep_over_n)
+                                   downstream_accuracy, fondue_table, has_real_data,
+                                   init_datasets, measure_run, mle_table, run_fondue,
+                                   settings_table, sweep_over_n)
 from latentdims.thesis_runs import thesis_run
 
 
@@ -31,6 +32,17 @@ def test_paper_settings_are_the_thesis():
     assert 10 in q.ns            # the shared chapter 6-8 model (beta = 1, n = 10)
     with pytest.raises(ValueError, match="profile"):
         ch8_settings("huge")
+
+
+def test_initialisation_datasets_add_real_celeba_only(tmp_cache):
+    assert ch8_settings("paper").ib_seeds == ch8_settings("paper").fondue_seeds
+    assert init_datasets("quick") == ch8_settings("quick").init_datasets
+    assert "celeba" not in init_datasets("quick") and not has_real_data("celeba")
+    (tmp_cache / "data" / "celeba").mkdir(parents=True)
+    (tmp_cache / "data" / "celeba" / "list_attr_celeba.txt").write_text("")
+    assert has_real_data("celeba") and init_datasets("quick")[-1] == "celeba"
+    with pytest.raises(ValueError, match="dataset"):
+        has_real_data("mnist")
 
 
 def test_ch8_run_shares_the_thesis_runs_key_and_epochs():

@@ -37,9 +37,9 @@ from .profiles import by_profile
 
 __all__ = ["Ch8Settings", "ch8_settings", "ch8_run", "NSweep", "sweep_over_n", "measure_run",
            "sweep_measures", "downstream_accuracy", "fondue_trainer", "run_fondue",
-           "run_binary_search", "data_ides", "layer_ides", "THESIS_TABLES", "fondue_table",
-           "FIGURE_CONFIGS", "by_seed", "settings_table", "timed",
-           "architecture_table", "mle_table"]
+           "run_binary_search", "search_training_seconds", "has_real_data", "init_datasets",
+           "data_ides", "layer_ides", "THESIS_TABLES", "fondue_table", "FIGURE_CONFIGS",
+           "SIDE_SEARCHES", "by_seed", "settings_table", "timed", "architecture_table", "mle_table"]
 
 # Regularisation hyper-parameter of each objective (Tables 8.2-8.3; the AE has none).
 _DEFAULT_PARAMS = {"beta_vae": {"beta": 1.0}, "dip_vae_ii": {"lambda_od": 1.0}, "autoencoder": {}}
@@ -62,7 +62,18 @@ class Ch8Settings:
     d_betas, d_lambdas : tuple of float
         beta and lambda_od values of Figs D.1-D.4.
     fondue_seeds : tuple of int
-        Seeds of the FONDUE searches (the thesis: 10).
+        Seeds of the FONDUE and FONDUE_IDE searches on the beta = 1 conv VAE (the thesis: 10).
+    ib_seeds : tuple of int
+        Seeds of its FONDUE_IB searches (the thesis: the same 10).
+    side_searches : tuple of str
+        Keys of :data:`SIDE_SEARCHES` run with seed 0: FONDUE on the beta = 4 conv VAE (Table
+        8.2), on DIP-VAE II with lambda_od = 0.5 (Table 8.3, Fig 8.7b) and on the FC VAE
+        (Table 8.7, Fig 8.8); figures whose search is not run show the thesis' value.
+    side_criteria : tuple of str
+        Criteria of the search on the FC VAE: "trace" (FONDUE) and/or "ib" (FONDUE_IB).
+    init_datasets : tuple of str
+        Data sets of the initialisation tables (8.4 Symsol, 8.5 CelebA, 8.6 dSprites): FONDUE
+        from the data IDE and from each n_init of ``random_inits``, seed 0.
     fondue_epochs : int
         e, epochs of every FONDUE training (the thesis finds it per data set: 1-6).
     epoch_steps : int
@@ -93,6 +104,10 @@ class Ch8Settings:
     d_betas: tuple
     d_lambdas: tuple
     fondue_seeds: tuple
+    ib_seeds: tuple
+    side_searches: tuple
+    side_criteria: tuple
+    init_datasets: tuple
     fondue_epochs: int
     epoch_steps: int
     max_n: int
@@ -115,22 +130,35 @@ def ch8_settings(profile: str) -> Ch8Settings:
     10,000 examples for the IDEs with k = 3, 5, 10, 20 and 5 runs (Table D.4).
     ``quick`` keeps dSprites only for the trained figures, n = 3, 6, 10, 18 with one seed (the
     thesis' n = 10 model of chapters 6-8 is one of them, shared through the cache), side sweeps
-    at n = 3 and 11 trained for one epoch (beta in {0.5, 4}, lambda_od in {0.5, 2} for
-    Figs D.1-D.4), two FONDUE seeds with e = 1 epoch of 300 steps, n_init in {5, 40},
-    l, u = 1, 64, and 2,000 examples for the data IDEs.  ``smoke`` only proves
-    the code runs (a handful of 4-step trainings).
+    at n = 3 and 11 trained for one epoch (beta in {0.5, 4} for Figs D.1-D.2, lambda_od = 0.5
+    for Figs D.3-D.4; n = 11 is also the first model of every FONDUE search started from
+    dSprites' IDE, so the two share it), e = 1 FONDUE epoch of 300 steps (about one pass over
+    our 20,000 training images), FONDUE and FONDUE_IDE with seeds 0 and 1, FONDUE_IB with seed
+    0, FONDUE on beta = 4 only among the other objectives (Table 8.2; Tables 8.3 and 8.7 and
+    the lines of Figs 8.7b and 8.8 keep the thesis' values), n_init in {5, 40} on dSprites
+    (Table 8.6; CelebA's Table 8.5 only when the real files are present), l, u = 1, 64, and
+    2,000 examples for the data IDEs.  Every training is one short model (about 21 s of a quiet
+    2-core CPU for 300 steps), so the notebook's time is the number of distinct
+    (configuration, n, seed) it visits; 150-step epochs would halve it but leave the latents
+    unpolarised: with them FONDUE rejected n = 11 and then n = 5 on dSprites (seed 0) and went
+    on down to n = 2 (where we stopped it), far below the 6-11 of the 300-step searches.
+    ``smoke`` only proves the code runs (a handful of 4-step trainings).
     """
     return by_profile(
         profile,
         smoke=Ch8Settings(datasets=("dsprites",), ns=(2, 4), seeds=(0,), side_ns=(2,),
                           side_seeds=(0,), side_epochs=1, d_betas=(4.0,), d_lambdas=(0.5,),
-                          fondue_seeds=(0,), fondue_epochs=1, epoch_steps=4, max_n=2,
-                          random_inits=(1,), supervised_range=(1, 2), ide_points=300,
+                          fondue_seeds=(0,), ib_seeds=(0,),
+                          side_searches=("beta4", "dip05", "fc"), side_criteria=("trace", "ib"),
+                          init_datasets=("symsol", "dsprites"), fondue_epochs=1, epoch_steps=4,
+                          max_n=2, random_inits=(1,), supervised_range=(1, 2), ide_points=300,
                           ide_runs=2, ide_ks=(3, 5, 10, 20), rep_k=5, layer_points=64,
                           gbt_iterations=5),
         quick=Ch8Settings(datasets=("dsprites",), ns=(3, 6, 10, 18), seeds=(0,),
                           side_ns=(3, 11), side_seeds=(0,), side_epochs=1,
-                          d_betas=(0.5, 4.0), d_lambdas=(0.5, 2.0), fondue_seeds=(0, 1),
+                          d_betas=(0.5, 4.0), d_lambdas=(0.5,), fondue_seeds=(0, 1),
+                          ib_seeds=(0,), side_searches=("beta4",), side_criteria=("trace",),
+                          init_datasets=("dsprites",),
                           fondue_epochs=1, epoch_steps=300, max_n=64, random_inits=(5, 40),
                           supervised_range=(1, 64), ide_points=2_000, ide_runs=3,
                           ide_ks=(3, 5, 10, 20), rep_k=20, layer_points=500,
@@ -139,7 +167,10 @@ def ch8_settings(profile: str) -> Ch8Settings:
                           ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), seeds=(0, 1, 2, 3, 4),
                           side_ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), side_seeds=(0, 1, 2, 3, 4),
                           side_epochs=29, d_betas=(0.5, 2.0, 4.0), d_lambdas=(0.5, 2.0),
-                          fondue_seeds=tuple(range(10)), fondue_epochs=2, epoch_steps=10_368,
+                          fondue_seeds=tuple(range(10)), ib_seeds=tuple(range(10)),
+                          side_searches=("beta4", "dip05", "fc"), side_criteria=("trace", "ib"),
+                          init_datasets=("symsol", "celeba", "dsprites"),
+                          fondue_epochs=2, epoch_steps=10_368,
                           max_n=1024, random_inits=(5, 19, 22, 39, 74, 94, 116, 145, 180, 182),
                           supervised_range=(1, 200), ide_points=10_000, ide_runs=5,
                           ide_ks=(3, 5, 10, 20), rep_k=20, layer_points=10_000,
@@ -153,6 +184,14 @@ FIGURE_CONFIGS = {
     "figure-8.7a": ("beta_vae", {"beta": 4.0}, "conv", "symsol"),
     "figure-8.7b": ("dip_vae_ii", {"lambda_od": 0.5}, "conv", "dsprites"),
     "figure-8.8": ("beta_vae", {"beta": 1.0}, "fc", "dsprites"),
+}
+
+# The FONDUE searches on other objectives and architectures (seed 0, dSprites): key ->
+# (model, params, architecture, thesis table, thesis row).
+SIDE_SEARCHES = {
+    "beta4": ("beta_vae", {"beta": 4.0}, "conv", "8.2", "beta=4"),
+    "dip05": ("dip_vae_ii", {"lambda_od": 0.5}, "conv", "8.3", "lambda_od=0.5"),
+    "fc": ("beta_vae", {"beta": 1.0}, "fc", "8.7", "FONDUE"),
 }
 
 
@@ -296,28 +335,51 @@ def measure_run(folder, *, profile: str, seed: int = 0) -> dict[str, float]:
     ``passive`` (the rule of Section 6.4.1, alpha = 0.1) and ``stand_in``.
     """
     from .fondue import covariance_traces, expected_trace_gap
-    from .thesis_runs import load_run
     from .variables import classify_variables
 
     s = ch8_settings(profile)
-    res = load_run(folder)
-    reps = res.representations
-    last = res.history[-1]
-    row: dict[str, Any] = {"n": res.run.latent_dim, "seed": res.run.seed,
+    res = _read_outputs(folder)
+    reps = res["representations"]
+    last = res["history"][-1]
+    row: dict[str, Any] = {"n": res["run"].latent_dim, "seed": res["run"].seed,
                            "reconstruction": float(last.get("val_reconstruction", last["val_loss"])),
-                           "accuracy": downstream_accuracy(reps.mean, res.arrays["eval_classes"],
+                           "accuracy": downstream_accuracy(reps.mean, res["arrays"]["eval_classes"],
                                                            iterations=s.gbt_iterations, seed=seed),
-                           "stand_in": bool(res.meta.get("stand_in", False))}
+                           "stand_in": bool(res["meta"].get("stand_in", False))}
     tr = covariance_traces(reps.mean, sampled=reps.sampled)
     row.update(trace_mean=tr.mean, trace_sampled=tr.sampled, trace_gap=tr.difference,
                expected_gap=expected_trace_gap(reps.variance))
     k = min(s.rep_k, len(reps.mean) - 2)
     row.update(ide_mean=_safe_mle(reps.mean, k), ide_sampled=_safe_mle(reps.sampled, k))
-    if res.model.stochastic:
+    if res["run"].model != "autoencoder":
         row.update(classify_variables(reps.variance).counts)
-    else:
-        row.update(active=res.run.latent_dim, mixed=0, passive=0)
+    else:   # the deterministic AE has no variance head: every latent counts as active
+        row.update(active=res["run"].latent_dim, mixed=0, passive=0)
     return row
+
+
+def _read_outputs(folder) -> dict[str, Any]:
+    """What a trained run's folder holds, without rebuilding its network (which
+    :func:`~latentdims.thesis_runs.load_run` does, at a few seconds per model): ``run``,
+    ``history``, ``meta``, ``arrays`` (``representations.npz``) and ``representations``."""
+    import json
+
+    from .models.base import Representations
+    from .thesis_runs import _read_run
+
+    folder = Path(folder)
+    if not (folder / "representations.npz").is_file():
+        raise FileNotFoundError(f"_read_outputs: {str(folder)!r} is not a trained-run folder (no "
+                                f"representations.npz); get one from train_run(...).")
+    with np.load(folder / "representations.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    with open(folder / "history.json") as f:
+        history = json.load(f)
+    with open(folder / "meta.json") as f:
+        meta = json.load(f)
+    reps = Representations(mean=arrays["mean"], variance=arrays["variance"], sampled=arrays["sampled"])
+    return {"run": _read_run(folder), "history": history, "meta": meta, "arrays": arrays,
+            "representations": reps}
 
 
 def _safe_mle(X, k: int) -> float:
@@ -357,19 +419,21 @@ def fondue_trainer(model: str = "beta_vae", *, profile: str, dataset: str = "dsp
     sigmoid(logits) for the sampled z, which FONDUE_IB needs (the author's code passes the
     logits themselves; we compare x with a reconstruction on the same [0, 1] scale).
     """
+    from scipy.special import expit
+
     from .fondue import TrainingOutput
-    from .thesis_runs import load_run, run_data, train_run
+    from .thesis_runs import evaluation_data, load_run, train_run
 
     def train(n: int, epochs: int):
         run = ch8_run(model, profile=profile, dataset=dataset, latent_dim=int(n), seed=seed,
                       architecture=architecture, epochs=epochs, **params)
-        res = load_run(train_run(run))
-        reps = res.representations
+        folder = train_run(run)
+        reps = _read_outputs(folder)["representations"]
         kwargs = {}
-        if reconstructions:
-            x = run_data(run).evaluation
-            logits = np.asarray(res.model.decode(reps.sampled.astype(np.float32)))
-            kwargs = {"inputs": x, "reconstructions": 1.0 / (1.0 + np.exp(-logits))}
+        if reconstructions:   # only FONDUE_IB needs the network itself (the decoder)
+            x = evaluation_data(run)
+            logits = np.asarray(load_run(folder).model.decode(reps.sampled.astype(np.float32)))
+            kwargs = {"inputs": x, "reconstructions": expit(logits)}
         return TrainingOutput(mean=reps.mean, variance=reps.variance, sampled=reps.sampled,
                               **kwargs)
 
@@ -392,6 +456,55 @@ def run_fondue(model: str = "beta_vae", *, profile: str, dataset: str = "dsprite
                            architecture=architecture, reconstructions=criterion == "ib", **params)
     return fondue(train, n_init, criterion=criterion, epochs=s.fondue_epochs if epochs is None
                   else epochs, max_n=max(s.max_n, n_init), seed=seed, warn=False)
+
+
+def search_training_seconds(result, model: str = "beta_vae", *, profile: str,
+                            dataset: str = "dsprites", seed: int = 0, architecture: str = "conv",
+                            **params: Any) -> float:
+    r"""Training time of a search from an empty cache: the sum, over the distinct n it
+    visited, of the build time logged when that model was trained (``build_seconds`` of its
+    cache entry; wall seconds on the machine and load of that moment).
+
+    .. math:: T = \sum_{n \in {\rm visited}} t_{\rm build}(n)
+
+    The thesis' "time/run" (Tables 8.1-8.8) is this quantity on an A100; a search's own wall
+    time (``result.seconds``) only counts the trainings that were not in the cache yet.
+    Models not in the cache count as NaN.
+    """
+    import json
+
+    from .cache import entry_path
+    from .thesis_runs import CACHE_NAME
+
+    total = 0.0
+    for ev in result.evaluations:
+        run = ch8_run(model, profile=profile, dataset=dataset, latent_dim=int(ev.n), seed=seed,
+                      architecture=architecture, epochs=result.epochs, **params)
+        config = entry_path(CACHE_NAME, run) / "config.json"
+        if not config.is_file():
+            return float("nan")
+        with open(config) as f:
+            total += float(json.load(f).get("build_seconds", float("nan")))
+    return total
+
+
+def has_real_data(dataset: str) -> bool:
+    """Whether the real files of ``dataset`` are under ``$LATENTDIMS_DATA`` (else the trainings
+    use its labelled stand-in)."""
+    from .data.images import DATASETS, _default_path
+
+    check_choice(dataset, DATASETS, name="dataset", func="has_real_data")
+    return _default_path(dataset) is not None
+
+
+def init_datasets(profile: str) -> tuple[str, ...]:
+    """Data sets of the initialisation tables 8.4-8.6 in ``profile``: its ``init_datasets``,
+    plus CelebA whenever the real files are present (its stand-in is not run in the short
+    profiles)."""
+    names = tuple(ch8_settings(profile).init_datasets)
+    if "celeba" not in names and has_real_data("celeba"):
+        names = names + ("celeba",)
+    return names
 
 
 def run_binary_search(model: str = "beta_vae", *, profile: str, dataset: str = "dsprites",
@@ -431,11 +544,11 @@ def layer_ides(folder, *, profile: str, epochs=None, seed: int = 0) -> dict[str,
     """MLE of every layer's activations (flattened) at the end of each epoch of a
     ``snapshots=True`` run (Fig 8.11).  Returns ``{"layers": [...], "values": {epoch: array}}``
     (epochs 1-based in the labels)."""
-    from .thesis_runs import _read_run, load_snapshot_model, run_data
+    from .thesis_runs import _read_run, evaluation_data, load_snapshot_model
 
     s = ch8_settings(profile)
     run = _read_run(Path(folder))
-    x = run_data(run).evaluation[:s.layer_points]
+    x = evaluation_data(run)[:s.layer_points]
     k = min(s.rep_k, len(x) - 2)
     epochs = range(run.epochs) if epochs is None else epochs
     layers, values = None, {}
