@@ -33,6 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._validation import check_array, check_choice, check_int, check_same_length
+from .data.images import has_real_data
 from .profiles import by_profile
 
 __all__ = ["Ch8Settings", "ch8_settings", "ch8_run", "NSweep", "sweep_over_n", "measure_run",
@@ -488,15 +489,6 @@ def search_training_seconds(result, model: str = "beta_vae", *, profile: str,
         with open(config) as f:
             total += float(json.load(f).get("build_seconds", float("nan")))
     return total
-
-
-def has_real_data(dataset: str) -> bool:
-    """Whether the real files of ``dataset`` are under ``$LATENTDIMS_DATA`` (else the trainings
-    use its labelled stand-in)."""
-    from .data.images import DATASETS, _default_path
-
-    check_choice(dataset, DATASETS, name="dataset", func="has_real_data")
-    return _default_path(dataset) is not None
 
 
 def init_datasets(profile: str) -> tuple[str, ...]:

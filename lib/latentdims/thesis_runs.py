@@ -278,10 +278,10 @@ class RunData:
 def run_data(run: ThesisRun) -> RunData:
     """Load (or render) the run's images and split them into training and evaluation sets."""
     from .data import dsprites as ds
-    from .data.images import load_image_dataset
+    from .data.images import has_real_data, load_image_dataset
     from .models.ivae import auxiliary_from_factors
 
-    lazy = run.n_train is None and run.dataset == "dsprites" and _no_real_dsprites()
+    lazy = run.n_train is None and run.dataset == "dsprites" and not has_real_data("dsprites")
     if lazy:
         order = np.random.default_rng(run.data_seed).permutation(ds.N_IMAGES)
         eval_idx, train_idx = order[:run.n_eval], order[run.n_eval:]
@@ -326,11 +326,11 @@ def evaluation_data(run: ThesisRun) -> Any:
     files are read afresh (they can change on disk; they are not copied into the cache).
     """
     from .cache import cached_arrays
-    from .data.images import _default_path
+    from .data.images import has_real_data
 
     if not isinstance(run, ThesisRun):
         raise TypeError(f"evaluation_data: `run` must be a ThesisRun; got {type(run).__name__}.")
-    if _default_path(run.dataset) is not None:
+    if has_real_data(run.dataset):
         return run_data(run).evaluation
     ivae = run.model == "ivae"
     key = {"dataset": run.dataset, "n_train": run.n_train, "n_eval": run.n_eval,
@@ -342,13 +342,6 @@ def evaluation_data(run: ThesisRun) -> Any:
 
     arrays = cached_arrays("thesis_eval", key, compute, compress=True)
     return (arrays["x"], arrays["u"]) if ivae else arrays["x"]
-
-
-def _no_real_dsprites() -> bool:
-    from . import paths
-    from .data.images import DSPRITES_FILE
-
-    return not (paths.data_dir() / "dsprites" / DSPRITES_FILE).is_file()
 
 
 # ---------------------------------------------------------------------------------- training

@@ -43,7 +43,7 @@ from .._validation import check_choice, check_int
 from . import dsprites as _ds
 from . import solids as _solids
 
-__all__ = ["DATASETS", "ImageDataset", "load_image_dataset", "load_dsprites_npz",
+__all__ = ["DATASETS", "ImageDataset", "has_real_data", "load_image_dataset", "load_dsprites_npz",
            "read_norb_matrix", "load_smallnorb", "load_cars3d", "load_celeba", "load_symsol",
            "load_scream_texture", "render_faces", "FACE_ATTRIBUTES"]
 
@@ -746,6 +746,13 @@ def _default_path(name: str) -> Path | None:
         if found:
             return found[0] if name == "symsol" and pattern in ("*.zip", "*.npz") else folder
     return None
+
+
+def has_real_data(name: str) -> bool:
+    """Whether the real files of ``name`` are under ``$LATENTDIMS_DATA`` (else loaders and
+    trainings use its labelled stand-in)."""
+    check_choice(name, DATASETS, name="dataset", func="has_real_data")
+    return _default_path(name) is not None
 
 
 def load_image_dataset(name: str, *, n: int | None = None, path=None, seed: int = 0,
