@@ -28,8 +28,8 @@ import time
 import numpy as np
 import skdim
 
-from latentdims.intrinsic_dim import mle, twonn
-from latentdims.similarity import linear_cka
+from latentdims.maths.intrinsic_dim import mle, twonn
+from latentdims.maths.similarity import linear_cka
 
 
 def timed(fn, repeats: int, warm_up: bool = True) -> tuple[float, float]:

@@ -2,7 +2,7 @@
 
 Prints one table for ``--pairs`` pairs of ``--particles``-particle jets in float64 on the CPU:
 
-* ours (``latentdims.sinkhorn.sinkhorn_emd``): forward, and forward + gradient, at the papers'
+* ours (``latentdims.maths.sinkhorn.sinkhorn_emd``): forward, and forward + gradient, at the papers'
   schedule (eps 1 -> 0.01, 10 x 10 iterations) and at eps_end=1e-3 (20 scales x 20 iterations),
   in batches of ``--batch`` pairs (the VAE's batch size is 100);
 * POT's ``sinkhorn_stabilized`` (reg 0.01) and POT's exact ``emd2``, one pair at a time;
@@ -32,9 +32,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from latentdims.sinkhorn import (delta_r, sinkhorn_emd, sinkhorn_plan,  # noqa: E402
+from latentdims.maths.sinkhorn import (delta_r, sinkhorn_emd, sinkhorn_plan,  # noqa: E402
                                  toy_two_prong_jets)
-from latentdims.sinkhorn import _CPU_CHUNK  # noqa: E402  (the solver's chunk size on a CPU)
+from latentdims.maths.sinkhorn import _CPU_CHUNK  # noqa: E402  (the solver's chunk size on a CPU)
 
 PAPER = dict(eps_start=1.0, eps_end=0.01, n_eps=10, iters_per_eps=10)
 FINE = dict(eps_start=1.0, eps_end=1e-3, n_eps=20, iters_per_eps=20)
@@ -187,7 +187,7 @@ def main(argv=None) -> None:
     # (the column masses).
     n_matvec, n_exp = 2 * n_iter + n_absorb, n_absorb
     # On a CPU the solver works on balanced chunks of at most _CPU_CHUNK pairs (see
-    # latentdims.sinkhorn._forward_core): time the operations at that size.
+    # latentdims.maths.sinkhorn._forward_core): time the operations at that size.
     chunk = args.batch if tf.config.list_logical_devices("GPU") else min(args.batch, _CPU_CHUNK)
     chunk = -(-args.batch // -(-args.batch // chunk))
     n_chunks = args.pairs / chunk

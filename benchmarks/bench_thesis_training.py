@@ -1,6 +1,6 @@
 """Training speed of the thesis' VAEs on this machine at the quick profile's settings.
 
-Measures steps per second of the project's training loop (latentdims.training.train: batches
+Measures steps per second of the project's training loop (latentdims.models.training.train: batches
 indexed from an in-memory array, the model's own train_step under tf.function) for the conv and
 fully-connected beta-VAE (batch 64, 10 latents, 64x64x1 procedural dSprites), with and without XLA,
 and the other objectives on the conv architecture.  The first epoch (tracing, compilation) is
@@ -22,9 +22,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from latentdims.data.images import load_image_dataset  # noqa: E402
-from latentdims.models.vaes import make_model  # noqa: E402
-from latentdims.thesis_runs import thesis_settings  # noqa: E402
-from latentdims.training import TrainConfig, train  # noqa: E402
+from latentdims.models import make_model  # noqa: E402
+from latentdims.studies.thesis_runs import thesis_settings  # noqa: E402
+from latentdims.models.training import TrainConfig, train  # noqa: E402
 
 
 def steps_per_second(name: str, architecture: str, images: np.ndarray, u: np.ndarray, steps: int,

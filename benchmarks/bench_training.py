@@ -6,7 +6,7 @@ model), on ``--batch`` real-sized jets (50 particles, ``toy_two_prong_jets``: sy
 jets, so the benchmark needs no data pipeline):
 
 * ``step``: one training step (``JetVAE.train_step`` in a ``tf.function``, as
-  ``latentdims.training.train`` runs it): encoder, sampling, decoder, Sinkhorn forward and its
+  ``latentdims.models.training.train`` runs it): encoder, sampling, decoder, Sinkhorn forward and its
   explicit gradient, backward pass, Adam update;
 * ``sinkhorn``: the step time minus that of the same step with a one-iteration Sinkhorn, i.e. the
   cost of the papers' 100 iterations (eps 1 -> 0.01, 10 x 10); the explicit gradient's linear solve
@@ -32,9 +32,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from latentdims.annealing import anneal_settings  # noqa: E402
+from latentdims.models.annealing import anneal_settings  # noqa: E402
 from latentdims.models.jet_vae import JetVAE, jet_batch  # noqa: E402
-from latentdims.sinkhorn import toy_two_prong_jets  # noqa: E402
+from latentdims.maths.sinkhorn import toy_two_prong_jets  # noqa: E402
 
 
 def best_of(fn, repeats: int) -> tuple[float, float]:

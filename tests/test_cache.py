@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from latentdims import cache, paths
+from latentdims.core import cache, paths
 
 
 def test_key_is_order_independent_and_sensitive():
@@ -77,7 +77,7 @@ def _build_in_subprocess(cache, marker, delay):
     import os
     import time as _time
     os.environ["LATENTDIMS_CACHE"] = str(cache)
-    from latentdims.cache import cached
+    from latentdims.core.cache import cached
 
     def build(out, work):
         with open(marker, "a") as fh:

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import pdist
 
-from latentdims.dimensionality import (correlation_dimension, finite_difference, neighbour_counts,
+from latentdims.maths.dimensionality import (correlation_dimension, finite_difference, neighbour_counts,
                                        rate_distortion_dimensions)
-from latentdims.toys import linear_vae_optimum
+from latentdims.studies.toys import linear_vae_optimum
 
 
 def test_d1_d2_on_the_analytic_linear_vae():

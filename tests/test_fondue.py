@@ -8,8 +8,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from latentdims import fondue as fondue_module
-from latentdims.fondue import (CRITERIA, DATA_IDE, TrainingOutput, binary_search,
+from latentdims.maths import fondue as fondue_module
+from latentdims.maths.fondue import (CRITERIA, DATA_IDE, TrainingOutput, binary_search,
                                covariance_traces, expected_trace_gap, fondue, ib_scores,
                                rbf_gram, renyi_entropy, renyi_mutual_information, stable_epochs)
 
@@ -85,7 +85,7 @@ def test_fondue_doubles_then_bisects_and_memoises(caplog):
         calls.append((n, epochs))
         return step(19)(n, epochs)
 
-    with caplog.at_level(logging.INFO, logger="latentdims.fondue"):
+    with caplog.at_level(logging.INFO, logger="latentdims.maths.fondue"):
         res = fondue(train, n_init=DATA_IDE["symsol"], epochs=1)
     # Table 8.1, Symsol: 8 models trained; the visiting order of Algorithm 1
     assert res.n == 19 and res.models_trained == 8 and res.algorithm == "FONDUE"
@@ -253,7 +253,7 @@ def test_rbf_gram_and_ib_scores():
 def test_fondue_plots():
     import matplotlib.pyplot as plt
 
-    from latentdims.plotting import similarity as plots
+    from latentdims.plotting import thesis_ch8 as plots
 
     res = fondue(step(19), n_init=4)
     assert plots.fondue_steps_plot(res).axes[0].get_xlabel() == "number of latent dimensions n"

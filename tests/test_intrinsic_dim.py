@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import skdim
 
-from latentdims import intrinsic_dim
-from latentdims.intrinsic_dim import local_mle, mle, repeated_id, select_ide, twonn, unique_rows
+from latentdims.maths import intrinsic_dim
+from latentdims.maths.intrinsic_dim import local_mle, mle, repeated_id, select_ide, twonn, unique_rows
 
 
 def embedded(n, d, m, seed=0):

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from latentdims import annealing
-from latentdims.annealing import (AnnealSchedule, AnnealSettings, anneal_settings,
+from latentdims.models import annealing
+from latentdims.models.annealing import (AnnealSchedule, AnnealSettings, anneal_settings,
                                   train_annealing)
 from latentdims.models.jet_vae import (JetVAE, JetVAEConfig, decode_latents, encode_jets,
                                        jet_batch)
-from latentdims.sinkhorn import sinkhorn_emd, toy_two_prong_jets
-from latentdims.training import TrainConfig, train
+from latentdims.maths.sinkhorn import sinkhorn_emd, toy_two_prong_jets
+from latentdims.models.training import TrainConfig, train
 
 P = 10   # particles per jet in these tests (the papers' 50 would only be slower)
 TINY = JetVAEConfig(n_particles=P, latent_dim=3, pfn_widths=(8,), encoder_widths=(8,),

@@ -1,8 +1,8 @@
-"""Measurements for the EMD-VAE notebooks 21, 22, 24, 25 (latentdims.jet_vae_talks)."""
+"""Measurements for the EMD-VAE notebooks 21, 22, 24, 25 (latentdims.maths.latent_geometry)."""
 import numpy as np
 import pytest
 
-from latentdims.jet_vae_talks import (category_performance, category_rates, decoder_sensitivity,
+from latentdims.maths.latent_geometry import (category_performance, category_rates, decoder_sensitivity,
                                       fold_decay_angles, rp2_embedding, smooth_fit_r2)
 
 
@@ -121,7 +121,7 @@ def test_category_rates_matches_posterior_kl():
 
 
 def test_reflection_symmetry_rp2_decoder_vs_translation():
-    from latentdims.jet_vae_talks import reflection_symmetry
+    from latentdims.maths.latent_geometry import reflection_symmetry
 
     def rp2_decoder(z):
         """Two equal prongs at +-(z0, z1): a line through the origin, so z and -z coincide."""
@@ -157,7 +157,7 @@ class _Jets:
 
 
 def test_position_ranking_puts_substructure_first():
-    from latentdims.jet_vae_talks import position_ranking
+    from latentdims.maths.latent_geometry import position_ranking
 
     rng = np.random.default_rng(6)
     jets = _Jets(rng, 600)

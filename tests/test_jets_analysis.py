@@ -1,11 +1,11 @@
-"""Tests of latentdims.jets_analysis: exact EMD and its gradients, jet images, prongs, the Fig. 5
+"""Tests of latentdims.maths.jet_geometry: exact EMD and its gradients, jet images, prongs, the Fig. 5
 transformations, example-jet selection and the Sinkhorn error study (small sizes, seconds)."""
 import numpy as np
 import ot
 import pytest
 
-from latentdims import jets_analysis as ja
-from latentdims.sinkhorn import delta_r, toy_two_prong_jets
+from latentdims.maths import jet_geometry as ja
+from latentdims.maths.sinkhorn import delta_r, toy_two_prong_jets
 
 
 def random_clouds(n_pairs, n, m, seed=0, spread=0.3):

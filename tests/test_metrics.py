@@ -6,8 +6,8 @@ import pytest
 from scipy.stats import entropy
 from sklearn.metrics import mutual_info_score
 
-import latentdims.metrics as metrics
-from latentdims.metrics import (averaged_mutual_information, classifier_settings,
+import latentdims.maths.scores as metrics
+from latentdims.maths.scores import (averaged_mutual_information, classifier_settings,
                                 correlation_matrix,
                                 correlations_with, discrete_mutual_information, discretise,
                                 effective_rank, gaussian_total_correlation,

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from latentdims import paths, profiles
+from latentdims.core import paths, profiles
 from latentdims.notebook import read_claims, start_notebook
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from latentdims import manifest, paths
+from latentdims.core import manifest, paths
 
 NOTEBOOKS = sorted(paths.notebooks_dir().glob("*.ipynb"))
 SPEC = paths.shared_dir() / "spec" / "figures.csv"

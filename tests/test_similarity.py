@@ -8,8 +8,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from latentdims import similarity
-from latentdims.similarity import (average_similarity, layer_activations, linear_cka,
+from latentdims.maths import similarity
+from latentdims.maths.similarity import (average_similarity, layer_activations, linear_cka,
                                    procrustes_similarity, similarity_matrix,
                                    synthetic_similarity_curves)
 
@@ -285,7 +285,7 @@ def test_layer_activations_of_other_models(tiny_vae):
 def test_similarity_plots(runs):
     import matplotlib.pyplot as plt
 
-    from latentdims.plotting import similarity as plots
+    from latentdims.plotting import thesis_ch7 as plots
 
     res = average_similarity(runs, runs)
     fig = plots.similarity_heatmap(res, split_a=1, split_b=1, annotate=True, title="CKA")

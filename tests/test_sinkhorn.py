@@ -11,10 +11,10 @@ import pytest
 import tensorflow as tf
 from scipy.spatial.distance import pdist
 
-from latentdims.sinkhorn import (SinkhornPlan, correlation_dimension, delta_r, eps_schedule,
+from latentdims.maths.sinkhorn import (SinkhornPlan, correlation_dimension, delta_r, eps_schedule,
                                  pairwise_emd, sinkhorn_emd, sinkhorn_plan, toy_two_prong_jets,
                                  wrap_phi)
-from latentdims.sinkhorn import _COMPILED, _check_schedule, _condensed_to_pairs
+from latentdims.maths.sinkhorn import _COMPILED, _check_schedule, _condensed_to_pairs
 
 # A fixed regulator, run to convergence (marginals exact to 1e-16 after ~200 iterations on these
 # clouds): the entropic plan is then defined without ambiguity.

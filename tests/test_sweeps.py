@@ -1,7 +1,7 @@
 """Sweeps run in-process, in local processes, and on a real (in-process) Dask LocalCluster."""
 import pytest
 
-from latentdims.sweeps import grid, run_sweep
+from latentdims.core.sweeps import grid, run_sweep
 
 
 def square_plus(cfg):

@@ -1,4 +1,4 @@
-"""Chapters 5-6 helpers (latentdims.thesis_ch6) on constructed arrays, plus one smoke sweep."""
+"""Chapters 5-6 helpers (latentdims.studies.thesis_ch5_6) on constructed arrays, plus one smoke sweep."""
 import doctest
 
 import matplotlib
@@ -7,10 +7,10 @@ import pytest
 
 matplotlib.use("Agg")
 
-import latentdims.thesis_ch6 as ch6  # noqa: E402
-from latentdims.metrics import correlation_matrix  # noqa: E402
-from latentdims.thesis_runs import thesis_run  # noqa: E402
-from latentdims.variables import classify_variables  # noqa: E402
+import latentdims.studies.thesis_ch5_6 as ch6  # noqa: E402
+from latentdims.maths.scores import correlation_matrix  # noqa: E402
+from latentdims.studies.thesis_runs import thesis_run  # noqa: E402
+from latentdims.maths.variables import classify_variables  # noqa: E402
 
 
 def test_doctests():
@@ -40,7 +40,7 @@ def test_paper_profile_is_the_thesis_setup():
 def test_runs_share_cache_keys_with_plain_thesis_runs():
     # the chapter 6 sweep must reuse models trained by the other thesis notebooks: the beta-VAE and
     # DIP-VAE II runs keep snapshots, so they are chapter 7's runs of the same configuration
-    from latentdims.thesis_ch7 import Config, config_runs
+    from latentdims.studies.thesis_ch7 import Config, config_runs
 
     assert ch6.ch6_run("beta_vae", 8, profile="quick") == thesis_run("beta_vae", profile="quick", beta=8,
                                                                      snapshots=True)
@@ -139,7 +139,7 @@ def test_snapshot_correlations_match_pearson_and_handle_constant_columns():
 def test_smoke_sweep_tables_and_figures(tmp_path, monkeypatch):
     monkeypatch.setenv("LATENTDIMS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("LATENTDIMS_DATA", str(tmp_path / "data"))
-    from latentdims.plotting import thesis as plots
+    from latentdims.plotting import thesis_ch5_6 as plots
 
     sweep = ch6.ch6_sweep("beta_vae", profile="smoke", values=(1.0,))
     assert sweep.param == "beta" and len(sweep.folders) == 1

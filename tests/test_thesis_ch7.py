@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from latentdims import thesis_ch7 as c7
-from latentdims.similarity import SimilarityMatrix, linear_cka, procrustes_similarity
+from latentdims.studies import thesis_ch7 as c7
+from latentdims.maths.similarity import SimilarityMatrix, linear_cka, procrustes_similarity
 
 
 # ----------------------------------------------------------------------------- compaction
@@ -53,7 +53,7 @@ def test_config_runs_seeds_snapshots_and_annealing():
     assert [r.seed for r in runs] == [0, 1, 2, 3, 4] and all(r.snapshots for r in runs)
     quick = c7.config_runs(beta1, profile="quick")[0]
     # the chapter-8 Fig 8.11 model: thesis_run(beta_vae, beta=1) with snapshots, same cache key
-    from latentdims.thesis_runs import thesis_run
+    from latentdims.studies.thesis_runs import thesis_run
     assert quick == dataclasses.replace(thesis_run("beta_vae", profile="quick", beta=1.0), snapshots=True)
     annealed = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),), "dsprites", "fc"), profile="quick")[0]
     s = c7.ch7_settings("quick")

@@ -6,13 +6,13 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from latentdims.fondue import fondue
+from latentdims.maths.fondue import fondue
 from latentdims.plotting.thesis_ch8 import elbow_panels, fondue_branch_plot
-from latentdims.thesis_ch8 import (THESIS_TABLES, architecture_table, ch8_run, ch8_settings,
+from latentdims.studies.thesis_ch8 import (THESIS_TABLES, architecture_table, ch8_run, ch8_settings,
                                    downstream_accuracy, fondue_table, has_real_data,
                                    init_datasets, measure_run, mle_table, run_fondue,
                                    settings_table, sweep_over_n)
-from latentdims.thesis_runs import thesis_run
+from latentdims.studies.thesis_runs import thesis_run
 
 
 @pytest.fixture

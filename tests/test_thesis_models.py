@@ -13,8 +13,8 @@ from latentdims.models.ivae import IVAE, IVAEConfig, auxiliary_from_factors
 from latentdims.models.objectives import (annealed_capacity, bernoulli_reconstruction,
                                           dip_covariance, dip_penalty, gaussian_kl,
                                           total_correlation_mws)
-from latentdims.models.vaes import MODELS, make_model
-from latentdims.training import TrainConfig, train
+from latentdims.models import MODELS, make_model
+from latentdims.models.training import TrainConfig, train
 
 RNG = np.random.default_rng(0)
 IMAGES = (RNG.random((48, 64, 64, 1)) < 0.2).astype("float32")
@@ -31,7 +31,7 @@ def _data(name, n=48):
 
 
 def test_doctests():
-    from latentdims import thesis_runs
+    from latentdims.studies import thesis_runs
 
     for module in (objectives, ivae_module, thesis_runs):
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
@@ -165,7 +165,7 @@ def test_auxiliary_variable_from_factors():
 
 
 def _compiled(model):
-    """A model ready for eager train_step calls, as latentdims.training.train prepares it."""
+    """A model ready for eager train_step calls, as latentdims.models.training.train prepares it."""
     import keras
 
     model.ensure_built().compile(optimizer=keras.optimizers.Adam(1e-3))
@@ -333,8 +333,8 @@ def test_wrong_image_shape_is_a_clear_error():
 # --------------------------------------------------------------------- cached entry point
 def test_thesis_run_cache_load_and_snapshots(monkeypatch):
     # the iVAE: the richest case (auxiliary variable from the factors, prior arrays stored)
-    from latentdims.sweeps import run_sweep
-    from latentdims.thesis_runs import (load_run, load_snapshot_model, load_snapshots, run_data,
+    from latentdims.core.sweeps import run_sweep
+    from latentdims.studies.thesis_runs import (load_run, load_snapshot_model, load_snapshots, run_data,
                                         thesis_run, train_run)
 
     run = thesis_run("ivae", profile="smoke", beta=2, snapshots=True, latent_dim=3,
@@ -362,13 +362,13 @@ def test_thesis_run_cache_load_and_snapshots(monkeypatch):
     np.testing.assert_allclose(first, snaps["mean"][0], rtol=1e-5, atol=1e-5)
 
     # a second call reads the cache instead of training
-    import latentdims.training as training
+    import latentdims.models.training as training
     monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained again"))
     assert train_run(run) == folder
 
 
 def test_thesis_run_errors():
-    from latentdims.thesis_runs import ThesisRun, load_run, regularisation_values, thesis_run
+    from latentdims.studies.thesis_runs import ThesisRun, load_run, regularisation_values, thesis_run
 
     with pytest.raises(TypeError, match=r"thesis_run: 'beta_vae' has no hyper-parameter\(s\) 'gamma'"):
         thesis_run("beta_vae", gamma=3.0)
@@ -386,7 +386,7 @@ def test_thesis_run_errors():
 
 
 def test_full_split_renders_dsprites_lazily():
-    from latentdims.thesis_runs import ThesisRun, run_data
+    from latentdims.studies.thesis_runs import ThesisRun, run_data
 
     run = ThesisRun("ivae", n_train=None, n_eval=16, steps=2, steps_per_epoch=2, batch_size=4)
     data = run_data(run)
@@ -400,8 +400,8 @@ def test_full_split_renders_dsprites_lazily():
 @pytest.mark.parametrize("model", ["beta_vae", "ivae"])
 def test_evaluation_data_is_run_data_and_cached(model, monkeypatch):
     """evaluation_data gives run_data's evaluation input, and renders it only once."""
-    from latentdims import thesis_runs
-    from latentdims.thesis_runs import evaluation_data, run_data, thesis_run
+    from latentdims.studies import thesis_runs
+    from latentdims.studies.thesis_runs import evaluation_data, run_data, thesis_run
 
     run = thesis_run(model, profile="smoke", seed=0)
     expected = run_data(run).evaluation

@@ -4,9 +4,9 @@ and the drawing helpers of the toy notebooks."""
 import numpy as np
 import pytest
 
-from latentdims import background as bg
-from latentdims import toys
-from latentdims.dimensionality import rate_distortion_dimensions
+from latentdims.maths import background as bg
+from latentdims.studies import toys
+from latentdims.maths.dimensionality import rate_distortion_dimensions
 
 
 # ------------------------------------------------------------------ linear VAE (jet papers)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from latentdims.models.dense_vae import DenseVAE, DenseVAEConfig
-from latentdims.training import TrainConfig, train
+from latentdims.models.training import TrainConfig, train
 
 X = (np.random.default_rng(0).standard_normal((600, 3)) * [1.0, 0.5, 0.1]).astype("float32")
 CFG = TrainConfig(epochs=4, batch_size=50, learning_rate=1e-2, monitor="val_loss")
@@ -114,7 +114,7 @@ def test_unknown_monitor_is_a_clear_error():
 
 def test_repeated_calls_reuse_the_traced_steps():
     """A second train() on the same model (the next beta step) does not trace its steps again."""
-    from latentdims.training import step_function
+    from latentdims.models.training import step_function
 
     model = _model()
     one_epoch = TrainConfig(epochs=1, batch_size=50, learning_rate=1e-2, monitor="val_loss")

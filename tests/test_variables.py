@@ -4,8 +4,8 @@ import doctest
 import numpy as np
 import pytest
 
-import latentdims.variables as variables
-from latentdims.variables import (classify_variables, count_variable_types, type_combinations,
+import latentdims.maths.variables as variables
+from latentdims.maths.variables import (classify_variables, count_variable_types, type_combinations,
                                   type_indices, variable_types)
 
 

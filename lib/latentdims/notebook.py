@@ -29,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from . import manifest, paths
-from .io import write_json
-from .plotting import save_figure, save_table, set_style
-from .profiles import check_profile
+from latentdims.core import manifest, paths
+from latentdims.core.io import write_json
+from latentdims.plotting.output import save_figure, save_table
+from latentdims.plotting.style import set_style
+from latentdims.core.profiles import check_profile
 
 __all__ = ["Claim", "NotebookRun", "start_notebook", "claims_path", "read_claims"]
 

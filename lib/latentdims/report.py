@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import manifest, paths
-from .io import write_text
-from .notebook import read_claims
+from latentdims.core import manifest, paths
+from latentdims.core.io import write_text
+from latentdims.notebook import read_claims
 
 __all__ = ["FigureStatus", "figure_statuses", "build_report", "write_report"]
 

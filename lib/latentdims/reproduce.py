@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import manifest, paths
-from .io import ensure_writable_dir
-from .notebook import claims_path, read_claims
-from .profiles import PROFILES, check_profile, default_profile
+from latentdims.core import manifest, paths
+from latentdims.core.io import ensure_writable_dir
+from latentdims.notebook import claims_path, read_claims
+from latentdims.core.profiles import PROFILES, check_profile, default_profile
 
 __all__ = ["NotebookResult", "select_notebooks", "run_notebook", "run_all", "main"]
 
@@ -150,7 +150,7 @@ def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None, fail_
         results.append(res)
         bar.write(f"{name}: {res.status} in {res.minutes:.2f} min" + (f" -- {res.error}" if res.error else ""))
     if report:
-        from .report import write_report
+        from latentdims.report import write_report
 
         write_report()
     return results
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     if args.report_only:
-        from .report import write_report
+        from latentdims.report import write_report
 
         print(f"wrote {write_report()}")
         return 0

@@ -34,7 +34,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_int
+from latentdims.core.validation import check_array, check_choice, check_int
 
 __all__ = ["FACTOR_NAMES", "FACTOR_SIZES", "N_IMAGES", "SHAPE_NAMES", "IMAGE_SIZE", "VARIANTS",
            "grid_index_to_classes", "grid_classes_to_index", "dsprites_factor_values",

@@ -38,10 +38,10 @@ from typing import Callable
 
 import numpy as np
 
-from .. import paths
-from .._validation import check_choice, check_int
-from . import dsprites as _ds
-from . import solids as _solids
+from latentdims.core import paths
+from latentdims.core.validation import check_choice, check_int
+from latentdims.data import dsprites as _ds
+from latentdims.data import solids as _solids
 
 __all__ = ["DATASETS", "ImageDataset", "has_real_data", "load_image_dataset", "load_dsprites_npz",
            "read_norb_matrix", "load_smallnorb", "load_cars3d", "load_celeba", "load_symsol",
@@ -776,7 +776,7 @@ def load_image_dataset(name: str, *, n: int | None = None, path=None, seed: int 
     allow_stand_in : bool
         When False, missing real data raise ``FileNotFoundError`` instead.
     cache : bool
-        Keep rendered 3-D stand-ins in the run cache (``latentdims.cache``), keyed by
+        Keep rendered 3-D stand-ins in the run cache (``latentdims.core.cache``), keyed by
         ``(name, n, seed)`` and a renderer version.
 
     Returns
@@ -817,7 +817,7 @@ def load_image_dataset(name: str, *, n: int | None = None, path=None, seed: int 
                             idx, True, "latentdims.data.images.render_faces",
                             _stand_in_description(name))
     if cache:
-        from ..cache import cached_arrays
+        from latentdims.core.cache import cached_arrays
         arrays = cached_arrays(f"stand_in_{name}",
                                {"name": name, "n": n, "seed": seed, "version": _STAND_IN_VERSION},
                                lambda: _render_solid_stand_in(name, n, seed))

@@ -60,9 +60,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._validation import check_choice, check_int, check_positive
-from ..io import atomic_path, ensure_writable_dir, write_json
-from .jetobs import _import_fastjet, rest_frame_angles
+from latentdims.core.validation import check_choice, check_int, check_positive
+from latentdims.core.io import atomic_path, ensure_writable_dir, write_json
+from latentdims.data.jetobs import import_fastjet, rest_frame_angles
 
 __all__ = ["PROCESSES", "FORMAT_VERSION", "N_SUBJETS", "SPLIT_FRACTIONS", "JetCuts",
            "GeneratorConfig", "generator_config", "pythia_settings", "chunk_seed",
@@ -361,7 +361,7 @@ def generate_chunk(config: GeneratorConfig, n_jets: int, seed: int) -> tuple[dic
         estimate of the generated process, in mb), ``seconds``.
     """
     import awkward as ak
-    fastjet = _import_fastjet()
+    fastjet = import_fastjet()
     start = time.perf_counter()
     pythia = _make_pythia(config, seed)
     pieces: list[dict] = []

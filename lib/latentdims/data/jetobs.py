@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_positive
+from latentdims.core.validation import check_array, check_int, check_positive
 
 __all__ = ["check_jets", "wrap_phi", "four_momenta", "JetKinematics", "jet_kinematics", "weighted_centroid",
-           "centre_jets", "n_subjettiness", "merge_nearby", "rest_frame_angles"]
+           "centre_jets", "n_subjettiness", "merge_nearby", "rest_frame_angles", "import_fastjet"]
 
 
 def wrap_phi(phi):
@@ -252,7 +252,7 @@ def _silenced_stdout():
         os.close(devnull)
 
 
-def _import_fastjet():
+def import_fastjet():
     """Import FastJet with its one-time banner silenced (the citation is in the data card)."""
     import fastjet
     try:
@@ -328,7 +328,7 @@ def n_subjettiness(weights, points, masks=None, *, n_axes=(1, 2, 3), beta: float
     if energies is not None:
         energies = check_array(energies, name="energies", func=func, shape=weights.shape)
     import awkward as ak
-    fastjet = _import_fastjet()
+    fastjet = import_fastjet()
     keep = masks & (weights > 0)
     p4 = four_momenta(weights, points[..., 0], points[..., 1], energies)[keep]    # (M, 4)
     arr = ak.unflatten(ak.zip({"px": p4[:, 0], "py": p4[:, 1], "pz": p4[:, 2], "E": p4[:, 3]},

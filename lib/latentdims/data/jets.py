@@ -1,7 +1,7 @@
 """Real jet samples for the EMD-VAE: cached per profile, loaded ready for the VAE.
 
 * :func:`jet_sample` -- the sample a notebook asks for by profile (generated once, then cached
-  under ``latentdims.paths.data_dir() / "jets"``).
+  under ``latentdims.core.paths.data_dir() / "jets"``).
 * :func:`load_jets` -- a generated HDF5 file as a :class:`JetSample`: weights ``pT / H_T`` that
   sum to 1, (eta, phi) points, masks, ``H_T`` and the per-jet truth.
 * :func:`read_jetnet`, :func:`read_pandas_jets` -- the public JetNet files and the original
@@ -29,12 +29,12 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .. import paths
-from .._validation import check_choice, check_finite, check_int
-from ..profiles import by_profile, check_profile
-from .jetgen import (N_SUBJETS, PROCESSES, SPLIT_FRACTIONS, GeneratorConfig, generate_jets,
+from latentdims.core import paths
+from latentdims.core.validation import check_choice, check_finite, check_int
+from latentdims.core.profiles import by_profile, check_profile
+from latentdims.data.jetgen import (N_SUBJETS, PROCESSES, SPLIT_FRACTIONS, GeneratorConfig, generate_jets,
                      generator_config)
-from .jetobs import (centre_jets, jet_kinematics, merge_nearby, n_subjettiness,
+from latentdims.data.jetobs import (centre_jets, jet_kinematics, merge_nearby, n_subjettiness,
                      rest_frame_angles, weighted_centroid, wrap_phi)
 
 __all__ = ["JetSample", "load_jets", "split_slice", "read_jetnet", "read_pandas_jets",
@@ -414,7 +414,7 @@ def jet_sample_path(process: str, profile: str, *, seed: int = 0) -> Path:
     The name carries a hash of the full generator configuration and size, so a change of
     settings (or of ``FORMAT_VERSION``) makes a new file rather than reusing a stale one.
     """
-    from ..cache import config_key
+    from latentdims.core.cache import config_key
     config, n = _profile_config(process, profile)
     key = config_key({"config": config.to_dict(), "n": n, "seed": seed})
     return paths.data_dir() / "jets" / f"{process}-{profile}-seed{seed}-{key[:10]}.h5"

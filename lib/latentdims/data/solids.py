@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_positive
-from .dsprites import grid_index_to_classes
+from latentdims.core.validation import check_array, check_int, check_positive
+from latentdims.data.dsprites import grid_index_to_classes
 
 __all__ = ["SOLID_NAMES", "SMALLNORB_CATEGORIES", "solid_halfspaces", "box_halfspaces",
            "random_rotations", "render_convex_objects", "render_symsol", "camera_rotation",

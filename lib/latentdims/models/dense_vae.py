@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
-from .base import VectorMean, kl_per_latent, sample_posterior
+from latentdims.models.base import VectorMean, kl_per_latent, sample_posterior
 
 __all__ = ["DenseVAEConfig", "DenseVAE"]
 

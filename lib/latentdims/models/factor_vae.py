@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
-from .._validation import check_positive
-from .architectures import seeded
-from .vaes import ThesisVAE, VAEConfig
+from latentdims.core.validation import check_positive
+from latentdims.models.architectures import seeded
+from latentdims.models.vaes import ThesisVAE, VAEConfig
 
 __all__ = ["FactorVAEConfig", "Discriminator", "FactorVAE", "shuffle_dimensions"]
 
@@ -102,7 +102,7 @@ class FactorVAE(ThesisVAE):
             beta_2=cfg.discriminator_beta_2, epsilon=cfg.discriminator_epsilon)
         self.discriminator_optimizer.build(self.discriminator.trainable_variables)
         # Registering the optimizer's slots and step counter as (non-trainable) model variables
-        # puts them in every checkpoint written by latentdims.training (which saves
+        # puts them in every checkpoint written by latentdims.models.training (which saves
         # model.variables), so a resumed FactorVAE continues exactly.
         self.discriminator_state = list(self.discriminator_optimizer.variables)
 

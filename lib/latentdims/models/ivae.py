@@ -30,10 +30,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .._validation import check_array, check_int, check_positive
-from .architectures import seeded
-from .objectives import gaussian_kl
-from .vaes import ThesisVAE, VAEConfig
+from latentdims.core.validation import check_array, check_int, check_positive
+from latentdims.models.architectures import seeded
+from latentdims.models.objectives import gaussian_kl
+from latentdims.models.vaes import ThesisVAE, VAEConfig
 
 __all__ = ["IVAEConfig", "PriorNetwork", "IVAE", "auxiliary_from_factors"]
 

@@ -13,10 +13,10 @@ where
       points :math:`(\eta, \phi)` (B, P, 2), zero weights being padding;
     - :math:`\rho(z)` : the decoded jet, same structure (weights by a softmax over the P
       particles, :math:`\phi = \operatorname{atan2}(\sin, \cos)`);
-    - :math:`\hat S` : the sharp Sinkhorn EMD (:func:`latentdims.sinkhorn.sinkhorn_emd`, float64),
+    - :math:`\hat S` : the sharp Sinkhorn EMD (:func:`latentdims.maths.sinkhorn.sinkhorn_emd`, float64),
       dimensionless; :math:`S = H_T \hat S` in GeV;
     - :math:`\hat\beta` : the resolution, a non-trainable variable (annealed by
-      :mod:`latentdims.annealing`); :math:`\beta = \langle H_T\rangle\hat\beta` in GeV.
+      :mod:`latentdims.models.annealing`); :math:`\beta = \langle H_T\rangle\hat\beta` in GeV.
 
 The distortion is :math:`D = \langle\hat S^2\rangle` and the rate :math:`R = \langle
 \mathrm{KL}\rangle`; the KL of every latent direction is tracked as well (ICLR Fig. 7).
@@ -41,8 +41,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .._validation import check_int, check_positive
-from .base import VectorMean, kl_per_latent
+from latentdims.core.validation import check_int, check_positive
+from latentdims.models.base import VectorMean, kl_per_latent
 
 __all__ = ["JetVAEConfig", "JetVAE", "jet_inputs", "jet_batch", "encode_jets", "decode_latents",
            "classify_jets", "config_from_dict"]
@@ -143,7 +143,7 @@ def jet_batch(weights, points) -> dict[str, np.ndarray]:
     points : array, shape (N, P, 2)
         ``(eta, phi)``.
     """
-    from .._validation import check_array
+    from latentdims.core.validation import check_array
     w = check_array(weights, name="weights", func="jet_batch", ndim=2)
     p = check_array(points, name="points", func="jet_batch", shape=(w.shape[0], w.shape[1], 2))
     if w.min() < 0:
@@ -311,7 +311,7 @@ class JetVAE(keras.Model):
 
         ``noise`` (B, K, n) replaces the model's own sampler (for evaluations with fixed noise).
         """
-        from ..sinkhorn import sinkhorn_emd
+        from latentdims.maths.sinkhorn import sinkhorn_emd
 
         c = self.config
         h = self.features(weights, points)                                   # (B, H)
@@ -478,7 +478,7 @@ def decode_latents(model: JetVAE, z, *, category=None, batch_size: int = 1000
 
     ``category`` (models with a categorical latent): an int for all rows, or one-hot codes (N, C).
     """
-    from .._validation import check_array
+    from latentdims.core.validation import check_array
     z = check_array(z, name="z", func="decode_latents", ndim=2)
     if z.shape[1] != model.config.latent_dim:
         raise ValueError(f"decode_latents: `z` must have {model.config.latent_dim} columns (the "

@@ -19,7 +19,7 @@ import math
 
 import tensorflow as tf
 
-from .base import posterior
+from latentdims.models.base import posterior
 
 __all__ = ["bernoulli_reconstruction", "gaussian_kl", "gaussian_log_density",
            "total_correlation_mws", "dip_covariance", "dip_penalty", "annealed_capacity"]

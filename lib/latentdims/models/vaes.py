@@ -25,7 +25,7 @@ over the batch, and the batch average follows disentanglement_lib, which the the
 from.  Each model
 
 * is a ``keras.Model`` with explicit ``train_step``/``test_step`` (used by the project's single
-  loop :func:`latentdims.training.train`) and metric trackers ``loss``, ``reconstruction``,
+  loop :func:`latentdims.models.training.train`) and metric trackers ``loss``, ``reconstruction``,
   ``kl``, ``kl_per_latent`` (a vector, logged as ``kl_per_latent/0`` ...) and its objective's
   extra terms;
 * owns a ``SeedGenerator`` for the reparameterisation noise (checkpointed with the weights);
@@ -47,18 +47,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .._validation import check_array, check_int, check_positive
-from .architectures import ARCHITECTURES, Decoder, Encoder, check_image_shape
-from .base import Representations, VectorMean, representations, sample_posterior
-from .objectives import (annealed_capacity, bernoulli_reconstruction, dip_covariance, dip_penalty,
+from latentdims.core.validation import check_array, check_int, check_positive
+from latentdims.models.architectures import ARCHITECTURES, Decoder, Encoder, check_image_shape
+from latentdims.models.base import Representations, VectorMean, representations, sample_posterior
+from latentdims.models.objectives import (annealed_capacity, bernoulli_reconstruction, dip_covariance, dip_penalty,
                          gaussian_kl, total_correlation_mws)
 
-__all__ = ["MODELS", "VAEConfig", "BetaVAEConfig", "BetaTCVAEConfig", "DIPVAEIIConfig",
+__all__ = ["VAEConfig", "BetaVAEConfig", "BetaTCVAEConfig", "DIPVAEIIConfig",
            "AnnealedVAEConfig", "AutoencoderConfig", "ThesisVAE", "BetaVAE", "BetaTCVAE",
-           "DIPVAEII", "AnnealedVAE", "Autoencoder", "model_class", "make_model"]
-
-MODELS = ("beta_vae", "beta_tc_vae", "factor_vae", "dip_vae_ii", "annealed_vae", "autoencoder",
-          "ivae")
+           "DIPVAEII", "AnnealedVAE", "Autoencoder"]
 
 
 # ----------------------------------------------------------------------------------- configs
@@ -434,42 +431,3 @@ class Autoencoder(ThesisVAE):
         return code, np.full(code.shape, -np.inf)
 
 
-# ----------------------------------------------------------------------------------- factory
-def model_class(name: str) -> type:
-    """The class of the model called ``name`` (one of :data:`MODELS`)."""
-    from .factor_vae import FactorVAE
-    from .ivae import IVAE
-
-    classes = {c.model_name: c for c in (BetaVAE, BetaTCVAE, FactorVAE, DIPVAEII, AnnealedVAE,
-                                         Autoencoder, IVAE)}
-    if name not in classes:
-        raise ValueError(f"make_model: unknown model name {name!r}; expected one of "
-                         f"{', '.join(repr(m) for m in MODELS)}.")
-    return classes[name]
-
-
-def make_model(name: str, **config: Any) -> ThesisVAE:
-    """Build a model of the family by name, e.g. ``make_model("beta_vae", beta=8, latent_dim=10)``.
-
-    Parameters
-    ----------
-    name : str
-        One of :data:`MODELS`.
-    **config
-        Fields of the model's config dataclass (e.g. :class:`BetaVAEConfig`); the others keep
-        the thesis' defaults.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name or a bad value.
-    TypeError
-        For a field the model's config does not have.
-    """
-    cls = model_class(name)
-    allowed = [f.name for f in dataclasses.fields(cls.config_class)]
-    unknown = sorted(set(config) - set(allowed))
-    if unknown:
-        raise TypeError(f"make_model: {name!r} has no setting(s) {', '.join(map(repr, unknown))}; "
-                        f"its settings are {', '.join(allowed)}.")
-    return cls(cls.config_class(**config))

@@ -16,7 +16,10 @@ so the figures can be tested with a closed-form decoder and used with any model,
   angles) measured on encoded jets, periodic quantities without a spurious seam (Fig. 2 draws
   them by eye; we compute them);
 * :func:`rp2_hemisphere` draws the decay directions on the upper hemisphere (antipodes
-  identified, the RP^2 of Fig. 2, right) coloured by a latent coordinate.
+  identified, the RP^2 of Fig. 2, right) coloured by a latent coordinate;
+* :func:`plot_schedule`, :func:`plot_kl_curves`, :func:`plot_dimensions` draw an annealed run: the
+  schedule (NeurIPS Fig. 4 / ICLR Fig. 6), per-latent KL against beta (ICLR Fig. 7) and D1, D2,
+  D_corr (NeurIPS Fig. 3 / ICLR Fig. 3).
 
 The grid's coordinates are the latent means in the prior's units (a standard normal prior, so
 ``z = 2`` is two prior standard deviations); by default it spans the 1-99 % quantiles of the
@@ -30,11 +33,12 @@ from typing import Callable
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_positive
-from . import COLORS
+from latentdims.core.validation import check_array, check_int, check_positive
+from latentdims.plotting.style import COLORS, palette
 
 __all__ = ["LatentGrid", "decode_grid", "grid_extent", "latent_density", "draw_latent_grid",
-           "draw_zoom", "quantity_contours", "rp2_hemisphere"]
+           "draw_zoom", "quantity_contours", "rp2_hemisphere", "plot_schedule", "plot_kl_curves",
+           "plot_dimensions"]
 
 
 @dataclass(frozen=True)
@@ -233,7 +237,7 @@ def draw_latent_grid(ax, decode: Callable, dims=(0, 1), *, n_latent: int, encode
                      density: bool = True) -> LatentGrid:
     """Decode a grid over two latent directions and draw each jet at its latent coordinates.
 
-    Each decoded jet is drawn with :func:`latentdims.plotting.jets.draw_jet` (discs of area
+    Each decoded jet is drawn with :func:`latentdims.plotting.jet_samples.draw_jet` (discs of area
     proportional to pT, inset axes eta horizontal, phi vertical) in a window of half-width
     ``half_width`` around ``window_centre``, inside a square (NeurIPS Fig. 1) or a circle
     (Fig. 2) of ``inset_fraction`` times the grid spacing, centred at the code it decodes.  The
@@ -264,7 +268,7 @@ def draw_latent_grid(ax, decode: Callable, dims=(0, 1), *, n_latent: int, encode
     LatentGrid
         The decoded jets (for a zoom, :func:`draw_zoom`).
     """
-    from .jets import draw_jet
+    from latentdims.plotting.jet_samples import draw_jet
 
     func = "draw_latent_grid"
     if shape not in ("square", "circle"):
@@ -343,7 +347,7 @@ def draw_zoom(ax, grid: LatentGrid, cell, *, grid_ax=None, window_centre=(0.0, 0
     two directions (default ``z<index>``)."""
     import matplotlib.patches as mpatches
 
-    from .jets import draw_jet
+    from latentdims.plotting.jet_samples import draw_jet
 
     func = "draw_zoom"
     try:
@@ -473,7 +477,7 @@ def rp2_hemisphere(ax, theta, phi, color_values, *, cmap: str = "coolwarm", s: f
     -------
     the scatter's PathCollection (for a colour bar)
     """
-    from ..jet_vae_talks import fold_decay_angles
+    from latentdims.maths.latent_geometry import fold_decay_angles
 
     func = "rp2_hemisphere"
     theta = check_array(theta, name="theta", func=func, ndim=1, min_rows=1)
@@ -503,3 +507,72 @@ def rp2_hemisphere(ax, theta, phi, color_values, *, cmap: str = "coolwarm", s: f
     if label:
         ax.set_title(label)
     return sc
+
+
+def plot_schedule(ax, run, *, unit: str = "GeV"):
+    """beta of every annealing step against the step number, priming and production marked.
+
+    ``unit``: ``'GeV'`` (beta = <H_T> beta-hat) or ``'hat'`` (the dimensionless beta-hat, as the
+    papers' figure).
+    """
+    if unit not in ("GeV", "hat"):
+        raise ValueError(f"plot_schedule: `unit` must be 'GeV' or 'hat'; got {unit!r}.")
+    key = "beta_gev" if unit == "GeV" else "beta_hat"
+    steps = run.steps
+    x = np.array([s["index"] for s in steps])
+    y = np.array([s[key] for s in steps])
+    ax.plot(x, y, color=COLORS["data"], lw=0.8, zorder=1)
+    for phase, colour, label in (("priming", COLORS["priming"], "priming run"),
+                                 ("zigzag", "black", "zig-zag"),
+                                 ("production", COLORS["production"], "production run")):
+        sel = np.array([s["phase"] == phase for s in steps])
+        if sel.any():
+            ax.scatter(x[sel], y[sel], s=14, color=colour, label=label, zorder=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("annealing step")
+    ax.set_ylabel(r"$\beta$ [GeV]" if unit == "GeV" else r"$\hat\beta$")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_kl_curves(ax, beta, kl, *, n_highlight: int = 6, title: str | None = None):
+    """KL of every latent direction against beta (log x), the ``n_highlight`` most informative
+    (by summed KL) in colour and labelled z0, z1, ... by that order, the others in grey."""
+    beta = np.asarray(beta)
+    kl = np.asarray(kl)
+    order = np.argsort(-kl.sum(axis=0), kind="stable")
+    sort = np.argsort(beta, kind="stable")
+    for i in order[n_highlight:]:
+        ax.plot(beta[sort], kl[sort, i], color=COLORS["data"], lw=0.5, alpha=0.5)
+    for rank, (i, colour) in enumerate(zip(order[:n_highlight], palette(n_highlight, "plasma"))):
+        ax.plot(beta[sort], kl[sort, i], marker="o", ms=3, lw=1.2, color=colour,
+                label=f"z{rank} (unit {i})")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$\beta$ [GeV]")
+    ax.set_ylabel(r"$D_{\rm KL}$ per latent [nats]")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, ncol=2)
+    return ax
+
+
+def plot_dimensions(ax, curve, dcorr=None, *, title: str | None = None):
+    """D1, D2 (a :class:`~latentdims.maths.dimensionality.DimensionCurve` with beta in GeV) and,
+    optionally, D_corr on the beta axis with its band (a
+    :class:`~latentdims.maths.latent_measures.JetDcorr`)."""
+    ax.plot(curve.beta, curve.d1, "o-", ms=4, color=COLORS["mean"], label="$D_1$")
+    ax.plot(curve.beta, curve.d2, "s-", ms=4, color=COLORS["sampled"], label="$D_2$")
+    if dcorr is not None:
+        v = dcorr.valid
+        ax.plot(dcorr.beta[v], dcorr.dcorr[v], color=COLORS["dcorr"],
+                label=r"$D_{\rm corr}(Q = 2\beta)$")
+        ax.fill_between(dcorr.beta[v], dcorr.lower[v], dcorr.upper[v], color=COLORS["dcorr"],
+                        alpha=0.25, lw=0)
+    ax.axhline(0, color=COLORS["theory"], lw=0.5)
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$\beta$ [GeV]")
+    ax.set_ylabel("dimensionality")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    return ax

@@ -7,10 +7,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import palette
-from .similarity import layer_similarity_lines, similarity_heatmap
+from latentdims.plotting.style import COLORS, figure_axes, finish_axes, palette
 
-__all__ = ["heatmap_row", "series_grid", "loss_curves_figure"]
+__all__ = ["similarity_heatmap", "synthetic_similarity_figure", "layer_similarity_lines", "heatmap_row",
+           "series_grid", "loss_curves_figure"]
 
 
 def _split(layers: Sequence[str]) -> int | None:
@@ -27,7 +27,7 @@ def heatmap_row(matrices: Sequence, titles: Sequence[str], *, label_a: str = "mo
 
     Parameters
     ----------
-    matrices : sequence of :class:`~latentdims.similarity.SimilarityMatrix`
+    matrices : sequence of :class:`~latentdims.maths.similarity.SimilarityMatrix`
         Rows: model A's layers, columns: model B's.
     titles : sequence of str
         One per panel ("(a) ...").
@@ -109,3 +109,113 @@ def loss_curves_figure(curves: Mapping[str, tuple], *, title: str | None = None,
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def similarity_heatmap(matrix, layers_a: Sequence[str] | None = None,
+                       layers_b: Sequence[str] | None = None, *, ax=None, title: str | None = None,
+                       split_a: int | None = None, split_b: int | None = None,
+                       label_a: str = "model A", label_b: str = "model B",
+                       annotate: bool = False, colorbar: bool = True):
+    """Heat map of layer-by-layer similarities on a fixed 0-1 scale (thesis Figs 7.2-7.10, C.1-C.4).
+
+    Rows are the layers of model A, columns those of model B.  ``split_a``/``split_b`` (the index
+    of the first decoder layer) draw the lines that separate the quadrants the thesis reads
+    (encoder-encoder top left, decoder-decoder bottom right, L1741-L1745).  NaN cells (layers
+    constant over the examples) are grey.
+
+    Parameters
+    ----------
+    matrix : array (La, Lb) or :class:`~latentdims.maths.similarity.SimilarityMatrix`
+        A ``SimilarityMatrix`` supplies its mean and layer names.
+    """
+    if hasattr(matrix, "mean") and hasattr(matrix, "layers_a"):
+        layers_a = layers_a or matrix.layers_a
+        layers_b = layers_b or matrix.layers_b
+        matrix = matrix.mean
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2:
+        raise ValueError(f"similarity_heatmap: `matrix` must be 2-D; got shape {m.shape}.")
+    layers_a = list(layers_a) if layers_a is not None else [str(i) for i in range(m.shape[0])]
+    layers_b = list(layers_b) if layers_b is not None else [str(i) for i in range(m.shape[1])]
+    if (len(layers_a), len(layers_b)) != m.shape:
+        raise ValueError(f"similarity_heatmap: {len(layers_a)} x {len(layers_b)} layer names for "
+                         f"a {m.shape} matrix.")
+    import matplotlib
+
+    size = (1.6 + 0.32 * len(layers_b), 1.0 + 0.32 * len(layers_a))
+    fig, ax = figure_axes(ax, figsize=size)
+    cmap = matplotlib.colormaps["magma"].with_extremes(bad="#bbbbbb")
+    image = ax.imshow(np.ma.masked_invalid(m), vmin=0.0, vmax=1.0, cmap=cmap, aspect="auto")
+    ax.set_xticks(range(len(layers_b)), layers_b, rotation=90)
+    ax.set_yticks(range(len(layers_a)), layers_a)
+    ax.set_xlabel(label_b)
+    ax.set_ylabel(label_a)
+    ax.grid(False)
+    if split_a is not None:
+        ax.axhline(split_a - 0.5, color="white", lw=1.5)
+    if split_b is not None:
+        ax.axvline(split_b - 0.5, color="white", lw=1.5)
+    if annotate:
+        for (i, j), v in np.ndenumerate(m):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6,
+                        color="black" if v > 0.6 else "white")
+    if colorbar:
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return finish_axes(fig, ax, title=title)
+
+
+def synthetic_similarity_figure(curves, *, names: Sequence[str] = ("B", "C", "D")):
+    """Thesis Fig 7.1: CKA (dashed) and Procrustes (solid) similarity of A with matrices that
+    keep a fraction of its features, against the number of examples n; one panel per matrix.
+
+    Parameters
+    ----------
+    curves : :class:`~latentdims.maths.similarity.SyntheticSimilarity`
+    names : sequence of str
+        The compared matrices' names, one per ``curves.shared``.
+    """
+    import matplotlib.pyplot as plt
+
+    n_panels = len(curves.shared)
+    fig, axes = plt.subplots(1, n_panels, figsize=(3.4 * n_panels, 3.0), sharey=True,
+                             squeeze=False)
+    for s, ax in enumerate(axes[0]):
+        mean_band(ax, curves.ns, curves.procrustes[:, s], color=COLORS["procrustes"],
+              label="Procrustes")
+        mean_band(ax, curves.ns, curves.cka[:, s], color=COLORS["cka"], label="CKA", ls="--")
+        ax.axhline(curves.shared[s], color=COLORS["theory"], lw=0.8, ls=":",
+                   label="shared fraction")
+        name = names[s] if s < len(names) else f"M{s}"
+        ax.set_title(f"sim(A, {name}): {curves.shared[s]:.0%} of features shared")
+        ax.set_xlabel("number of examples n")
+        ax.set_ylim(0, 1.02)
+    axes[0][0].set_ylabel("similarity")
+    axes[0][0].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def layer_similarity_lines(x, scores, layers: Sequence[str], *, ax=None, xlabel: str = "epoch",
+                           ylabel: str = "CKA", title: str | None = None):
+    """Similarity of each layer against ``x`` (e.g. epochs), mean +- SD over seeds (Fig 7.7).
+
+    Parameters
+    ----------
+    x : array, shape (T,)
+    scores : array, shape (n_seeds, T, L) or (T, L)
+    layers : sequence of str, length L
+    """
+    func = "layer_similarity_lines"
+    x = np.asarray(x, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    s = s[None] if s.ndim == 2 else s
+    if s.ndim != 3 or s.shape[1:] != (len(x), len(layers)):
+        raise ValueError(f"{func}: `scores` must have shape (n_seeds, {len(x)}, {len(layers)}); "
+                         f"got {np.shape(scores)}.")
+    fig, ax = figure_axes(ax)
+    for j, (name, color) in enumerate(zip(layers, palette(len(layers)))):
+        mean_band(ax, x, s[:, :, j], color=color, label=name, marker="o")
+    ax.set_ylim(0, 1.02)
+    return finish_axes(fig, ax, xlabel=xlabel, ylabel=ylabel, title=title,
+                   legend=dict(fontsize="x-small", ncol=2))

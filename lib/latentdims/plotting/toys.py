@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import COLORS
+from latentdims.plotting.style import COLORS
 
 __all__ = ["plot_dimensions", "plot_ae_packing", "plot_latent_space", "plot_reconstruction_space",
            "draw_box", "draw_arrow", "draw_trapezoid", "draw_graph"]
@@ -15,7 +15,7 @@ __all__ = ["plot_dimensions", "plot_ae_packing", "plot_latent_space", "plot_reco
 # --------------------------------------------------------------------------- measurements
 def plot_dimensions(ax, curve, *, expected=None, label: str = "", markers=("o", "s"),
                     show_d2: bool = True):
-    """D1 and D2 (a :class:`~latentdims.dimensionality.DimensionCurve`) against beta.
+    """D1 and D2 (a :class:`~latentdims.maths.dimensionality.DimensionCurve`) against beta.
 
     ``expected``: optional ``(beta_fine, counts)`` drawn as a step line (a closed form).
     """
@@ -35,7 +35,7 @@ def plot_dimensions(ax, curve, *, expected=None, label: str = "", markers=("o", 
 
 def plot_ae_packing(ax, curve, x, *, title: str = "", max_points: int = 3000):
     """A plain autoencoder with a 1-D latent: data coloured by their latent code, and the curve
-    that the latent decodes to (a :class:`~latentdims.toys.DecodedCurve`)."""
+    that the latent decodes to (a :class:`~latentdims.studies.toys.DecodedCurve`)."""
     n = min(len(x), max_points)
     sc = ax.scatter(x[:n, 0], x[:n, 1], c=curve.codes[:n], s=3, cmap="viridis", alpha=0.7,
                     rasterized=True)

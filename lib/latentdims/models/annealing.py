@@ -11,7 +11,7 @@ The jet papers train the EMD-VAE in stages over a log-uniform grid of :math:`\ha
 
 Per step: up to ``epochs`` epochs, early stopping, learning-rate reduction on a plateau (factor
 :math:`\sqrt{0.1}`), the learning rate reset to its start value, all by
-:func:`latentdims.training.train`.  Units: :math:`\beta = \langle H_T\rangle\hat\beta` in GeV.
+:func:`latentdims.models.training.train`.  Units: :math:`\beta = \langle H_T\rangle\hat\beta` in GeV.
 
 * :class:`AnnealSchedule` -- the sequence of steps (phase, segment, :math:`\hat\beta`).
 * :func:`anneal_settings` -- model, schedule, training and data sizes per profile.
@@ -19,7 +19,7 @@ Per step: up to ``epochs`` epochs, early stopping, learning-rate reduction on a 
   :math:`\hat\beta`, metrics and history, and its weights and optimizer state saved atomically;
   a killed run resumes at the step and epoch it reached; NaN losses are recovered from a
   bounded number of times (``TrainConfig.max_nan_recoveries``).
-* :func:`annealing_run` -- the whole run cached through :func:`latentdims.cache.cached`, keyed
+* :func:`annealing_run` -- the whole run cached through :func:`latentdims.core.cache.cached`, keyed
   by the full configuration, returned as an :class:`AnnealRun`.
 """
 from __future__ import annotations
@@ -34,10 +34,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import check_choice, check_int, check_positive
-from .io import write_json
-from .profiles import by_profile, check_profile
-from .training import TrainConfig, load_state, load_weights, save_state, train
+from latentdims.core.validation import check_choice, check_int, check_positive
+from latentdims.core.io import write_json
+from latentdims.core.profiles import by_profile, check_profile
+from latentdims.models.training import TrainConfig, load_state, load_weights, save_state, train
 
 __all__ = ["PHASES", "JET_PROCESSES", "AnnealSchedule", "AnnealSettings", "anneal_settings",
            "anneal_data", "train_annealing", "annealing_run", "AnnealRun"]
@@ -207,7 +207,7 @@ def anneal_settings(profile: str, *, process: str = "w", centred: bool = False,
     n_categories : int
         0, or the number of categories of a categorical latent (the talks' mixed sample: 2).
     """
-    from .models.jet_vae import JetVAEConfig
+    from latentdims.models.jet_vae import JetVAEConfig
 
     func = "anneal_settings"
     check_profile(profile, func=func)
@@ -256,7 +256,7 @@ def anneal_data(process: str, profile: str, *, centred: bool = False, split: str
     with ``seed``); ``labels`` is then 1 for top and 0 for QCD, else None.  ``n`` keeps the first
     ``n`` jets (all of the split if None).
     """
-    from .data.jets import jet_sample
+    from latentdims.data.jets import jet_sample
 
     func = "anneal_data"
     check_choice(process, JET_PROCESSES, name="process", func=func)
@@ -297,7 +297,7 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
     Resumable: ``work_dir/manifest.json`` lists the finished steps; ``work_dir/steps/step_NNN``
     holds each finished step's weights, optimizer state and metrics (written atomically before the
     manifest names it); ``work_dir/run/step_NNN`` is the running step's per-epoch checkpoint
-    (:func:`latentdims.training.train`).  Calling again after a kill continues at the step and
+    (:func:`latentdims.models.training.train`).  Calling again after a kill continues at the step and
     epoch reached and gives the same weights as an uninterrupted run on the CPU.
 
     Parameters
@@ -312,7 +312,7 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
     seed : int
         Seeds the model (initialisation, sampler) and the batch order.
     on_epoch_end : callable ``(epoch, model, logs)``, optional
-        Passed to :func:`~latentdims.training.train` (tests use it to interrupt a run).
+        Passed to :func:`~latentdims.models.training.train` (tests use it to interrupt a run).
 
     Returns
     -------
@@ -323,7 +323,7 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
     """
     from tqdm.auto import tqdm
 
-    from .models.jet_vae import JetVAE
+    from latentdims.models.jet_vae import JetVAE
 
     check_positive(ht_mean, name="ht_mean", func="train_annealing")
     work = Path(work_dir)
@@ -383,7 +383,7 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
 
 # -------------------------------------------------------------------------------- cached runs
 def _run_config(profile, process, centred, seed, settings) -> dict:
-    from .data.jets import jet_sample_path
+    from latentdims.data.jets import jet_sample_path
     sources = ["top", "qcd"] if process == "mix" else [process]
     return {"version": _VERSION, "profile": profile, "process": process,
             "centred": bool(centred), "seed": seed, "settings": settings,
@@ -416,7 +416,7 @@ def annealing_run(profile: str, *, process: str = "w", centred: bool = False,
         settings and the data files' names; the checkpoints of an unfinished build live in the
         cache's work folder, so an interrupted training resumes.
     """
-    from .cache import cached
+    from latentdims.core.cache import cached
 
     func = "annealing_run"
     check_profile(profile, func=func)
@@ -431,7 +431,7 @@ def annealing_run(profile: str, *, process: str = "w", centred: bool = False,
     config = _run_config(profile, process, centred, seed, settings)
 
     def build(out: Path, work: Path) -> None:
-        from .models.jet_vae import jet_batch
+        from latentdims.models.jet_vae import jet_batch
         train_sample, _ = anneal_data(process, profile, centred=centred, split="train",
                                       n=settings.n_train, seed=seed)
         valid_sample, _ = anneal_data(process, profile, centred=centred, split="valid",
@@ -519,7 +519,7 @@ class AnnealRun:
     # -- models and data
     def load_model(self, step: int):
         """The JetVAE at the end of ``step`` (a global index), built and with its weights."""
-        from .models.jet_vae import JetVAE, config_from_dict
+        from latentdims.models.jet_vae import JetVAE, config_from_dict
         step = check_int(step, name="step", func="AnnealRun.load_model", minimum=0)
         if step >= len(self.steps):
             raise ValueError(f"AnnealRun.load_model: `step` must be < {len(self.steps)} (the "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import COLORS
+from latentdims.plotting.style import COLORS
 
 __all__ = ["draw_jet", "jet_inset", "draw_transport_plan", "draw_jet_image"]
 
@@ -35,7 +35,7 @@ def draw_jet(ax, weights, points, mask=None, *, merge_radius: float = 0.02, cent
     area : float
         Marker area (points^2) of a particle carrying the whole jet's pT.
     """
-    from ..data.jetobs import merge_nearby, weighted_centroid, wrap_phi
+    from latentdims.data.jetobs import merge_nearby, weighted_centroid, wrap_phi
 
     w = np.asarray(weights, dtype=float)[None]
     p = np.asarray(points, dtype=float)[None]
@@ -95,7 +95,7 @@ def draw_transport_plan(ax, plan, x_points, y_points, *, min_flow: float = 1e-3,
     width : float
         Line width (points) of a flow carrying the whole jet.
     """
-    from ..data.jetobs import wrap_phi
+    from latentdims.data.jetobs import wrap_phi
 
     plan = np.asarray(plan, dtype=float)
     x = np.asarray(x_points, dtype=float)
@@ -114,7 +114,7 @@ def draw_transport_plan(ax, plan, x_points, y_points, *, min_flow: float = 1e-3,
 
 def draw_jet_image(ax, image, *, half_width: float = 1.0, centre=(0.0, 0.0), log: bool = False,
                    cmap: str = "Greys", vmin=None, vmax=None, colorbar: bool = False):
-    """Show a jet image (``latentdims.jets_analysis.jet_images``; axis 0 eta, axis 1 phi) on the
+    """Show a jet image (``latentdims.maths.jet_geometry.jet_images``; axis 0 eta, axis 1 phi) on the
     (eta, phi) window it covers; ``log`` shows log10 of the non-zero pixels."""
     img = np.asarray(image, dtype=float)
     shown = np.where(img > 0, np.log10(np.where(img > 0, img, 1.0)), np.nan) if log else img

@@ -41,7 +41,7 @@ Public API: :func:`sinkhorn_emd` (the loss), :func:`sinkhorn_plan` (its companio
 plan and diagnostics), :func:`eps_schedule`, :func:`delta_r` and :func:`wrap_phi` (the ground
 distance), :func:`pairwise_emd` (all pairs of a set of jets), :func:`toy_two_prong_jets`
 (synthetic W-like jets for tests and illustrations) and, re-exported from
-:mod:`latentdims.dimensionality`, :func:`correlation_dimension` (ICLR Eq. 3).
+:mod:`latentdims.maths.dimensionality`, :func:`correlation_dimension` (ICLR Eq. 3).
 """
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
-from ._validation import check_finite, check_int, check_positive
-from .dimensionality import correlation_dimension
+from latentdims.core.validation import check_finite, check_int, check_positive
+from latentdims.maths.dimensionality import correlation_dimension
 
 __all__ = ["sinkhorn_emd", "sinkhorn_plan", "SinkhornPlan", "eps_schedule", "delta_r",
            "wrap_phi", "pairwise_emd", "toy_two_prong_jets", "correlation_dimension"]

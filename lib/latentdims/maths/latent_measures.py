@@ -4,7 +4,7 @@ r"""Analysis of annealed EMD-VAEs (issue 5): per-latent KL, dimensionalities, co
   direction against :math:`\beta` for any segment of a run (ICLR Fig. 7) and the latents
   ordered by it.
 * :func:`run_dimensions` -- :math:`D_1 = -dR/d\log\beta`, :math:`D_2 = dD/d\beta^2` from the
-  production run (ICLR Eq. 2, via :func:`latentdims.dimensionality.rate_distortion_dimensions`).
+  production run (ICLR Eq. 2, via :func:`latentdims.maths.dimensionality.rate_distortion_dimensions`).
 * :func:`jet_correlation_dimension` -- :math:`D_{\rm corr}(Q)` of the training jets from
   pairwise sharp-Sinkhorn EMDs in GeV, on the :math:`\beta` axis with :math:`Q = 2\beta`
   (ICLR Eq. 3, ``001:L57-60``), cached.
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_positive
-from .dimensionality import DimensionCurve, rate_distortion_dimensions
-from .profiles import by_profile, check_profile
+from latentdims.core.validation import check_array, check_int, check_positive
+from latentdims.maths.dimensionality import DimensionCurve, rate_distortion_dimensions
+from latentdims.core.profiles import by_profile, check_profile
 
 __all__ = ["kl_curves", "latent_order", "n_informative", "run_dimensions",
            "DcorrSettings", "dcorr_settings", "jet_correlation_dimension", "JetDcorr",
@@ -145,7 +145,7 @@ def jet_correlation_dimension(run, *, n_jets: int | None = None, q_per_step: int
         \right), \qquad S = \langle H_T\rangle\hat S,\quad Q = 2\beta
 
     (ICLR Eq. 3 and ``001:L60``: "arbitrarily plotted with Q = 2 beta").  The EMDs are the
-    sharp Sinkhorn ones (:func:`latentdims.sinkhorn.pairwise_emd`) on the first ``n_jets``
+    sharp Sinkhorn ones (:func:`latentdims.maths.sinkhorn.pairwise_emd`) on the first ``n_jets``
     training jets of the run's sample; the scales :math:`Q` cover the production run's
     :math:`2\beta` range with ``q_per_step`` points per grid interval.  Cached as
     ``jet_dcorr`` keyed by the run's sample, ``n_jets`` and the scales.
@@ -161,9 +161,9 @@ def jet_correlation_dimension(run, *, n_jets: int | None = None, q_per_step: int
     seed : int
         Bootstrap seed.
     """
-    from .cache import cached_arrays
-    from .dimensionality import correlation_dimension
-    from .sinkhorn import pairwise_emd
+    from latentdims.core.cache import cached_arrays
+    from latentdims.maths.dimensionality import correlation_dimension
+    from latentdims.maths.sinkhorn import pairwise_emd
 
     func = "jet_correlation_dimension"
     settings = dcorr_settings(run.profile)
@@ -298,7 +298,7 @@ def traversal_grid(model, dims, values_x, values_y, *, category=None
     Returns weights (ny, nx, P) and points (ny, nx, P, 2): row ``r`` has ``z_j = values_y[r]``,
     column ``c`` has ``z_i = values_x[c]`` (image order for plotting).
     """
-    from .models.jet_vae import decode_latents
+    from latentdims.models.jet_vae import decode_latents
 
     vx = check_array(values_x, name="values_x", func="traversal_grid", ndim=1)
     vy = check_array(values_y, name="values_y", func="traversal_grid", ndim=1)

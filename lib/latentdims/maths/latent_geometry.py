@@ -1,5 +1,5 @@
 r"""Measurements on the EMD-VAE's latent spaces used by notebooks 21, 22, 24 and 25, beyond
-:mod:`latentdims.jet_vae_analysis` (per-latent KL, D1/D2, correlations with physics): the W
+:mod:`latentdims.maths.latent_measures` (per-latent KL, D1/D2, correlations with physics): the W
 decay's RP^2 geometry, smooth-map checks of what a latent plane encodes, and the mixed sample's
 categorical latent (its classifier against truth, what each category's decoder uses).
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from itertools import permutations
 import numpy as np
 
-from ._validation import check_array, check_int, check_positive
-from .profiles import by_profile, check_profile
+from latentdims.core.validation import check_array, check_int, check_positive
+from latentdims.core.profiles import by_profile, check_profile
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def latent_figure_settings(profile: str) -> LatentFigureSettings:
 def decoder_of(model, *, category: int | None = None):
     """``decode(z) -> (weights, points)`` of a trained JetVAE, for
     :mod:`latentdims.plotting.jet_vae` (``category`` for a model with a categorical latent)."""
-    from .models.jet_vae import decode_latents
+    from latentdims.models.jet_vae import decode_latents
 
     def decode(z):
         return decode_latents(model, z, category=category)
@@ -95,7 +95,7 @@ def position_ranking(means, sample, latents):
 
     A latent's *position score* is the larger of its absolute Spearman correlation with the jet's
     eta and its circular-linear correlation with the jet's phi
-    (:func:`latentdims.jet_vae_analysis.latent_physics_correlations`).  The paper's further
+    (:func:`latentdims.maths.latent_measures.latent_physics_correlations`).  The paper's further
     directions (boost, third prong; ICLR A.2) are those that do not move the jet; in a small model
     position leaks into most latents, so we rank rather than cut.
 
@@ -113,7 +113,7 @@ def position_ranking(means, sample, latents):
         The correlation table with a ``position`` column, rows ``z<i>`` sorted by increasing
         position score (ties keep the order of ``latents``).
     """
-    from .jet_vae_analysis import latent_physics_correlations
+    from latentdims.maths.latent_measures import latent_physics_correlations
 
     table = latent_physics_correlations(means, sample, latents)
     table["position"] = table[["eta", "phi"]].max(axis=1)
@@ -357,7 +357,7 @@ def category_rates(model, weights, points, *, n_categories: int, batch_size: int
     -------
     ndarray, shape (C, n), nats
     """
-    from .models.jet_vae import encode_jets
+    from latentdims.models.jet_vae import encode_jets
 
     n_categories = check_int(n_categories, name="n_categories", func="category_rates",
                              minimum=1)
@@ -412,7 +412,7 @@ def _emd_pairs(w1, p1, w2, p2) -> np.ndarray:
     """Exact EMD (ground distance Delta R, phi wrapped) of each pair of jets, (M,)."""
     import ot
 
-    from .data.jetobs import wrap_phi
+    from latentdims.data.jetobs import wrap_phi
 
     out = np.empty(len(w1))
     for k in range(len(w1)):

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_positive
-from .data.jetobs import check_jets, weighted_centroid, wrap_phi
-from .profiles import by_profile
+from latentdims.core.validation import check_array, check_choice, check_int, check_positive
+from latentdims.data.jetobs import check_jets, weighted_centroid, wrap_phi
+from latentdims.core.profiles import by_profile
 
 __all__ = ["JetAnalysisSettings", "jet_analysis_settings", "ground_distance", "exact_emd",
            "ExactTransport", "exact_transport", "jet_images", "pixel_distance", "ProngSplit",
@@ -64,7 +64,7 @@ def ground_distance(x_points, y_points) -> np.ndarray:
     .. math::
         M_{ij} = \sqrt{(\eta_i - \eta_j)^2 + \mathrm{wrap}(\phi_i - \phi_j)^2}
 
-    The same ground distance as :func:`latentdims.sinkhorn.delta_r`, without TensorFlow (cheap
+    The same ground distance as :func:`latentdims.maths.sinkhorn.delta_r`, without TensorFlow (cheap
     for the per-pair loops of the exact solver).
 
     Parameters
@@ -786,7 +786,7 @@ def sinkhorn_errors(x_weights, x_points, y_weights, y_points, *, eps_ends, iters
         e_w = \frac{\lVert \Pi\nabla_w \hat S - \Pi\nabla_w \mathrm{EMD}\rVert}
                    {\lVert \Pi\nabla_w \mathrm{EMD}\rVert}
 
-    per pair, where :math:`\hat S` is :func:`latentdims.sinkhorn.sinkhorn_emd` with
+    per pair, where :math:`\hat S` is :func:`latentdims.maths.sinkhorn.sinkhorn_emd` with
     :math:`\varepsilon` falling from ``eps_start`` to ``eps_end`` in ``n_eps`` log-uniform steps of
     ``iters_per_eps`` iterations, the exact gradients come from :func:`exact_transport` (plan and
     dual potentials), and :math:`\Pi` centres over the jet's real particles (the simplex
@@ -819,7 +819,7 @@ def sinkhorn_errors(x_weights, x_points, y_weights, y_points, *, eps_ends, iters
 
     Examples
     --------
-    >>> from latentdims.sinkhorn import toy_two_prong_jets
+    >>> from latentdims.maths.sinkhorn import toy_two_prong_jets
     >>> j = toy_two_prong_jets(4, 10, seed=0)
     >>> df = sinkhorn_errors(j[:2, :, 0], j[:2, :, 1:], j[2:, :, 0], j[2:, :, 1:], eps_ends=[1e-3],
     ...                      iters_per_eps=[20], n_eps=20, jit_compile=False)
@@ -829,7 +829,7 @@ def sinkhorn_errors(x_weights, x_points, y_weights, y_points, *, eps_ends, iters
     import pandas as pd
     import tensorflow as tf
 
-    from .sinkhorn import sinkhorn_emd
+    from latentdims.maths.sinkhorn import sinkhorn_emd
 
     func = "sinkhorn_errors"
     xw, xp, yw, yp = _check_pairs(x_weights, x_points, y_weights, y_points, func)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_same_length
+from latentdims.core.validation import check_array, check_choice, check_int, check_same_length
 
 __all__ = ["linear_cka", "procrustes_similarity", "similarity_matrix", "SimilarityMatrix",
            "average_similarity", "layer_activations", "SyntheticSimilarity",

@@ -10,7 +10,7 @@ returns the results in the order given.  Where it runs is a choice of the caller
 * ``scheduler="tcp://host:8786"`` or a ``dask.distributed.Client``: a Dask cluster, e.g. one
   started with dask-jobqueue on SLURM; nothing else changes.
 
-Combine with :func:`latentdims.cache.cached` inside ``fn`` so that every configuration is
+Combine with :func:`latentdims.core.cache.cached` inside ``fn`` so that every configuration is
 trained once and re-runs only read the cache.
 """
 from __future__ import annotations

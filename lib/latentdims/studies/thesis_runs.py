@@ -3,15 +3,15 @@
 A :class:`ThesisRun` (a frozen, picklable dataclass) says everything that determines a trained
 model: the objective and its hyper-parameters, the architecture and latent size, the data set and
 how many images, the steps, and the seeds.  :func:`train_run` trains it once through the project's
-loop (:func:`latentdims.training.train`: checkpoints every epoch, resume, NaN handling) inside
-:func:`latentdims.cache.cached`, and returns the cache folder; :func:`load_run` rebuilds the model
-from it.  Sweeps map :func:`train_run` over a grid with :func:`latentdims.sweeps.run_sweep`::
+loop (:func:`latentdims.models.training.train`: checkpoints every epoch, resume, NaN handling) inside
+:func:`latentdims.core.cache.cached`, and returns the cache folder; :func:`load_run` rebuilds the model
+from it.  Sweeps map :func:`train_run` over a grid with :func:`latentdims.core.sweeps.run_sweep`::
 
     runs = [thesis_run("beta_vae", profile="quick", beta=b, seed=s) for b in (1, 4, 8) for s in (0, 1)]
     folders = run_sweep(train_run, runs, workers=0)
     result = load_run(folders[0])      # result.model, result.representations, result.history
 
-A folder holds ``model.npz`` (every model variable, :func:`latentdims.training.save_weights`),
+A folder holds ``model.npz`` (every model variable, :func:`latentdims.models.training.save_weights`),
 ``history.json`` (per-epoch logs, with the validation loss on the evaluation set),
 ``representations.npz`` (mean, variance and sampled representations of the fixed evaluation set,
 its factor classes and indices, the KL of every latent, and for the iVAE the prior's mean and
@@ -35,14 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_choice, check_int
-from .cache import cached
-from .io import save_npz, write_json
-from .profiles import by_profile
+from latentdims.core.validation import check_choice, check_int
+from latentdims.core.cache import cached
+from latentdims.core.io import save_npz, write_json
+from latentdims.core.profiles import by_profile
 
 __all__ = ["ThesisSettings", "thesis_settings", "ThesisRun", "thesis_run", "REGULARISATION",
            "regularisation_values", "RunData", "run_data", "evaluation_data", "train_run", "ThesisRunResult",
-           "load_run", "load_snapshots", "load_snapshot_model"]
+           "load_run", "read_run", "rebuild_model", "load_snapshots", "load_snapshot_model"]
 
 CACHE_NAME = "thesis_model"
 _VERSION = 1   # bump when a change of the code changes trained models (it is part of the key)
@@ -137,7 +137,7 @@ class ThesisRun:
     Attributes
     ----------
     model : str
-        One of :data:`latentdims.models.vaes.MODELS`.
+        One of :data:`latentdims.models.MODELS`.
     params : tuple of (name, value) pairs
         The model's hyper-parameters (fields of its config, e.g. ``(("beta", 8.0),)``); the
         others keep the thesis' defaults.  Sorted by name.
@@ -173,8 +173,8 @@ class ThesisRun:
     version: int = _VERSION
 
     def __post_init__(self) -> None:
-        from .data.images import DATASETS
-        from .models.vaes import MODELS
+        from latentdims.data.images import DATASETS
+        from latentdims.models import MODELS
 
         func = "ThesisRun"
         check_choice(self.model, MODELS, name="model", func=func)
@@ -196,7 +196,7 @@ class ThesisRun:
         return self.steps // self.steps_per_epoch
 
     def model_config(self, channels: int) -> dict[str, Any]:
-        """Keyword arguments of :func:`latentdims.models.vaes.make_model` for ``channels``."""
+        """Keyword arguments of :func:`latentdims.models.make_model` for ``channels``."""
         return {"latent_dim": self.latent_dim, "architecture": self.architecture,
                 "channels": int(channels), "seed": self.seed, **dict(self.params)}
 
@@ -215,7 +215,7 @@ def thesis_run(model: str, *, profile: str = "quick", dataset: str = "dsprites",
     >>> thesis_run("dip_vae_ii", profile="smoke", lambda_od=5).params
     (('lambda_od', 5.0),)
     """
-    from .models.vaes import model_class
+    from latentdims.models import model_class
 
     s = thesis_settings(profile)
     cls = model_class(model)
@@ -245,7 +245,7 @@ class _LazyImages:
     """Binary dSprites images rendered on demand by position (for the full 90 % split)."""
 
     def __init__(self, indices: np.ndarray):
-        from .data.dsprites import DSprites
+        from latentdims.data.dsprites import DSprites
 
         self._ds, self._indices = DSprites("binary"), indices
 
@@ -277,9 +277,9 @@ class RunData:
 
 def run_data(run: ThesisRun) -> RunData:
     """Load (or render) the run's images and split them into training and evaluation sets."""
-    from .data import dsprites as ds
-    from .data.images import has_real_data, load_image_dataset
-    from .models.ivae import auxiliary_from_factors
+    from latentdims.data import dsprites as ds
+    from latentdims.data.images import has_real_data, load_image_dataset
+    from latentdims.models.ivae import auxiliary_from_factors
 
     lazy = run.n_train is None and run.dataset == "dsprites" and not has_real_data("dsprites")
     if lazy:
@@ -325,8 +325,8 @@ def evaluation_data(run: ThesisRun) -> Any:
     keyed by what fixes them: data set, sizes, data seed and whether ``u`` is attached.  Real
     files are read afresh (they can change on disk; they are not copied into the cache).
     """
-    from .cache import cached_arrays
-    from .data.images import has_real_data
+    from latentdims.core.cache import cached_arrays
+    from latentdims.data.images import has_real_data
 
     if not isinstance(run, ThesisRun):
         raise TypeError(f"evaluation_data: `run` must be a ThesisRun; got {type(run).__name__}.")
@@ -365,12 +365,12 @@ def _evaluation_arrays(model, data: RunData) -> dict[str, np.ndarray]:
 def train_run(run: ThesisRun, *, progress: bool = False, rebuild: bool = False) -> Path:
     """Train ``run`` (or find it in the cache) and return its cache folder.
 
-    A module-level function of one picklable argument, so :func:`latentdims.sweeps.run_sweep`
+    A module-level function of one picklable argument, so :func:`latentdims.core.sweeps.run_sweep`
     can map it over runs in other processes.  An interrupted training resumes from its last
     epoch (the checkpoints live in the cache's work folder).
     """
-    from .models.vaes import make_model
-    from .training import TrainConfig, save_weights, train
+    from latentdims.models import make_model
+    from latentdims.models.training import TrainConfig, save_weights, train
 
     if not isinstance(run, ThesisRun):
         raise TypeError(f"train_run: `run` must be a ThesisRun (see thesis_run(...)); got "
@@ -445,16 +445,16 @@ class ThesisRunResult:
     meta: dict
 
 
-def _read_run(folder: Path) -> ThesisRun:
+def read_run(folder: Path) -> ThesisRun:
     with open(folder / "config.json") as f:
         cfg = json.load(f)["config"]
     cfg["params"] = tuple((k, v) for k, v in cfg["params"])
     return ThesisRun(**cfg)
 
 
-def _rebuild_model(run: ThesisRun, meta: dict, weights: Path):
-    from .models.vaes import make_model
-    from .training import load_weights
+def rebuild_model(run: ThesisRun, meta: dict, weights: Path):
+    from latentdims.models import make_model
+    from latentdims.models.training import load_weights
 
     model = make_model(run.model, **run.model_config(meta["channels"])).ensure_built()
     load_weights(model, weights)
@@ -463,13 +463,13 @@ def _rebuild_model(run: ThesisRun, meta: dict, weights: Path):
 
 def load_run(folder: str | Path) -> ThesisRunResult:
     """Read a folder written by :func:`train_run` and rebuild its model."""
-    from .models.base import Representations
+    from latentdims.models.base import Representations
 
     folder = Path(folder)
     if not (folder / "config.json").is_file() or not (folder / "model.npz").is_file():
         raise FileNotFoundError(f"load_run: {str(folder)!r} is not a trained-run folder (no "
                                 f"config.json and model.npz); get one from train_run(...).")
-    run = _read_run(folder)
+    run = read_run(folder)
     with open(folder / "meta.json") as f:
         meta = json.load(f)
     with open(folder / "history.json") as f:
@@ -477,7 +477,7 @@ def load_run(folder: str | Path) -> ThesisRunResult:
     with np.load(folder / "representations.npz") as npz:
         arrays = {k: npz[k] for k in npz.files}
     reps = Representations(mean=arrays["mean"], variance=arrays["variance"], sampled=arrays["sampled"])
-    return ThesisRunResult(run, folder, _rebuild_model(run, meta, folder / "model.npz"), history,
+    return ThesisRunResult(run, folder, rebuild_model(run, meta, folder / "model.npz"), history,
                            reps, arrays, meta)
 
 
@@ -495,7 +495,7 @@ def load_snapshots(folder: str | Path) -> dict[str, np.ndarray]:
 def load_snapshot_model(folder: str | Path, epoch: int):
     """The model as it was at the end of ``epoch`` (0-based) of a ``snapshots=True`` run."""
     folder = Path(folder)
-    run = _read_run(folder)
+    run = read_run(folder)
     check_int(epoch, name="epoch", func="load_snapshot_model", minimum=0)
     path = folder / "snapshots" / f"epoch_{epoch:05d}.npz"
     if not path.is_file():
@@ -504,4 +504,4 @@ def load_snapshot_model(folder: str | Path, epoch: int):
                                 f"snapshots={run.snapshots}.")
     with open(folder / "meta.json") as f:
         meta = json.load(f)
-    return _rebuild_model(run, meta, path)
+    return rebuild_model(run, meta, path)

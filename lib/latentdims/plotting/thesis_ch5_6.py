@@ -1,7 +1,7 @@
 """Figures of thesis chapters 5-6 and appendix B (notebooks 30-33).
 
-Each function draws from arrays or tables computed by :mod:`latentdims.thesis_ch6` and returns
-the figure; the notebooks save it.  Colours come from :data:`latentdims.plotting.COLORS`.
+Each function draws from arrays or tables computed by :mod:`latentdims.studies.thesis_ch5_6` and returns
+the figure; the notebooks save it.  Colours come from :data:`latentdims.plotting.style.COLORS`.
 """
 from __future__ import annotations
 
@@ -9,22 +9,14 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import COLORS
-from .similarity import variable_type_counts
+from latentdims.plotting.style import COLORS, figure_axes
+from latentdims.plotting.thesis_ch8 import variable_type_counts
 
 __all__ = ["histogram_row", "definition_figure", "type_counts_plot", "scores_plot",
            "classifier_plot", "correlation_heatmap", "correlation_counts_plot",
            "correlation_traces_plot"]
 
 _TYPE_CODES = {"active": 0, "neither": 1, "passive": 2}
-
-
-def _axes(ax, figsize=(5.0, 3.4)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        return plt.subplots(figsize=figsize)
-    return ax.figure, ax
 
 
 def _positions(values: Sequence[float]) -> tuple[np.ndarray, list[str]]:
@@ -115,7 +107,7 @@ def type_counts_plot(counts, *, ax=None, xlabel: str = "regularisation", title: 
     Parameters
     ----------
     counts : pandas.DataFrame
-        From :func:`latentdims.thesis_ch6.type_count_table` (``value``, ``seed``, counts).
+        From :func:`latentdims.studies.thesis_ch5_6.type_count_table` (``value``, ``seed``, counts).
     """
     mean = counts.groupby("value")[["active", "mixed", "passive"]].mean().sort_index()
     fig = variable_type_counts([f"{v:g}" for v in mean.index],
@@ -134,7 +126,7 @@ def scores_plot(scores, metric: str, *, subset: str = "full", ax=None,
     Parameters
     ----------
     scores : pandas.DataFrame
-        From :func:`latentdims.thesis_ch6.sweep_scores`.
+        From :func:`latentdims.studies.thesis_ch5_6.sweep_scores`.
     metric : {'tc', 'mi', 'erank'}
     subset : {'full', 'no passive', 'active'}
     """
@@ -144,7 +136,7 @@ def scores_plot(scores, metric: str, *, subset: str = "full", ax=None,
                          f"metrics {sorted(set(scores.metric))}, subsets {sorted(set(scores.subset))}.")
     values = sorted(set(rows.value))
     x, labels = _positions(values)
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, figsize=(5.0, 3.4))
     if bars:
         twin = ax.twinx()
         passive = rows.groupby("value")["passive"].mean().reindex(values)
@@ -179,14 +171,14 @@ def classifier_plot(table, representation: str, *, ax=None, xlabel: str = r"$\be
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`latentdims.thesis_ch6.classifier_table`.
+        From :func:`latentdims.studies.thesis_ch5_6.classifier_table`.
     representation : {'mean', 'sampled'}
     """
     import matplotlib.pyplot as plt
 
     values = sorted(set(table.value))
     x, labels = _positions(values)
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, figsize=(5.0, 3.4))
     colours = dict(zip(_COMBOS, plt.get_cmap("tab10").colors))
     rows = table[table.representation == representation]
     for combo in _COMBOS:
@@ -207,7 +199,7 @@ def classifier_plot(table, representation: str, *, ax=None, xlabel: str = r"$\be
 def correlation_heatmap(corr: np.ndarray, types: Sequence[str], *, ax=None, title: str | None = None):
     """Fig 6.9: the correlation matrix of the mean representation; tick labels name the variable
     types (passive variables in the passive colour)."""
-    fig, ax = _axes(ax, figsize=(4.8, 4.0))
+    fig, ax = figure_axes(ax, figsize=(4.8, 4.0))
     c = np.asarray(corr)
     im = ax.imshow(c, cmap="RdBu_r", vmin=-1, vmax=1)
     d = c.shape[0]
@@ -228,7 +220,7 @@ def correlation_counts_plot(counts: np.ndarray, types: Sequence[str], *, n_snaps
     variable; bars coloured by the variable's type in the final model."""
     from matplotlib.patches import Patch
 
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, figsize=(5.0, 3.4))
     d = len(counts)
     ax.bar(range(d), counts, color=[COLORS[t] for t in types])
     ax.set_xticks(range(d), [str(j) for j in range(d)])
@@ -245,7 +237,7 @@ def correlation_traces_plot(steps, partners, values, types: Sequence[str], index
                             title: str | None = None):
     """Fig 6.11: the correlation of variable ``index`` with every other variable across the
     training snapshots (solid: passive partners, dashed: mixed, dotted: active)."""
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, figsize=(5.0, 3.4))
     styles = {"passive": "-", "mixed": "--", "active": ":"}
     for k, j in enumerate(partners):
         t = types[j]
@@ -257,3 +249,5 @@ def correlation_traces_plot(steps, partners, values, types: Sequence[str], index
     if title:
         ax.set_title(title, fontsize="medium")
     return fig
+
+

@@ -1,11 +1,11 @@
 """Thesis chapter 8 and appendix D: the experiment design per profile, the sweeps over the
 number of latents n, the measurements taken on each trained model, the downstream task, and the
-adapter that lets :func:`latentdims.fondue.fondue` train through the project's cache.
+adapter that lets :func:`latentdims.maths.fondue.fondue` train through the project's cache.
 
 * :class:`Ch8Settings` / :func:`ch8_settings`: which datasets, n, seeds, epochs and sizes each
   profile uses (``paper`` = the thesis: n = 3..42, 5 seeds, FONDUE over 10 seeds, 10,000
   examples; ``quick`` and ``smoke`` are reduced, see the function's docstring).
-* :func:`ch8_run`: a :class:`latentdims.thesis_runs.ThesisRun` for one (model, dataset, n, seed),
+* :func:`ch8_run`: a :class:`latentdims.studies.thesis_runs.ThesisRun` for one (model, dataset, n, seed),
   either fully trained (the profile's steps) or trained for ``epochs`` FONDUE epochs.
 * :func:`sweep_over_n` and :func:`measure_run` / :func:`sweep_measures`: the trained models of a
   sweep and one row of numbers per model (reconstruction loss, downstream accuracy, the traces
@@ -32,9 +32,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_same_length
-from .data.images import has_real_data
-from .profiles import by_profile
+from latentdims.core.validation import check_array, check_choice, check_int, check_same_length
+from latentdims.data.images import has_real_data
+from latentdims.core.profiles import by_profile
 
 __all__ = ["Ch8Settings", "ch8_settings", "ch8_run", "NSweep", "sweep_over_n", "measure_run",
            "sweep_measures", "downstream_accuracy", "fondue_trainer", "run_fondue",
@@ -206,14 +206,14 @@ def _params(model: str, params: dict) -> dict:
 def ch8_run(model: str = "beta_vae", *, profile: str, dataset: str = "dsprites",
             latent_dim: int = 10, seed: int = 0, architecture: str = "conv",
             epochs: int | None = None, **params: Any):
-    """One chapter-8 training as a :class:`~latentdims.thesis_runs.ThesisRun`.
+    """One chapter-8 training as a :class:`~latentdims.studies.thesis_runs.ThesisRun`.
 
     ``epochs=None`` gives the profile's full training (:func:`thesis_settings`), the same cache
     entry as ``thesis_run(model, beta=1, ...)`` in the other thesis notebooks; ``epochs=e`` a
     FONDUE training of ``e * epoch_steps`` steps.  The objective's hyper-parameter is always
     spelled out (beta = 1, lambda_od = 1 by default) so equal configurations share one entry.
     """
-    from .thesis_runs import thesis_run
+    from latentdims.studies.thesis_runs import thesis_run
 
     params = _params(model, params)
     if epochs is None:
@@ -240,9 +240,9 @@ def sweep_over_n(model: str = "beta_vae", *, profile: str, dataset: str = "dspri
                  ns=None, seeds=None, epochs: int | None = None, architecture: str = "conv",
                  **params: Any) -> NSweep:
     """Train (or find in the cache) one model per (seed, n); defaults: the main sweep of
-    ``profile``.  Runs in-process (:func:`latentdims.sweeps.run_sweep` with ``workers=0``)."""
-    from .sweeps import run_sweep
-    from .thesis_runs import train_run
+    ``profile``.  Runs in-process (:func:`latentdims.core.sweeps.run_sweep` with ``workers=0``)."""
+    from latentdims.core.sweeps import run_sweep
+    from latentdims.studies.thesis_runs import train_run
 
     s = ch8_settings(profile)
     ns = tuple(int(n) for n in (s.ns if ns is None else ns))
@@ -333,12 +333,12 @@ def measure_run(folder, *, profile: str, seed: int = 0) -> dict[str, float]:
     Keys: ``n``, ``seed``, ``reconstruction`` (Bernoulli loss per image on the evaluation set at
     the end of training), ``accuracy`` (:func:`downstream_accuracy` on M), ``trace_mean`` and
     ``trace_sampled`` (Tr Var[M], Tr Var[Z], unfloored), ``trace_gap`` and ``expected_gap``
-    (the passive count plus sum(1 - w_i), :func:`latentdims.fondue.expected_trace_gap`),
+    (the passive count plus sum(1 - w_i), :func:`latentdims.maths.fondue.expected_trace_gap`),
     ``ide_mean`` and ``ide_sampled`` (MLE with ``rep_k`` neighbours), ``active``, ``mixed``,
     ``passive`` (the rule of Section 6.4.1, alpha = 0.1) and ``stand_in``.
     """
-    from .fondue import covariance_traces, expected_trace_gap
-    from .variables import classify_variables
+    from latentdims.maths.fondue import covariance_traces, expected_trace_gap
+    from latentdims.maths.variables import classify_variables
 
     s = ch8_settings(profile)
     res = _read_outputs(folder)
@@ -363,12 +363,12 @@ def measure_run(folder, *, profile: str, seed: int = 0) -> dict[str, float]:
 
 def _read_outputs(folder) -> dict[str, Any]:
     """What a trained run's folder holds, without rebuilding its network (which
-    :func:`~latentdims.thesis_runs.load_run` does, at a few seconds per model): ``run``,
+    :func:`~latentdims.studies.thesis_runs.load_run` does, at a few seconds per model): ``run``,
     ``history``, ``meta``, ``arrays`` (``representations.npz``) and ``representations``."""
     import json
 
-    from .models.base import Representations
-    from .thesis_runs import _read_run
+    from latentdims.models.base import Representations
+    from latentdims.studies.thesis_runs import read_run
 
     folder = Path(folder)
     if not (folder / "representations.npz").is_file():
@@ -381,14 +381,14 @@ def _read_outputs(folder) -> dict[str, Any]:
     with open(folder / "meta.json") as f:
         meta = json.load(f)
     reps = Representations(mean=arrays["mean"], variance=arrays["variance"], sampled=arrays["sampled"])
-    return {"run": _read_run(folder), "history": history, "meta": meta, "arrays": arrays,
+    return {"run": read_run(folder), "history": history, "meta": meta, "arrays": arrays,
             "representations": reps}
 
 
 def _safe_mle(X, k: int) -> float:
     """MLE of a representation; NaN (recorded, never raised) when too few distinct points
     remain, e.g. a collapsed latent space."""
-    from .intrinsic_dim import mle
+    from latentdims.maths.intrinsic_dim import mle
 
     try:
         return float(mle(np.asarray(X, dtype=np.float64), k=k))
@@ -413,9 +413,9 @@ def by_seed(frame, column: str, ns) -> np.ndarray:
 def fondue_trainer(model: str = "beta_vae", *, profile: str, dataset: str = "dsprites",
                    seed: int = 0, architecture: str = "conv", reconstructions: bool = False,
                    **params: Any) -> Callable[[int, int], Any]:
-    """``train(n, epochs)`` for :func:`latentdims.fondue.fondue`: trains (or loads from the
+    """``train(n, epochs)`` for :func:`latentdims.maths.fondue.fondue`: trains (or loads from the
     cache) a fresh model with n latents for ``epochs`` FONDUE epochs and returns its
-    :class:`~latentdims.fondue.TrainingOutput` on the run's evaluation set (the thesis: 10,000
+    :class:`~latentdims.maths.fondue.TrainingOutput` on the run's evaluation set (the thesis: 10,000
     examples, L2183).
 
     ``reconstructions=True`` adds the inputs x and the decoder's Bernoulli means
@@ -424,8 +424,8 @@ def fondue_trainer(model: str = "beta_vae", *, profile: str, dataset: str = "dsp
     """
     from scipy.special import expit
 
-    from .fondue import TrainingOutput
-    from .thesis_runs import evaluation_data, load_run, train_run
+    from latentdims.maths.fondue import TrainingOutput
+    from latentdims.studies.thesis_runs import evaluation_data, load_run, train_run
 
     def train(n: int, epochs: int):
         run = ch8_run(model, profile=profile, dataset=dataset, latent_dim=int(n), seed=seed,
@@ -448,9 +448,9 @@ def run_fondue(model: str = "beta_vae", *, profile: str, dataset: str = "dsprite
                architecture: str = "conv", epochs: int | None = None, **params: Any):
     """FONDUE / FONDUE_IB / FONDUE_IDE (``criterion`` "trace", "ib", "ide") on cached trainings
     with the profile's epochs and ``max_n``; ``n_init`` defaults to the data IDE retained by the
-    thesis (4, 11, 22; :data:`latentdims.fondue.DATA_IDE`).  Returns the
-    :class:`~latentdims.fondue.FondueResult` (each step logged)."""
-    from .fondue import DATA_IDE, fondue
+    thesis (4, 11, 22; :data:`latentdims.maths.fondue.DATA_IDE`).  Returns the
+    :class:`~latentdims.maths.fondue.FondueResult` (each step logged)."""
+    from latentdims.maths.fondue import DATA_IDE, fondue
 
     s = ch8_settings(profile)
     if n_init is None:
@@ -476,8 +476,8 @@ def search_training_seconds(result, model: str = "beta_vae", *, profile: str,
     """
     import json
 
-    from .cache import entry_path
-    from .thesis_runs import CACHE_NAME
+    from latentdims.core.cache import entry_path
+    from latentdims.studies.thesis_runs import CACHE_NAME
 
     total = 0.0
     for ev in result.evaluations:
@@ -506,7 +506,7 @@ def run_binary_search(model: str = "beta_vae", *, profile: str, dataset: str = "
                       **params: Any):
     """The supervised binary searches of Table D.5 (BS_FONDUE with "trace", IB with "ib")
     over the profile's ``supervised_range``."""
-    from .fondue import binary_search
+    from latentdims.maths.fondue import binary_search
 
     s = ch8_settings(profile)
     train = fondue_trainer(model, profile=profile, dataset=dataset, seed=seed,
@@ -522,8 +522,8 @@ def data_ides(dataset: str, *, profile: str, seed: int = 0, path=None) -> dict[s
     10 % largest ratios, the thesis' "anchor 0.9"), repeated on subsamples of 80 % of the
     points (Table D.4).  Returns ``{"values": {label: array}, "stand_in": bool,
     "description": str}``."""
-    from .data.images import load_image_dataset
-    from .intrinsic_dim import repeated_id
+    from latentdims.data.images import load_image_dataset
+    from latentdims.maths.intrinsic_dim import repeated_id
 
     s = ch8_settings(profile)
     data = load_image_dataset(dataset, n=s.ide_points, path=path, seed=seed)
@@ -538,10 +538,10 @@ def layer_ides(folder, *, profile: str, epochs=None, seed: int = 0) -> dict[str,
     """MLE of every layer's activations (flattened) at the end of each epoch of a
     ``snapshots=True`` run (Fig 8.11).  Returns ``{"layers": [...], "values": {epoch: array}}``
     (epochs 1-based in the labels)."""
-    from .thesis_runs import _read_run, evaluation_data, load_snapshot_model
+    from latentdims.studies.thesis_runs import read_run, evaluation_data, load_snapshot_model
 
     s = ch8_settings(profile)
-    run = _read_run(Path(folder))
+    run = read_run(Path(folder))
     x = evaluation_data(run)[:s.layer_points]
     k = min(s.rep_k, len(x) - 2)
     epochs = range(run.epochs) if epochs is None else epochs
@@ -642,7 +642,7 @@ def settings_table(profile: str):
     """Table D.1 (training hyper-parameters) with the thesis' value beside ours."""
     import pandas as pd
 
-    from .thesis_runs import thesis_settings
+    from latentdims.studies.thesis_runs import thesis_settings
 
     t, s = thesis_settings(profile), ch8_settings(profile)
     rows = [("Batch size", 64, t.batch_size),
@@ -673,7 +673,7 @@ def architecture_table(architecture: str, *, channels: int = 1):
     our models build (from :mod:`latentdims.models.architectures`); n is the swept latent size."""
     import pandas as pd
 
-    from .models import architectures as a
+    from latentdims.models import architectures as a
 
     check_choice(architecture, a.ARCHITECTURES, name="architecture", func="architecture_table")
     if architecture == "conv":

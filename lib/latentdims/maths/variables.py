@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_in_interval
+from latentdims.core.validation import check_array, check_choice, check_in_interval
 
 __all__ = ["VARIABLE_TYPES", "RULES", "VariableTypes", "classify_variables", "variable_types",
            "count_variable_types", "type_indices", "type_combinations"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_int
+from latentdims.core.validation import check_array, check_int
 
 __all__ = ["finite_difference", "DimensionCurve", "rate_distortion_dimensions",
            "CorrelationDimension", "correlation_dimension", "neighbour_counts"]

@@ -26,9 +26,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_positive
-from .cache import cached, cached_arrays
-from .profiles import by_profile
+from latentdims.core.validation import check_array, check_choice, check_int, check_positive
+from latentdims.core.cache import cached, cached_arrays
+from latentdims.core.profiles import by_profile
 
 __all__ = ["LinearVAEOptimum", "linear_vae_optimum", "random_rotation", "gaussian_data",
            "banana_data", "curse_data", "ring_data", "TOY_DATASETS", "ToyPopulation",
@@ -374,8 +374,8 @@ def toy_beta_sweep(dataset: str, profile: str, *, latent_dim: int, beta_range=(0
     cold start at the smallest beta is a stiff problem with condition number
     ``(sigma_max / beta)^2``), so it is the default here.
     """
-    from .models.dense_vae import DenseVAE, DenseVAEConfig
-    from .training import TrainConfig, save_weights, train
+    from latentdims.models.dense_vae import DenseVAE, DenseVAEConfig
+    from latentdims.models.training import TrainConfig, save_weights, train
 
     settings = settings or toy_settings(profile)
     check_choice(direction, ("up", "down"), name="direction", func="toy_beta_sweep")
@@ -425,8 +425,8 @@ def toy_model(sweep: ToySweep, step: int):
     """The dense VAE of ``sweep`` with the weights it had at the end of beta step ``step``."""
     from pathlib import Path
 
-    from .models.dense_vae import DenseVAE, DenseVAEConfig
-    from .training import load_weights
+    from latentdims.models.dense_vae import DenseVAE, DenseVAEConfig
+    from latentdims.models.training import load_weights
 
     cfg = sweep.config
     k = check_int(step, name="step", func="toy_model", minimum=0)
@@ -640,9 +640,9 @@ class LinearVAECheck:
 def linear_vae_check(sweep: ToySweep) -> LinearVAECheck:
     """Compare every step of a linear-VAE sweep on a Gaussian toy with thesis Section 4.2.
 
-    See :class:`LinearVAECheck`; the formulas are in :mod:`latentdims.background`.
+    See :class:`LinearVAECheck`; the formulas are in :mod:`latentdims.maths.background`.
     """
-    from .background import linear_vae_posterior
+    from latentdims.maths.background import linear_vae_posterior
 
     func = "linear_vae_check"
     if tuple(sweep.config["hidden"]) != () or sweep.config["deterministic"]:
@@ -711,7 +711,7 @@ class ToyCorrelation:
     Attributes
     ----------
     result : CorrelationDimension
-        From :func:`latentdims.dimensionality.correlation_dimension`.
+        From :func:`latentdims.maths.dimensionality.correlation_dimension`.
     nearest_neighbour : (N,)
         Distance from every point to its nearest neighbour: below these scales a typical point
         has no neighbour, and ``D_corr`` cannot see the data's structure.
@@ -730,7 +730,7 @@ def toy_correlation_dimension(dataset: str, profile: str, *, seed: int = 0,
     """
     from scipy.spatial.distance import pdist, squareform
 
-    from .dimensionality import CorrelationDimension, correlation_dimension
+    from latentdims.maths.dimensionality import CorrelationDimension, correlation_dimension
 
     settings = settings or correlation_settings(profile)
     spec = _data_spec(dataset, func="toy_correlation_dimension")

@@ -23,8 +23,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import paths
-from .io import atomic_dir, write_json
+from latentdims.core import paths
+from latentdims.core.io import atomic_dir, write_json
 
 __all__ = ["config_key", "entry_path", "work_path", "cached", "cached_arrays", "is_cached"]
 

@@ -9,7 +9,7 @@ all seed pairs (Eq 7.9).  This module holds:
   configurations, data sets, seeds, epochs and how many examples; ``paper`` is the thesis,
   ``quick`` a reduced design sized for a 2-core CPU, ``smoke`` proves the code runs;
 * :class:`Config` and :func:`config_runs`: a model configuration as a list of cached
-  :class:`~latentdims.thesis_runs.ThesisRun` (one per seed, always with a snapshot per epoch, so
+  :class:`~latentdims.studies.thesis_runs.ThesisRun` (one per seed, always with a snapshot per epoch, so
   the same entry serves the final-model and the over-epochs figures; the conv beta-VAE with
   beta = 1, seed 0 on dSprites is the very entry chapter 8's Fig 8.11 trains);
 * :func:`run_activations`: every layer's activations of a trained run (final, initial or any
@@ -45,9 +45,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._validation import check_choice, check_int
-from .cache import cached, cached_arrays
-from .profiles import by_profile
+from latentdims.core.validation import check_choice, check_int
+from latentdims.core.cache import cached, cached_arrays
+from latentdims.core.profiles import by_profile
 
 __all__ = ["Config", "Ch7Settings", "ch7_settings", "config_runs", "train_config",
            "CONV_LAYERS", "FC_LAYERS", "layer_names", "decoder_start", "compact_activations",
@@ -170,7 +170,7 @@ class Ch7Settings:
     fc_seeds : tuple of int
         Seeds of the FC models not in ``seeded_configs`` (the thesis: 5).
     fc_steps, fc_steps_per_epoch : int or None
-        Training of the FC models (``None``: :func:`~latentdims.thesis_runs.thesis_settings`).
+        Training of the FC models (``None``: :func:`~latentdims.studies.thesis_runs.thesis_settings`).
     fc_epoch_steps_per_epoch : int or None
         Snapshot interval of Fig 7.8's model (``fc_epoch_config``), whose early epochs are
         shown (``None``: ``fc_steps_per_epoch``).
@@ -213,7 +213,7 @@ def ch7_settings(profile: str) -> Ch7Settings:
 
     ``quick`` keeps what shows each claim on a shared 2-core CPU, on dSprites with seed 0 only:
     the conv beta-VAE with beta in {1, 8} (beta = 1 is also chapter 8's Fig 8.11 model) and
-    DIP-VAE II with lambda = 1, 1,500 steps each (:func:`~latentdims.thesis_runs.thesis_settings`),
+    DIP-VAE II with lambda = 1, 1,500 steps each (:func:`~latentdims.studies.thesis_runs.thesis_settings`),
     and one classifier (1,000 steps); the epoch figures use these runs' own snapshots (3 epochs
     of 500 steps, plus the initial weights), so Fig 7.2's three objectives/data sets become
     beta-VAE and DIP-VAE II (1, 1), Figs C.2-C.4 use DIP-VAE II (1) and beta-VAE (1, 8), Fig 7.3
@@ -295,7 +295,7 @@ def ch7_settings(profile: str) -> Ch7Settings:
 
 
 def config_runs(config: Config, *, profile: str, seeds: Sequence[int] | None = None) -> list:
-    """The :class:`~latentdims.thesis_runs.ThesisRun` of ``config`` for each seed.
+    """The :class:`~latentdims.studies.thesis_runs.ThesisRun` of ``config`` for each seed.
 
     Seeds default to the profile's (``seeds`` for its ``seeded_configs``, else ``fc_seeds``
     for FC models and ``other_seeds`` for conv ones).  Every run keeps a snapshot per epoch.
@@ -303,7 +303,7 @@ def config_runs(config: Config, *, profile: str, seeds: Sequence[int] | None = N
     >>> [r.seed for r in config_runs(Config("beta_vae", (("beta", 1.0),)), profile="paper")]
     [0, 1, 2, 3, 4]
     """
-    from .thesis_runs import thesis_run, thesis_settings
+    from latentdims.studies.thesis_runs import thesis_run, thesis_settings
 
     if not isinstance(config, Config):
         raise TypeError(f"config_runs: `config` must be a Config; got {type(config).__name__}.")
@@ -328,8 +328,8 @@ def config_runs(config: Config, *, profile: str, seeds: Sequence[int] | None = N
 
 def train_config(config: Config, *, profile: str, seeds: Sequence[int] | None = None) -> list[Path]:
     """Train (or find in the cache) every seed of ``config``; returns the run folders."""
-    from .sweeps import run_sweep
-    from .thesis_runs import train_run
+    from latentdims.core.sweeps import run_sweep
+    from latentdims.studies.thesis_runs import train_run
 
     return list(run_sweep(train_run, config_runs(config, profile=profile, seeds=seeds), workers=0))
 
@@ -360,7 +360,7 @@ def compact_activations(acts: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
     Examples
     --------
-    >>> from latentdims.similarity import linear_cka
+    >>> from latentdims.maths.similarity import linear_cka
     >>> rng = np.random.default_rng(0)
     >>> a = {"x": rng.normal(size=(20, 50)), "y": rng.normal(size=(20, 3))}
     >>> c = compact_activations(a)
@@ -386,10 +386,10 @@ def compact_activations(acts: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
 def _evaluation_inputs(folder: Path, n: int) -> np.ndarray:
     """The first ``n`` evaluation images of a run (rendered once per data configuration by
-    :func:`latentdims.thesis_runs.evaluation_data`)."""
-    from .thesis_runs import _read_run, evaluation_data
+    :func:`latentdims.studies.thesis_runs.evaluation_data`)."""
+    from latentdims.studies.thesis_runs import read_run, evaluation_data
 
-    run = _read_run(folder)
+    run = read_run(folder)
     if n > run.n_eval:
         raise ValueError(f"run_activations: the run has {run.n_eval} evaluation images, fewer "
                          f"than the {n} requested; lower `n`.")
@@ -403,7 +403,7 @@ def run_activations(folder, *, epoch: int | None = None, n: int, seed: int = 0,
     Parameters
     ----------
     folder : path
-        From :func:`latentdims.thesis_runs.train_run`.
+        From :func:`latentdims.studies.thesis_runs.train_run`.
     epoch : int or None
         ``None``: the fully trained model; 0: the seeded initial weights; ``e >= 1``: the snapshot
         at the end of epoch ``e`` (``snapshots=True`` runs).
@@ -419,14 +419,14 @@ def run_activations(folder, *, epoch: int | None = None, n: int, seed: int = 0,
     -------
     dict layer -> array (n, <= n), in the order of :func:`layer_names` (+ ``"input"`` first)
     """
-    from .thesis_runs import _read_run, _rebuild_model, load_snapshot_model
+    from latentdims.studies.thesis_runs import read_run, rebuild_model, load_snapshot_model
 
     func = "run_activations"
     folder = Path(folder)
     if not (folder / "config.json").is_file():
         raise FileNotFoundError(f"{func}: {str(folder)!r} is not a trained-run folder.")
     n = check_int(n, name="n", func=func, minimum=4)
-    run = _read_run(folder)
+    run = read_run(folder)
     if epoch is not None:
         epoch = check_int(epoch, name="epoch", func=func, minimum=0)
         if epoch > run.epochs:
@@ -439,9 +439,9 @@ def run_activations(folder, *, epoch: int | None = None, n: int, seed: int = 0,
         with open(folder / "meta.json") as f:
             meta = json.load(f)
         if epoch is None:
-            model = _rebuild_model(run, meta, folder / "model.npz")
+            model = rebuild_model(run, meta, folder / "model.npz")
         elif epoch == 0:
-            from .models.vaes import make_model
+            from latentdims.models import make_model
 
             model = make_model(run.model, **run.model_config(meta["channels"])).ensure_built()
         else:
@@ -463,9 +463,9 @@ def config_similarity(folders_a: Sequence, folders_b: Sequence, *, profile: str,
     """Eq 7.9: every layer of configuration A against every layer of B, averaged over all seed
     pairs (A and B may be one configuration at two epochs).
 
-    Returns a :class:`~latentdims.similarity.SimilarityMatrix` (rows: A's layers).
+    Returns a :class:`~latentdims.maths.similarity.SimilarityMatrix` (rows: A's layers).
     """
-    from .similarity import average_similarity
+    from latentdims.maths.similarity import average_similarity
 
     check_choice(metric, ("cka", "procrustes"), name="metric", func="config_similarity")
     s = ch7_settings(profile)
@@ -487,14 +487,14 @@ def input_similarity_series(folders: Sequence, *, profile: str, metric: str = "c
         The encoder layers (6 for conv, 3 for FC).
     scores : ndarray (n_seeds, T, L)
     """
-    from .similarity import linear_cka, procrustes_similarity
-    from .thesis_runs import _read_run
+    from latentdims.maths.similarity import linear_cka, procrustes_similarity
+    from latentdims.studies.thesis_runs import read_run
 
     check_choice(metric, ("cka", "procrustes"), name="metric", func="input_similarity_series")
     s = ch7_settings(profile)
     n = s.n_examples if metric == "cka" else s.procrustes_examples
     sim = linear_cka if metric == "cka" else procrustes_similarity
-    runs = [_read_run(Path(f)) for f in folders]
+    runs = [read_run(Path(f)) for f in folders]
     n_epochs = min(r.epochs for r in runs)
     epochs = np.arange(n_epochs + 1)
     layers = tuple(name for name in layer_names(runs[0].architecture) if name.startswith("encoder/"))
@@ -515,7 +515,7 @@ def diagonal_mean(sim, prefix: str) -> float:
     """Mean similarity of the same-named layers of A and B whose names start with ``prefix``
     (``"encoder"``, ``"decoder"``) or equal it: the diagonal of a heat-map quadrant.
 
-    >>> from latentdims.similarity import SimilarityMatrix
+    >>> from latentdims.maths.similarity import SimilarityMatrix
     >>> m = SimilarityMatrix(np.array([[0.9, 0.1], [0.2, 0.5]]), np.zeros((2, 2)),
     ...                      ("encoder/1", "decoder/1"), ("encoder/1", "decoder/1"), 1, "cka")
     >>> diagonal_mean(m, "encoder"), diagonal_mean(m, "decoder")
@@ -567,7 +567,7 @@ class ClassifierRun:
 
 def classifier_run(*, profile: str, dataset: str = "dsprites", seed: int = 0) -> ClassifierRun:
     """The classifier trained beside the VAEs of ``profile`` (same images and optimiser)."""
-    from .thesis_runs import thesis_settings
+    from latentdims.studies.thesis_runs import thesis_settings
 
     t = thesis_settings(profile)
     # `paper` trains the VAEs on the whole 90 % split, streamed; the classifier holds its images
@@ -581,7 +581,7 @@ def classifier_run(*, profile: str, dataset: str = "dsprites", seed: int = 0) ->
 def _build_classifier(channels: int, sizes: Sequence[int], names: Sequence[str], seed: int):
     import keras
 
-    from .models.architectures import CONV_DENSE, CONV_FILTERS, CONV_KERNELS, IMAGE_SIZE, seeded
+    from latentdims.models.architectures import CONV_DENSE, CONV_FILTERS, CONV_KERNELS, IMAGE_SIZE, seeded
 
     x = keras.Input((IMAGE_SIZE, IMAGE_SIZE, channels), name="input")
     h = x
@@ -597,7 +597,7 @@ def _build_classifier(channels: int, sizes: Sequence[int], names: Sequence[str],
 
 
 def _classifier_data(run: ClassifierRun):
-    from .data.images import load_image_dataset
+    from latentdims.data.images import load_image_dataset
 
     n = None if run.n_train is None else run.n_train + run.n_eval
     data = load_image_dataset(run.dataset, n=n, seed=run.data_seed)
@@ -619,7 +619,7 @@ def train_classifier(run: ClassifierRun) -> Path:
     def build(out: Path, work: Path) -> None:
         import keras
 
-        from .io import write_json
+        from latentdims.core.io import write_json
 
         data, split, keep = _classifier_data(run)
         names = [data.factor_names[j] for j in keep]
@@ -665,7 +665,7 @@ def classifier_layers(folder) -> tuple[str, ...]:
 
 def classifier_activations(folder, inputs, *, batch_size: int = 256) -> dict[str, np.ndarray]:
     """Every layer of a trained classifier on ``inputs``, compacted (:func:`compact_activations`)."""
-    from .similarity import layer_activations
+    from latentdims.maths.similarity import layer_activations
 
     folder = Path(folder)
     with open(folder / "meta.json") as f:
@@ -685,7 +685,7 @@ def classifier_similarity(classifier_folders: Sequence, vae_folders: Sequence, *
                           seed: int = 0):
     """Fig C.1: every classifier layer (rows) against every VAE layer (columns), CKA averaged
     over all (classifier seed, VAE seed) pairs on the VAE runs' first evaluation images."""
-    from .similarity import average_similarity
+    from latentdims.maths.similarity import average_similarity
 
     n = ch7_settings(profile).n_examples
     x = _evaluation_inputs(Path(vae_folders[0]), n)
@@ -721,7 +721,7 @@ def _values(configs: Sequence[Config], model: str, key: str, architecture: str) 
 def _hyper_rows(configs: Sequence[Config], architecture: str, thesis: Sequence[str],
                 threshold: int) -> list[tuple]:
     """Rows of Tables C.2/C.5: each objective's strengths (thesis, ours) and the fixed ones."""
-    from .models.vaes import AnnealedVAEConfig
+    from latentdims.models.vaes import AnnealedVAEConfig
 
     objectives = (("β-VAE", "β", "beta_vae", "beta"), ("β-TC VAE", "β", "beta_tc_vae", "beta"),
                   ("DIP-VAE II", "λ_od", "dip_vae_ii", "lambda_od"),
@@ -743,9 +743,9 @@ def configuration_tables(profile: str) -> dict[str, Any]:
     """
     import pandas as pd
 
-    from .models.architectures import (CONV_DENSE, CONV_FILTERS, CONV_KERNELS, DECONV_FILTERS,
+    from latentdims.models.architectures import (CONV_DENSE, CONV_FILTERS, CONV_KERNELS, DECONV_FILTERS,
                                        FC_DECODER_WIDTHS, FC_ENCODER_WIDTHS)
-    from .thesis_runs import thesis_settings
+    from latentdims.studies.thesis_runs import thesis_settings
 
     t, s = thesis_settings(profile), ch7_settings(profile)
     every = (list(s.epoch_configs) + [c for p in s.regularised_pairs + s.objective_pairs for c in p]

@@ -4,7 +4,7 @@ to the mean and sampled representations (variable types, scores, correlations).
 Chapter 6 of the thesis analysed the 9000 models released by Locatello et al. (2019a) (5
 objectives x 6 data sets x 6 regularisation strengths x 50 seeds, thesis L1417); they cannot be
 downloaded here, so this module defines **our own sweeps** of the same objectives, trained with
-:func:`latentdims.thesis_runs.train_run` (cached, one training per exact configuration, shared
+:func:`latentdims.studies.thesis_runs.train_run` (cached, one training per exact configuration, shared
 with the chapter 7 and 8 notebooks: the ``quick`` grid is :func:`regularisation_values`'s, except
 DIP-VAE II's first and last values only, and a run is spelled exactly as
 ``thesis_run(model, profile=..., <param>=value, seed=..., snapshots=...)``, with the snapshots of
@@ -22,7 +22,7 @@ What the notebooks 30-33 use:
 * :func:`per_example_types` / :func:`definition_sets` (Fig 6.1, Definition 6.3.1);
 * :func:`snapshot_run`, :func:`snapshot_correlations` (Figs 6.9-6.11).
 
-Variable types are always those of :func:`latentdims.variables.classify_variables` (Sect.
+Variable types are always those of :func:`latentdims.maths.variables.classify_variables` (Sect.
 6.4.1, alpha = 0.1, thesis rule) on the evaluation set's variance representation.
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_in_interval, check_int
-from .profiles import by_profile
+from latentdims.core.validation import check_array, check_choice, check_in_interval, check_int
+from latentdims.core.profiles import by_profile
 
 __all__ = ["CH6_GRID", "CH6_FIGURES", "Ch6Settings", "ch6_settings", "FigureSetup", "figure_setup",
            "ch6_values", "ch6_run", "Ch6Sweep", "ch6_sweep", "read_arrays", "type_count_table",
@@ -92,7 +92,7 @@ class Ch6Settings:
         Equal-width bins per variable for the averaged MI (the thesis code's 20; not stated).
     classifier_fraction : float
         Share of the evaluation set that trains the Fig 6.4 logistic regressions (the rest tests
-        them), capped by :func:`latentdims.metrics.classifier_settings`.
+        them), capped by :func:`latentdims.maths.scores.classifier_settings`.
     hist_bins : int
         Histogram bins of Figs 5.1-5.4 and 6.2-6.3 (the author's histogram script: 13).
     count_models : tuple of str
@@ -108,7 +108,7 @@ class Ch6Settings:
         learning rate of 1e-3 (0 passive, 7 mixed), 0.64-0.80 at 3e-3, 0.84-0.90 after 3,000
         steps (1 passive, 6 mixed), against the 0.9 that the rule of Sect. 6.4.1 needs.
     values : tuple of (str, tuple of float)
-        ``(objective, values)`` pairs replacing :func:`latentdims.thesis_runs.regularisation_values`'
+        ``(objective, values)`` pairs replacing :func:`latentdims.studies.thesis_runs.regularisation_values`'
         grid in this profile (:func:`ch6_values`).  ``quick`` trains DIP-VAE II at its first and
         last strengths only (lambda_od = 1, 20), which keeps notebooks 30-33 within their share
         of the ``quick`` budget: the middle value (lambda_od = 5) decided none of the claims of
@@ -116,7 +116,7 @@ class Ch6Settings:
         variables), whereas every value of the beta-VAE and annealed VAE sweeps is used.
     snapshot_models : tuple of str
         Objectives whose sweep runs keep a snapshot per epoch, like chapter 7's runs
-        (:func:`latentdims.thesis_ch7.config_runs`): the snapshots change nothing in the
+        (:func:`latentdims.studies.thesis_ch7.config_runs`): the snapshots change nothing in the
         training (same weights, checked), so a configuration that both chapters use is trained
         once (in ``quick``: beta-VAE beta = 1, 8 and DIP-VAE II lambda = 1).
     """
@@ -137,7 +137,7 @@ def ch6_settings(profile: str) -> Ch6Settings:
     """The :class:`Ch6Settings` of ``profile``.
 
     ``quick`` trains one seed per value on dSprites (the training sizes of
-    :func:`latentdims.thesis_runs.thesis_settings`) with 15 snapshots of the beta = 8 model,
+    :func:`latentdims.studies.thesis_runs.thesis_settings`) with 15 snapshots of the beta = 8 model,
     and scores the beta-TC VAE figures on the beta-VAE sweep (see :class:`Ch6Settings`);
     ``smoke`` follows ``quick``'s choices at its own sizes; ``paper`` is the thesis' set-up
     (50 seeds, the captions' data sets and objectives, a snapshot every 1,000 steps).
@@ -217,7 +217,7 @@ def ch6_values(model: str, profile: str) -> tuple[str, tuple[float, ...]]:
     >>> ch6_values("dip_vae_ii", "quick")
     ('lambda_od', (1.0, 20.0))
     """
-    from .thesis_runs import regularisation_values
+    from latentdims.studies.thesis_runs import regularisation_values
 
     check_choice(model, sorted(CH6_GRID), name="model", func="ch6_values")
     if profile == "paper":
@@ -228,7 +228,7 @@ def ch6_values(model: str, profile: str) -> tuple[str, tuple[float, ...]]:
 
 def ch6_run(model: str, value: float, *, profile: str, dataset: str = "dsprites", seed: int = 0,
             **extra: Any):
-    """One chapter-6 model as a :class:`~latentdims.thesis_runs.ThesisRun`.
+    """One chapter-6 model as a :class:`~latentdims.studies.thesis_runs.ThesisRun`.
 
     The regularisation value is given as the objective's hyper-parameter (``beta``, ``c_max``...).
     For the annealed VAE the capacity's ramp is scaled with the training length: the thesis
@@ -236,10 +236,10 @@ def ch6_run(model: str, value: float, *, profile: str, dataset: str = "dsprites"
     a third of its steps (in ``paper`` the default is kept and the cache key is the plain one).
     Objectives in ``ch6_settings(profile).snapshot_models`` keep a snapshot per epoch, so the
     run is the one chapter 7 trains for the same configuration (one training, one cache entry).
-    ``extra`` is passed to :func:`~latentdims.thesis_runs.thesis_run` (``steps=``,
+    ``extra`` is passed to :func:`~latentdims.studies.thesis_runs.thesis_run` (``steps=``,
     ``snapshots=``, hyper-parameters).
     """
-    from .thesis_runs import thesis_run, thesis_settings
+    from latentdims.studies.thesis_runs import thesis_run, thesis_settings
 
     name, _ = ch6_values(model, profile)
     snapshots = extra.pop("snapshots", model in ch6_settings(profile).snapshot_models)
@@ -276,8 +276,8 @@ def ch6_sweep(model: str, *, profile: str, dataset: str = "dsprites", values=Non
               seeds=None) -> Ch6Sweep:
     """Train (or read from the cache) one model per (value, seed); defaults: the profile's
     grid (:func:`ch6_values`) and seeds (:func:`ch6_settings`).  Runs in-process."""
-    from .sweeps import run_sweep
-    from .thesis_runs import train_run
+    from latentdims.core.sweeps import run_sweep
+    from latentdims.studies.thesis_runs import train_run
 
     func = "ch6_sweep"
     param, grid = ch6_values(model, profile)
@@ -309,7 +309,7 @@ def read_arrays(folder) -> dict[str, Any]:
 
 
 def _types(arrays: dict) -> np.ndarray:
-    from .variables import variable_types
+    from latentdims.maths.variables import variable_types
 
     return variable_types(arrays["variance"])
 
@@ -324,7 +324,7 @@ def type_count_table(sweep: Ch6Sweep):
     """
     import pandas as pd
 
-    from .variables import count_variable_types
+    from latentdims.maths.variables import count_variable_types
 
     rows = [{"value": v, "seed": s, **count_variable_types(_types(read_arrays(f)))}
             for v, s, f in sweep.items()]
@@ -337,7 +337,7 @@ def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
 
     The evaluation set of each model is split: the first ``classifier_fraction`` (at most
     ``classifier_settings(profile).n_train`` examples) trains, the rest (at most ``n_test``)
-    tests.  The combinations are :func:`latentdims.variables.type_combinations`'s.
+    tests.  The combinations are :func:`latentdims.maths.variables.type_combinations`'s.
 
     The regressions run with one BLAS thread: their matrices are tiny (at most 10 variables),
     and a multi-threaded BLAS spends most of its time synchronising threads.  Measured on the
@@ -352,7 +352,7 @@ def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
     import pandas as pd
     from threadpoolctl import threadpool_limits
 
-    from .metrics import classifier_settings
+    from latentdims.maths.scores import classifier_settings
 
     cs = classifier_settings(profile)
     fraction = ch6_settings(profile).classifier_fraction
@@ -362,8 +362,8 @@ def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
 
 
 def _classifier_rows(sweep: Ch6Sweep, cs, fraction: float, seed: int) -> list[dict[str, Any]]:
-    from .metrics import logistic_regression_accuracy, random_classifier_accuracy
-    from .variables import type_combinations
+    from latentdims.maths.scores import logistic_regression_accuracy, random_classifier_accuracy
+    from latentdims.maths.variables import type_combinations
 
     rows = []
     for value, s, folder in sweep.items():
@@ -404,7 +404,7 @@ def representation_scores(mean, sampled, types, *, n_bins: int = 20) -> list[dic
     ----------
     mean, sampled : array, shape (n, d)
     types : array of str, shape (d,)
-        From :func:`latentdims.variables.variable_types`.
+        From :func:`latentdims.maths.variables.variable_types`.
     n_bins : int
 
     Returns
@@ -427,9 +427,9 @@ def representation_scores(mean, sampled, types, *, n_bins: int = 20) -> list[dic
     >>> bool(abs(tc["sampled", "full"] - tc["sampled", "no passive"]) < 0.01)
     True
     """
-    from .metrics import (averaged_mutual_information, gaussian_total_correlation,
+    from latentdims.maths.scores import (averaged_mutual_information, gaussian_total_correlation,
                           representation_effective_rank)
-    from .variables import type_indices
+    from latentdims.maths.variables import type_indices
 
     func = "representation_scores"
     m = check_array(mean, name="mean", func=func, ndim=2, min_rows=2)
@@ -471,7 +471,7 @@ def sweep_scores(sweep: Ch6Sweep, *, n_bins: int = 20):
     """
     import pandas as pd
 
-    from .variables import count_variable_types
+    from latentdims.maths.variables import count_variable_types
 
     rows = []
     for value, s, folder in sweep.items():
@@ -487,7 +487,7 @@ def sweep_scores(sweep: Ch6Sweep, *, n_bins: int = 20):
 def ivae_runs(profile: str, *, seed: int = 0) -> dict[str, Any]:
     """The two iVAEs of Section 5.3: prior mean fixed to 0 (``"fixed"``, Figs 5.1-5.2) and
     learned (``"learned"``, Figs 5.3-5.4); 30 latents, beta = 1, dSprites (Table A.1)."""
-    from .thesis_runs import thesis_run
+    from latentdims.studies.thesis_runs import thesis_run
 
     return {"fixed": thesis_run("ivae", profile=profile, seed=seed, learn_prior_mean=False),
             "learned": thesis_run("ivae", profile=profile, seed=seed, learn_prior_mean=True)}
@@ -632,7 +632,7 @@ def definition_sets(per_example) -> dict[str, np.ndarray]:
 def snapshot_run(profile: str, *, seed: int = 0, beta: float = 8.0):
     """The beta-VAE of Sect. 6.5 (beta = 8, dSprites) with a snapshot every
     ``ch6_settings(profile).snapshot_steps`` steps (the thesis: every 1,000 of 300k, L1610)."""
-    from .thesis_runs import thesis_run
+    from latentdims.studies.thesis_runs import thesis_run
 
     return thesis_run("beta_vae", profile=profile, beta=beta, seed=seed, snapshots=True,
                       steps_per_epoch=ch6_settings(profile).snapshot_steps)
@@ -641,7 +641,7 @@ def snapshot_run(profile: str, *, seed: int = 0, beta: float = 8.0):
 def snapshot_correlations(means) -> np.ndarray:
     """Pearson correlation matrices of the mean representation at each snapshot (Figs 6.9-6.11).
 
-    :func:`latentdims.metrics.correlation_matrix` with ``constant="zero"``: a variable that is
+    :func:`latentdims.maths.scores.correlation_matrix` with ``constant="zero"``: a variable that is
     exactly constant in a snapshot (possible for a collapsed passive variable early in training)
     gets correlation 0 with the others (it carries no linear relation) and 1 with itself, instead
     of an error.
@@ -659,7 +659,7 @@ def snapshot_correlations(means) -> np.ndarray:
     >>> snapshot_correlations(np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 4.0], [2.0, 1.0, 6.0]])).round(6).tolist()
     [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
     """
-    from .metrics import correlation_matrix
+    from latentdims.maths.scores import correlation_matrix
 
     arr = check_array(means, name="means", func="snapshot_correlations", ndim=(2, 3))
     if arr.shape[-2] < 2:
@@ -685,7 +685,7 @@ def table_a1(run):
     """
     import pandas as pd
 
-    from .models.vaes import model_class
+    from latentdims.models import model_class
 
     cfg = model_class(run.model).config_class(**{k: v for k, v in run.model_config(1).items()})
     split = ("90/10" if run.n_train is None
@@ -719,7 +719,7 @@ def table_a2(model, data) -> Any:
     """
     import pandas as pd
 
-    from .models import architectures as arch
+    from latentdims.models import architectures as arch
 
     acts = model.layer_activations(data)
     n, k = model.config.latent_dim, model.aux_dim

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_positive
+from latentdims.core.validation import check_array, check_choice, check_int, check_positive
 
 __all__ = ["gaussian_kl", "GaussianMixture", "quadrature_grid", "GaussianFit", "fit_gaussian_kl",
            "INDEPENDENCE_GRAPHS", "independence_samples", "partial_correlation",

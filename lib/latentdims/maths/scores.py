@@ -23,9 +23,9 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import (check_array, check_choice, check_in_interval, check_int,
+from latentdims.core.validation import (check_array, check_choice, check_in_interval, check_int,
                           check_same_length)
-from .profiles import by_profile
+from latentdims.core.profiles import by_profile
 
 __all__ = ["gaussian_total_correlation", "discretise", "discrete_mutual_information",
            "averaged_mutual_information", "effective_rank", "representation_effective_rank",
@@ -486,7 +486,7 @@ def logistic_regression_accuracy(train_representation, train_labels, test_repres
         Factor classes (e.g. ``ImageDataset.factor_classes``).
     test_representation, test_labels : the same for the test examples
     indices : int array, optional
-        The variables used (e.g. from :func:`latentdims.variables.type_combinations`).
+        The variables used (e.g. from :func:`latentdims.maths.variables.type_combinations`).
     n_cs, n_folds : int
         Cross-validation grid size and folds: 10 and 5 in the thesis (L1433).  Scale them down in
         quick runs.

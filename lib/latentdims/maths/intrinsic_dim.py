@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_positive
+from latentdims.core.validation import check_array, check_choice, check_int, check_positive
 
 __all__ = ["mle", "local_mle", "twonn", "unique_rows", "IDEstimate", "repeated_id",
            "IDSelection", "select_ide"]

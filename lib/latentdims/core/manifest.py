@@ -13,7 +13,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from latentdims.core import paths
 
 __all__ = ["Entry", "DOCUMENTS", "load_manifest", "find_entry", "entries_for_notebook",
            "output_paths", "sidecar_path", "missing_from_manifest"]

@@ -27,8 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_positive, check_same_length
-from .intrinsic_dim import repeated_id
+from latentdims.core.validation import check_array, check_choice, check_int, check_positive, check_same_length
+from latentdims.maths.intrinsic_dim import repeated_id
 
 __all__ = ["TrainingOutput", "Traces", "covariance_traces", "expected_trace_gap",
            "rbf_gram", "renyi_entropy", "renyi_mutual_information", "ib_scores", "ide_scores",
@@ -371,8 +371,8 @@ def ide_scores(mean, sampled, *, k: int = IDE_K, n_runs: int = IDE_RUNS,
     .. math::
         {\rm IDE}_z - {\rm IDE}_\mu \le t
 
-    with :func:`~latentdims.intrinsic_dim.mle` (MacKay-Ghahramani averaging) repeated over
-    ``n_runs`` subsamples of centres (:func:`~latentdims.intrinsic_dim.repeated_id`).  The thesis
+    with :func:`~latentdims.maths.intrinsic_dim.mle` (MacKay-Ghahramani averaging) repeated over
+    ``n_runs`` subsamples of centres (:func:`~latentdims.maths.intrinsic_dim.repeated_id`).  The thesis
     does not name the estimator (Section 8.8); its code uses MLE with k = 20, 5 runs, 80% of
     the points as centres and the ``k - 2`` normalisation, which scales both estimates, and
     the gap, by 18/19 relative to the default ``k - 1`` here.
