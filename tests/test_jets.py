@@ -17,6 +17,7 @@ import pytest
 
 from latentdims.data import jetgen, jets
 from latentdims.data.jetobs import wrap_phi
+from latentdims.studies import jet_samples
 
 W_ARGS = dict(n=40, seed=3, chunk_size=10)          # the reference W sample of this module
 
@@ -371,28 +372,38 @@ def test_read_pandas_errors(tmp_path):
 # ------------------------------------------------------------------------ profiles
 
 def test_jet_sample_generates_once_then_reuses(monkeypatch, tmp_path):
-    monkeypatch.setattr(jets, "jet_sample_settings",
-                        lambda process, profile: jets.JetSampleSettings(12, 6))
-    s = jets.jet_sample("w", "smoke", seed=2, split="all", workers=1, progress=False)
-    path = jets.jet_sample_path("w", "smoke", seed=2)
+    tiny = jet_samples.JetSampleSettings("smoke", n_w=12, n_other=12, chunk_size=6)
+    s = jet_samples.jet_sample("w", tiny, seed=2, split="all", workers=1, progress=False)
+    path = jet_samples.jet_sample_path("w", tiny, seed=2)
     assert path.parent == tmp_path / "data" / "jets" and path.exists() and len(s) == 12
 
     def refuse(*args, **kwargs):
         raise AssertionError("regenerated a cached sample")
 
-    monkeypatch.setattr(jets, "generate_jets", refuse)
-    again = jets.jet_sample("w", "smoke", seed=2, split="all")
+    monkeypatch.setattr(jet_samples, "generate_jets", refuse)
+    again = jet_samples.jet_sample("w", tiny, seed=2, split="all")
     np.testing.assert_array_equal(again.weights, s.weights)
-    assert jets.jet_sample_path("w", "smoke", seed=3) != path
+    assert jet_samples.jet_sample_path("w", tiny, seed=3) != path
+    with pytest.raises(TypeError, match="`samples` must be a JetSampleSettings"):
+        jet_samples.jet_sample("w", "smoke")
     with pytest.raises(ValueError, match="unknown profile 'fast'"):
-        jets.jet_sample("w", "fast")
+        jet_samples.sample_settings("fast")
 
 
 def test_profile_sizes():
-    assert jets.jet_sample_settings("w", "paper").n_jets == 600_000
-    assert jets.jet_sample_settings("w", "quick").n_jets == 20_000
-    assert jets.jet_sample_settings("qcd", "quick").n_jets == 10_000
-    assert jets.jet_sample_settings("top", "smoke").n_jets <= 500
+    assert jet_samples.sample_settings("paper").n_jets("w") == 600_000
+    assert jet_samples.sample_settings("quick").n_jets("w") == 20_000
+    assert jet_samples.sample_settings("quick").n_jets("qcd") == 10_000
+    assert jet_samples.sample_settings("smoke").n_jets("top") <= 500
+
+
+def test_smoke_sample_file_names_are_stable():
+    """The smoke samples' names (hash of generator configuration, size and seed) as generated before
+    the settings objects: a change here re-generates every sample, so it must be deliberate."""
+    smoke = jet_samples.sample_settings("smoke")
+    names = {p: jet_samples.jet_sample_path(p, smoke).name for p in ("w", "top", "qcd")}
+    assert names == {"w": "w-smoke-seed0-6f9d745d2b.h5", "top": "top-smoke-seed0-8d29d2e3f1.h5",
+                     "qcd": "qcd-smoke-seed0-08ecde1478.h5"}
 
 
 # ------------------------------------------------------------------------ observables

@@ -1,7 +1,8 @@
-"""Real jet samples for the EMD-VAE: cached per profile, loaded ready for the VAE.
+"""Real jet samples for the EMD-VAE: files read into one ready-to-use form.
 
-* :func:`jet_sample` -- the sample a notebook asks for by profile (generated once, then cached
-  under ``latentdims.core.paths.data_dir() / "jets"``).
+(The samples of a profile, generated once and kept under ``data_dir() / "jets"``, are
+:func:`latentdims.studies.jet_samples.jet_sample`.)
+
 * :func:`load_jets` -- a generated HDF5 file as a :class:`JetSample`: weights ``pT / H_T`` that
   sum to 1, (eta, phi) points, masks, ``H_T`` and the per-jet truth.
 * :func:`read_jetnet`, :func:`read_pandas_jets` -- the public JetNet files and the original
@@ -31,15 +32,13 @@ import numpy as np
 
 from latentdims.core import paths
 from latentdims.core.validation import check_choice, check_finite, check_int
-from latentdims.core.profiles import by_profile, check_profile
 from latentdims.data.jetgen import (N_SUBJETS, PROCESSES, SPLIT_FRACTIONS, GeneratorConfig, generate_jets,
                      generator_config)
 from latentdims.data.jetobs import (centre_jets, jet_kinematics, merge_nearby, n_subjettiness,
                      rest_frame_angles, weighted_centroid, wrap_phi)
 
 __all__ = ["JetSample", "load_jets", "split_slice", "read_jetnet", "read_pandas_jets",
-           "JetSampleSettings", "jet_sample_settings", "jet_sample_path", "ensure_jet_sample",
-           "jet_sample", "generate_jets", "PROCESSES", "SPLITS", "SPLIT_FRACTIONS",
+           "generate_jets", "PROCESSES", "SPLITS", "SPLIT_FRACTIONS",
            "jet_kinematics", "centre_jets", "weighted_centroid", "n_subjettiness",
            "merge_nearby", "rest_frame_angles", "wrap_phi", "main"]
 
@@ -368,93 +367,6 @@ def read_pandas_jets(path, n: int | None = None, *, key: str = "particles",
                                   source_func=func, jet_pt=kin.pt, jet_eta=kin.eta,
                                   jet_phi=kin.phi, jet_mass=kin.mass, process="pandas",
                                   split="all", info={"source": str(path), "key": key})
-
-
-# --------------------------------------------------------------------------------------------
-# Profiles
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class JetSampleSettings:
-    """Size of a profile's jet sample.
-
-    ``chunk_size`` is part of the sample's definition (each chunk has its own seed); small
-    chunks spread a small sample over both CI cores at the cost of one Pythia initialisation
-    (about 0.4 s) per chunk.
-    """
-    n_jets: int
-    chunk_size: int
-
-
-def jet_sample_settings(process: str, profile: str) -> JetSampleSettings:
-    """The sample size of ``process`` for ``profile``.
-
-    * smoke: 300 jets of each process in chunks of 75 (seconds on two cores; CI generates them
-      from a clean clone);
-    * quick: 20 000 W jets (16 667 for training: enough for a small VAE on a 2-core CPU, ~170
-      batches of 100 per pass), 10 000 top and 10 000 QCD jets; about 10 minutes on 2 cores;
-    * paper: 6e5 jets (the papers' W sample; the same size for top and QCD).
-    """
-    check_choice(process, PROCESSES, name="process", func="jet_sample_settings")
-    check_profile(profile, func="jet_sample_settings")
-    quick = 20_000 if process == "w" else 10_000
-    return by_profile(profile, smoke=JetSampleSettings(300, 75),
-                      quick=JetSampleSettings(quick, 1000),
-                      paper=JetSampleSettings(600_000, 2000))
-
-
-def _profile_config(process: str, profile: str) -> tuple[GeneratorConfig, int]:
-    settings = jet_sample_settings(process, profile)
-    return generator_config(process, chunk_size=settings.chunk_size), settings.n_jets
-
-
-def jet_sample_path(process: str, profile: str, *, seed: int = 0) -> Path:
-    """Where the cached sample of ``process`` for ``profile`` and ``seed`` lives.
-
-    The name carries a hash of the full generator configuration and size, so a change of
-    settings (or of ``FORMAT_VERSION``) makes a new file rather than reusing a stale one.
-    """
-    from latentdims.core.cache import config_key
-    config, n = _profile_config(process, profile)
-    key = config_key({"config": config.to_dict(), "n": n, "seed": seed})
-    return paths.data_dir() / "jets" / f"{process}-{profile}-seed{seed}-{key[:10]}.h5"
-
-
-def ensure_jet_sample(process: str, profile: str, *, seed: int = 0, workers: int | None = None,
-                      progress: bool = True) -> Path:
-    """The path of the profile's sample, generating (or finishing) it if it is missing."""
-    check_choice(process, PROCESSES, name="process", func="ensure_jet_sample")
-    check_profile(profile, func="ensure_jet_sample")
-    seed = check_int(seed, name="seed", func="ensure_jet_sample", minimum=0)
-    path = jet_sample_path(process, profile, seed=seed)
-    if not path.exists():
-        config, n = _profile_config(process, profile)
-        generate_jets(config, n, path, seed=seed, workers=workers, progress=progress)
-    return path
-
-
-def jet_sample(process: str, profile: str, *, seed: int = 0, split: str = "train",
-               centred: bool = False, n: int | None = None, workers: int | None = None,
-               progress: bool = True) -> JetSample:
-    """The jets of ``process`` for ``profile``: cached under ``data_dir()/jets``, generated
-    (Pythia 8 + FastJet) if missing, then loaded with :func:`load_jets`.
-
-    Parameters
-    ----------
-    process : {'w', 'top', 'qcd'}
-    profile : {'smoke', 'quick', 'paper'}
-        Sizes in :func:`jet_sample_settings`.
-    seed : int
-        Generator seed; each seed is its own cached file.
-    split, centred, n
-        As in :func:`load_jets`.
-    workers : int, optional
-        Generation processes (default: all CPUs); the file does not depend on it.
-    progress : bool
-        Progress bar while generating.
-    """
-    path = ensure_jet_sample(process, profile, seed=seed, workers=workers, progress=progress)
-    return load_jets(path, n=n, split=split, centred=centred)
 
 
 # --------------------------------------------------------------------------------------------

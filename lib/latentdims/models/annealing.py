@@ -256,17 +256,17 @@ def anneal_data(process: str, profile: str, *, centred: bool = False, split: str
     with ``seed``); ``labels`` is then 1 for top and 0 for QCD, else None.  ``n`` keeps the first
     ``n`` jets (all of the split if None).
     """
-    from latentdims.data.jets import jet_sample
+    from latentdims.studies.jet_samples import jet_sample, sample_settings
 
     func = "anneal_data"
     check_choice(process, JET_PROCESSES, name="process", func=func)
     if n is not None:
         n = check_int(n, name="n", func=func, minimum=1)
     if process != "mix":
-        sample = jet_sample(process, profile, split=split, centred=centred, progress=False)
+        sample = jet_sample(process, sample_settings(profile), split=split, centred=centred, progress=False)
         return (sample if n is None else sample.take(slice(0, min(n, len(sample))))), None
-    top = jet_sample("top", profile, split=split, centred=centred, progress=False)
-    qcd = jet_sample("qcd", profile, split=split, centred=centred, progress=False)
+    top = jet_sample("top", sample_settings(profile), split=split, centred=centred, progress=False)
+    qcd = jet_sample("qcd", sample_settings(profile), split=split, centred=centred, progress=False)
     half = min(len(top), len(qcd)) if n is None else min(len(top), len(qcd), math.ceil(n / 2))
     top, qcd = top.take(slice(0, half)), qcd.take(slice(0, half))
     merged = {}
@@ -383,11 +383,11 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
 
 # -------------------------------------------------------------------------------- cached runs
 def _run_config(profile, process, centred, seed, settings) -> dict:
-    from latentdims.data.jets import jet_sample_path
+    from latentdims.studies.jet_samples import jet_sample_path, sample_settings
     sources = ["top", "qcd"] if process == "mix" else [process]
     return {"version": _VERSION, "profile": profile, "process": process,
             "centred": bool(centred), "seed": seed, "settings": settings,
-            "data": [jet_sample_path(p, profile).name for p in sources]}
+            "data": [jet_sample_path(p, sample_settings(profile)).name for p in sources]}
 
 
 def annealing_run(profile: str, *, process: str = "w", centred: bool = False,
