@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 
 from latentdims.data.images import load_image_dataset  # noqa: E402
 from latentdims.models import make_model  # noqa: E402
-from latentdims.studies.thesis_runs import thesis_settings  # noqa: E402
+from latentdims.studies.thesis_runs import settings  # noqa: E402
 from latentdims.models.training import TrainConfig, train  # noqa: E402
 
 
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--models", default="beta_vae,beta_tc_vae,dip_vae_ii,factor_vae,ivae",
                         help="objectives timed on the conv architecture (comma-separated)")
     args = parser.parse_args()
-    quick = thesis_settings("quick")
+    quick = settings("quick")
     data = load_image_dataset("dsprites", n=2000, seed=0)
     u = (data.factor_classes / (np.array(data.factor_sizes) - 1)).astype("float32")
     rows = [("beta_vae", "conv", False), ("beta_vae", "conv", True), ("beta_vae", "fc", False),

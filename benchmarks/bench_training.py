@@ -32,9 +32,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from latentdims.models.annealing import anneal_settings  # noqa: E402
-from latentdims.models.jet_vae import JetVAE, jet_batch  # noqa: E402
 from latentdims.maths.sinkhorn import toy_two_prong_jets  # noqa: E402
+from latentdims.models.jet_vae import JetVAE, jet_batch  # noqa: E402
+from latentdims.studies import jet_vae  # noqa: E402
 
 
 def best_of(fn, repeats: int) -> tuple[float, float]:
@@ -78,9 +78,10 @@ def main() -> None:
 
     jets = toy_two_prong_jets(args.batch, 50, centred=False, seed=0)
     batch = jet_batch(jets[..., 0], jets[..., 1:])
-    widths = [("quick (128 wide, 32 latents)", anneal_settings("quick").model)]
+    widths = [("quick (128 wide, 32 latents)", jet_vae.settings("quick").uncent.anneal.model)]
     if not args.skip_paper:
-        widths.append(("paper (1024 wide, 256 latents)", anneal_settings("paper").model))
+        widths.append(("paper (1024 wide, 256 latents)",
+                       jet_vae.settings("paper").uncent.anneal.model))
     rows = [bench_width(name, cfg, batch, args.repeats) for name, cfg in widths]
 
     print(f"EMD-VAE training step, batch {args.batch} jets x 50 particles, CPU "

@@ -136,15 +136,6 @@ def test_notebook_cells_are_short(nb):
     assert not long, f"{nb.name}: code cells {long} are longer than {MAX_CELL_LINES} lines"
 
 
-@pytest.mark.parametrize("nb", sorted(NOTEBOOKS.glob("[0-9]*.ipynb")), ids=lambda p: p.stem)
-def test_notebook_parameters_use_the_default_profile(nb):
-    cells = _code_cells(nb)
-    params = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert len(params) == 1, f"{nb.name}: needs exactly one `parameters` cell"
-    assert "default_profile()" in "".join(params[0]["source"]), \
-        f"{nb.name}: the parameters cell should set `profile = default_profile()`"
-
-
 @pytest.mark.parametrize("nb", sorted(NOTEBOOKS.glob("[0-2][0-9]_*.ipynb")), ids=lambda p: p.stem)
 def test_no_plotting_machinery_in_notebooks_00_25(nb):
     """Notebooks 00-25 call a plotting function; axes are not built cell by cell."""

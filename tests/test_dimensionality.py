@@ -1,11 +1,11 @@
 """D1/D2 from rates and distortions (the analytic toy), and the correlation dimension."""
 import numpy as np
 import pytest
-from scipy.spatial.distance import pdist
+from scipy.spatial.distance import pdist, squareform
 
 from latentdims.maths.dimensionality import (correlation_dimension, finite_difference, neighbour_counts,
                                        rate_distortion_dimensions)
-from latentdims.studies.toys import linear_vae_optimum
+from latentdims.maths.linear_vae import linear_vae_optimum
 
 
 def test_d1_d2_on_the_analytic_linear_vae():
@@ -45,7 +45,6 @@ def test_correlation_dimension_of_uniform_cubes(dim):
 def test_square_and_condensed_agree_and_sparsity_is_flagged():
     x = np.random.default_rng(0).normal(size=(200, 5))
     d = pdist(x)
-    from scipy.spatial.distance import squareform
     q = np.array([1e-3, 1e-2, 1.0, 2.0])
     a, b = correlation_dimension(d, q, n_boot=0), correlation_dimension(squareform(d), q, n_boot=0)
     np.testing.assert_array_equal(a.pair_counts, b.pair_counts)

@@ -1,19 +1,25 @@
 """FONDUE: the trace identities of Props 8.3.1-8.3.3, the search logic on cheap stand-ins
-(doubling, bisection, memoisation, logging; the "Models trained" columns of Tables 8.1, 8.6, D.5),
-the three criteria, the supervised baselines, the Renyi entropies, errors and plots."""
+(doubling, bisection, memoisation, logging; every logged step against Algorithm 1; the "Models
+trained" columns of Tables 8.1, 8.6, D.5), the three criteria, the supervised baselines, the
+Renyi entropies, the downstream task of the elbow curves, errors and plots."""
+import dataclasses
 import doctest
 import logging
 
 import matplotlib
-import numpy as np
-import pytest
-
-from latentdims.maths import fondue as fondue_module
-from latentdims.maths.fondue import (CRITERIA, DATA_IDE, TrainingOutput, binary_search,
-                               covariance_traces, expected_trace_gap, fondue, ib_scores,
-                               rbf_gram, renyi_entropy, renyi_mutual_information, stable_epochs)
 
 matplotlib.use("agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from latentdims.maths import fondue as fondue_module  # noqa: E402
+from latentdims.maths.fondue import (CRITERIA, DATA_IDE, TrainingOutput, binary_search,  # noqa: E402
+                                     covariance_traces, downstream_accuracy, expected_trace_gap,
+                                     fondue, ib_scores, rbf_gram, renyi_entropy,
+                                     renyi_mutual_information, stable_epochs)
+from latentdims.plotting import thesis_ch8 as plots  # noqa: E402
 
 
 def polarised(n, n_active, *, mixed=(), h=2000, seed=0):
@@ -100,6 +106,48 @@ def test_fondue_doubles_then_bisects_and_memoises(caplog):
     assert "memo" in caplog.records[7].getMessage()
     assert res.scores()["n"].tolist() == [4, 8, 16, 18, 19, 20, 24, 32]
     assert list(res.steps_frame().columns)[:3] == ["iteration", "n", "first"]
+
+
+def follows_algorithm_1(res, max_n):
+    """Whether a logged search is Algorithm 1 (L2192-L2228): a step with D(n) <= t sets l <- n
+    and doubles n (capped by u and by ``max_n``), a step with D(n) > t sets u <- n and bisects;
+    the search stops with u = n + 1 (L2166) unless it hit ``max_n`` or no n passed; "models
+    trained" is the number of distinct n visited."""
+    for st in res.steps:
+        if st.accepted and (st.lower != st.n or st.next_n != min(2 * st.n, st.upper, max_n)):
+            return False
+        if not st.accepted and (st.upper != st.n or st.next_n != (st.lower + st.n) // 2):
+            return False
+    ends = res.hit_max_n or res.n == 0 or res.steps[-1].upper == res.n + 1
+    return ends and res.models_trained == len({st.n for st in res.steps})
+
+
+def gap_with_a_dip(n, epochs):
+    """A gap that is not monotone in n (as on the Symsol stand-in: D(13) > t but D(14) <= t)."""
+    return (2.0 * (n > 14 or n == 13), 0.0)
+
+
+@pytest.mark.parametrize("n_init", [1, 2, 4, 11, 22, 40, 150])
+@pytest.mark.parametrize("train", [step(0), step(1), step(5), step(11), step(19), step(40),
+                                   step(10**6), gap_with_a_dip],
+                         ids=["n*=0", "n*=1", "n*=5", "n*=11", "n*=19", "n*=40", "unbounded", "dip"])
+@pytest.mark.parametrize("max_n", [64, 1024])
+def test_every_logged_step_follows_algorithm_1(train, n_init, max_n):
+    # what notebook 51 checked on its own searches (claim ch8-fondue-steps), on stand-ins that
+    # reach every branch: doubling, bisection, the memo, max_n and "no latent passes"
+    cap = max(max_n, n_init)                     # as the study's run_fondue passes it
+    res = fondue(train, n_init=n_init, epochs=1, max_n=cap, warn=False)
+    assert follows_algorithm_1(res, cap), res.steps_frame().to_string()
+    if res.n not in (0, cap):
+        assert train(res.n, 1)[0] <= res.threshold < train(res.n + 1, 1)[0]
+
+
+def test_algorithm_1_check_rejects_other_searches():
+    res = fondue(step(19), n_init=4, epochs=1)
+    assert follows_algorithm_1(res, 1024)
+    assert not follows_algorithm_1(binary_search(step(19)), 1024)      # Algorithm 8 bisects first
+    tampered = dataclasses.replace(res.steps[0], next_n=9)         # 4 -> 9 is not a doubling
+    assert not follows_algorithm_1(dataclasses.replace(res, steps=(tampered, *res.steps[1:])), 1024)
 
 
 def test_models_trained_of_table_8_6():
@@ -247,14 +295,37 @@ def test_rbf_gram_and_ib_scores():
         renyi_entropy(A[:3])
 
 
+# --- the downstream task (elbow curves) ----------------------------------------------------------
+
+
+def test_downstream_accuracy_learns_and_guesses():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 3))
+    y = np.stack([(x[:, 0] > 0).astype(int), rng.integers(0, 4, 400)], axis=1)
+    acc_first = downstream_accuracy(x, y[:, :1], iterations=20)
+    acc_noise = downstream_accuracy(x, y[:, 1:], iterations=20)
+    assert acc_first > 0.95
+    assert acc_noise < 0.45                        # 4 balanced classes unrelated to x: chance 0.25
+    both = downstream_accuracy(x, y, iterations=20)
+    assert both == pytest.approx((acc_first + acc_noise) / 2)
+
+
+def test_downstream_accuracy_rejects_bad_input():
+    x = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="downstream_accuracy"):
+        downstream_accuracy(x, np.zeros((9, 1), dtype=int))
+    bad = x.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="downstream_accuracy"):
+        downstream_accuracy(bad, np.zeros((10, 1), dtype=int))
+    with pytest.raises(ValueError, match="downstream_accuracy: need at least 4 examples"):
+        downstream_accuracy(x[:3], np.zeros((3, 1), dtype=int))
+
+
 # --- plots ---------------------------------------------------------------------------------------
 
 
 def test_fondue_plots():
-    import matplotlib.pyplot as plt
-
-    from latentdims.plotting import thesis_ch8 as plots
-
     res = fondue(step(19), n_init=4)
     assert plots.fondue_steps_plot(res).axes[0].get_xlabel() == "number of latent dimensions n"
     ns = np.array([3, 6, 10, 18])

@@ -11,6 +11,7 @@ from PIL import Image
 
 import latentdims.data.images as images
 import latentdims.data.solids as solids
+from latentdims.core.cache import cached_arrays
 from latentdims.data.dsprites import (FACTOR_SIZES, grid_classes_to_index,
                                       grid_index_to_classes, render_dsprites)
 from latentdims.data.images import (DATASETS, DSPRITES_FILE, ImageDataset, load_cars3d,
@@ -19,6 +20,7 @@ from latentdims.data.images import (DATASETS, DSPRITES_FILE, ImageDataset, load_
 from latentdims.data.solids import (Cars3DStandIn, SmallNORBStandIn, camera_rotation,
                                     random_rotations, render_convex_objects, render_symsol,
                                     solid_halfspaces)
+from latentdims.studies.thesis_runs import cached_image_dataset
 
 
 def test_doctests():
@@ -346,13 +348,24 @@ def test_stand_ins(name):
 
 
 def test_stand_in_cache(tmp_path):
-    first = load_image_dataset("symsol", n=4, seed=0)
+    # the data layer knows no cache: the study passes one in (cached_image_dataset)
+    first = cached_image_dataset("symsol", n=4, seed=0)
     entries = list((tmp_path / "cache" / "stand_in_symsol").iterdir())
     assert len(entries) == 1 and (entries[0] / "arrays.npz").is_file()
-    cached = load_image_dataset("symsol", n=4, seed=0)
+    cached = load_image_dataset("symsol", n=4, seed=0, cache=cached_arrays)
     np.testing.assert_array_equal(cached.images, first.images)
-    fresh = load_image_dataset("symsol", n=4, seed=0, cache=False)
+    assert len(list((tmp_path / "cache" / "stand_in_symsol").iterdir())) == 1
+    fresh = load_image_dataset("symsol", n=4, seed=0)
     np.testing.assert_array_equal(fresh.images, first.images)
+    calls = []
+
+    def hook(name, config, render):
+        calls.append((name, config))
+        return render()
+
+    hooked = load_image_dataset("symsol", n=4, seed=0, cache=hook)
+    np.testing.assert_array_equal(hooked.images, first.images)
+    assert calls == [("stand_in_symsol", {"name": "symsol", "n": 4, "seed": 0, "version": 1})]
 
 
 def test_entry_point_errors(tmp_path):

@@ -1,5 +1,6 @@
 """The EMD-VAE (issue 5): loss on hand-made cases, per-latent KL, masking, the annealing schedule,
-resume after an interruption, NaN recovery, and the cached run's API."""
+resume after an interruption, NaN recovery, the profile settings and the cached run's API
+(latentdims.models.jet_vae, latentdims.models.annealing, latentdims.studies.jet_vae)."""
 import dataclasses
 import json
 
@@ -7,13 +8,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from latentdims.models import annealing
-from latentdims.models.annealing import (AnnealSchedule, AnnealSettings, anneal_settings,
-                                  train_annealing)
-from latentdims.models.jet_vae import (JetVAE, JetVAEConfig, decode_latents, encode_jets,
-                                       jet_batch)
+from latentdims.data.jets import JetSample
 from latentdims.maths.sinkhorn import sinkhorn_emd, toy_two_prong_jets
+from latentdims.models.annealing import AnnealRun, AnnealSchedule, AnnealSettings, train_annealing
+from latentdims.models.jet_vae import (JetVAE, JetVAEConfig, decode_latents, decoder_of,
+                                       encode_jets, jet_batch, traversal_grid)
 from latentdims.models.training import TrainConfig, train
+from latentdims.studies import jet_vae as study
+from latentdims.studies.jet_samples import sample_settings
 
 P = 10   # particles per jet in these tests (the papers' 50 would only be slower)
 TINY = JetVAEConfig(n_particles=P, latent_dim=3, pfn_widths=(8,), encoder_widths=(8,),
@@ -150,16 +152,22 @@ def test_schedule_shape_priming_zigzag_production():
 
 
 def test_profile_settings():
-    paper = anneal_settings("paper")
+    paper = study.settings("paper").uncent.anneal
     assert paper.model.latent_dim == 256 and paper.model.pfn_widths == (1024,) * 4
     assert paper.model.decoder_widths == (1024,) * 5 and paper.train.learning_rate == 3e-5
     assert paper.train.steps_per_epoch == 1000 and paper.epochs == (50, 50, 50)
-    quick = anneal_settings("quick")
+    cfg = study.settings("quick")
+    quick = cfg.uncent.anneal
     gev = 550 * quick.schedule.grid()
     assert gev[0] < 5 and gev[-1] > 400                        # covers ~3-500 GeV
-    assert anneal_settings("quick", process="mix", n_categories=2).model.n_categories == 2
-    with pytest.raises(ValueError, match="anneal_settings.*process"):
-        anneal_settings("quick", process="z")
+    assert cfg.mix.anneal.model.n_categories == 2 and cfg.mix.process == "mix" and cfg.mix.centred
+    assert cfg.cent.anneal == quick and cfg.top.anneal.epochs == quick.epochs
+    assert cfg.mix.anneal.epochs == (1, 1, 4) and cfg.top.anneal.n_train == 8000
+    assert {r.profile for r in (cfg.uncent, cfg.cent, cfg.top, cfg.mix)} == {"quick"}
+    with pytest.raises(ValueError, match="AnnealRunSettings.*process"):
+        dataclasses.replace(cfg.uncent, process="z")
+    with pytest.raises(ValueError, match="jet_vae.settings.*profile"):
+        study.settings("fast")
     # the first step (from the random initialisation) may run longer than the other steps
     assert quick.epochs_for("priming", 0) == quick.first_epochs > quick.epochs_for("priming", 1)
     assert paper.first_epochs is None and paper.epochs_for("priming", 0) == 50
@@ -252,17 +260,17 @@ def test_nan_recovery_is_bounded():
 
 def test_cached_run_api(monkeypatch):
     """annealing_run -> AnnealRun: steps, beta in GeV, closest step, reloaded model = saved one."""
-    def fake_data(process, profile, *, centred=False, split="train", n=None, seed=0):
-        from latentdims.data.jets import JetSample
+    def fake_data(process, samples, *, centred=False, split="train", n=None, seed=0):
         d = _jets(n or 20, seed={"train": 1, "valid": 2}[split])
         m = d["weights"] > 0
         ht = np.full(len(m), 500.0)
         z = np.zeros(len(m))
         return JetSample(d["weights"], d["points"], m, ht, z + 550, z, z, z + 80), None
 
-    monkeypatch.setattr(annealing, "anneal_data", fake_data)
-    settings = _tiny_settings(epochs=(1, 1, 1))
-    run = annealing.annealing_run("smoke", settings=settings, progress=False)
+    monkeypatch.setattr(study, "anneal_data", fake_data)
+    settings = study.AnnealRunSettings("smoke", "w", False, _tiny_settings(epochs=(1, 1, 1)),
+                                       sample_settings("smoke"))
+    run = study.annealing_run(settings, progress=False)
     assert run.ht_mean == 500.0 and len(run.steps) == 5
     np.testing.assert_allclose(run.beta_gev("production"), [25.0, 250.0])
     assert run.closest_step(200.0) == 4 and run.closest_step(1.0) == 3
@@ -273,7 +281,48 @@ def test_cached_run_api(monkeypatch):
     out = model.measure(jet_batch(valid.weights, valid.points), batch_size=20, seed=0)
     np.testing.assert_allclose(out["rate"], run.metric("rate", "production")[-1], rtol=1e-5)
     assert run.metric("kl_per_latent", "production").shape == (2, 3)
-    again = annealing.annealing_run("smoke", settings=settings, progress=False)
+    again = study.annealing_run(settings, progress=False)
     assert again.path == run.path   # from the cache
     with pytest.raises(ValueError, match="load_model"):
         run.load_model(5)
+    # the bookkeeping the notebooks share
+    shape = study.schedule_shape(run)
+    assert (shape.n_priming, shape.n_zigzag, shape.n_production, shape.ok) == (2, 1, 2, True)
+    assert "5 steps, <H_T> = 500 GeV" in study.training_summary({"x": run})
+    view = study.latent_view(run, 200.0, valid)
+    assert view.step == 4 and view.beta_gev == pytest.approx(250.0) and view.n_latent == 3
+    assert view.means.shape == (20, 3) and sorted(view.order.tolist()) == [0, 1, 2]
+    beta, count = study.informative_counts(run)
+    np.testing.assert_allclose(beta, [25.0, 250.0])
+    assert count.shape == (2,)
+    # a run read back without its sampler cannot load jets, and says how to fix it
+    with pytest.raises(ValueError, match="AnnealRun.data.*studies.jet_vae.annealing_run"):
+        AnnealRun(run.path).data("valid")
+
+
+def test_settings_keep_the_cache_keys():
+    """The configuration hashed into jet_anneal/<key> is the one of the profile-string API."""
+    from latentdims.core.cache import config_key
+    keys = {p: {n: config_key(study._run_config(getattr(study.settings(p), n), 0))
+                for n in ("uncent", "cent", "top", "mix")} for p in ("smoke", "quick")}
+    assert keys["smoke"] == {"uncent": "8cb5764b895fdadb", "cent": "5e5d9560ffb6a2af",
+                             "top": "33dc4d074200cae8", "mix": "027acf3690f53dd8"}
+    assert keys["quick"] == {"uncent": "96088bc4a1829666", "cent": "998dafd5318a6bb1",
+                             "top": "db220b7baf4c519f", "mix": "f5954950fcf26286"}
+
+
+def test_decoder_of_and_traversal_grid_decode_the_model():
+    model = JetVAE(TINY).ensure_built()
+    z = np.random.default_rng(3).standard_normal((4, 3))
+    np.testing.assert_array_equal(decoder_of(model)(z)[1], decode_latents(model, z)[1])
+    w, p = traversal_grid(model, (0, 2), [-1.0, 0.0, 1.0], [0.5, 1.5])
+    assert w.shape == (2, 3, P) and p.shape == (2, 3, P, 2)
+    np.testing.assert_allclose(p[1, 0], decode_latents(model, np.array([[-1.0, 0.0, 1.5]]))[1][0],
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="traversal_grid: `dims` must be two different"):
+        traversal_grid(model, (1, 1), [0.0], [0.0])
+
+
+def test_mean_over():
+    assert study.mean_over([1, 10, 100], [1.0, 2.0, 4.0], 5, 200) == pytest.approx(3.0)
+    assert np.isnan(study.mean_over([1, 10], [1.0, 2.0], 50, 60))

@@ -1,9 +1,12 @@
-"""Measurements for the EMD-VAE notebooks 21, 22, 24, 25 (latentdims.maths.latent_geometry)."""
+"""Measurements for the EMD-VAE notebooks 21, 22, 24, 25 (latentdims.maths.latent_measures;
+category_rates in latentdims.models.jet_vae)."""
 import numpy as np
 import pytest
 
-from latentdims.maths.latent_geometry import (category_performance, category_rates, decoder_sensitivity,
-                                      fold_decay_angles, rp2_embedding, smooth_fit_r2)
+from latentdims.maths.latent_measures import (category_performance, decoder_sensitivity,
+                                              fold_decay_angles, position_ranking,
+                                              reflection_symmetry, rp2_embedding, smooth_fit_r2)
+from latentdims.models.jet_vae import JetVAE, JetVAEConfig, category_rates, encode_jets
 
 
 def test_fold_decay_angles_identifies_antipodes():
@@ -103,8 +106,6 @@ def test_decoder_sensitivity_is_the_travelled_emd():
 
 
 def test_category_rates_matches_posterior_kl():
-    from latentdims.models.jet_vae import JetVAE, JetVAEConfig, encode_jets
-
     cfg = JetVAEConfig(latent_dim=3, pfn_widths=(8,), encoder_widths=(8,), decoder_widths=(8,),
                        n_categories=2)
     model = JetVAE(cfg)
@@ -121,8 +122,6 @@ def test_category_rates_matches_posterior_kl():
 
 
 def test_reflection_symmetry_rp2_decoder_vs_translation():
-    from latentdims.maths.latent_geometry import reflection_symmetry
-
     def rp2_decoder(z):
         """Two equal prongs at +-(z0, z1): a line through the origin, so z and -z coincide."""
         pts = np.stack([z[:, :2], -z[:, :2]], 1)
@@ -157,8 +156,6 @@ class _Jets:
 
 
 def test_position_ranking_puts_substructure_first():
-    from latentdims.maths.latent_geometry import position_ranking
-
     rng = np.random.default_rng(6)
     jets = _Jets(rng, 600)
     means = np.stack([jets.jet_eta + 0.01 * rng.normal(size=600),       # z0: eta
@@ -169,3 +166,35 @@ def test_position_ranking_puts_substructure_first():
     assert set(table.index[:2]) == {"z2", "z3"} and set(table.index[2:]) == {"z0", "z1"}
     assert table.loc["z2", "pT"] == pytest.approx(1.0)
     assert table.loc["z0", "position"] > 0.95 and table.loc["z1", "position"] > 0.95
+
+
+# ------------------------------------------------------------ the study's selections (no training)
+def _view(means, kl):
+    from types import SimpleNamespace
+
+    from latentdims.studies.jet_vae import LatentView
+    order = np.argsort(-np.asarray(kl), kind="stable")
+    model = SimpleNamespace(config=SimpleNamespace(latent_dim=means.shape[1]))   # no training
+    return LatentView(step=0, beta_gev=5.0, model=model, order=order, kl=np.asarray(kl),
+                      means=means, metrics={})
+
+
+def test_study_selections_of_latents():
+    from latentdims.studies import jet_vae as study
+
+    rng = np.random.default_rng(7)
+    jets = _Jets(rng, 600)
+    means = np.stack([jets.jet_eta + 0.01 * rng.normal(size=600), np.cos(jets.jet_phi),
+                      (jets.jet_pt - 550) / 30, rng.normal(size=600)], 1)
+    # KL order: z1, z0, z2, z3; z3 below the 0.1-nat cut
+    view = _view(means, [2.0, 3.0, 1.0, 0.05])
+    leading, table, picked = study.further_directions(view, jets, n_leading=4, n_pick=1)
+    assert leading == [1, 0, 2] and picked == [2] and list(table.index)[0] == "z2"
+    pos, ranked, table = study.position_split(view, jets, k=4)
+    assert pos == [1, 0] and set(ranked[:2]) == {2, 3}
+    panels = study.traversal_panels(view, pos, ranked, centre=(0.1, 0.2))
+    assert panels[0][0] == [1, 0] and panels[0][1]["half_width"] == pytest.approx(np.pi)
+    assert panels[1][1]["window_centre"] == (0.1, 0.2)
+    assert study.traversal_panels(view, [], [], centre=(0, 0))[1][0] == [2, 3]
+    r2, one = study.phi_ring_fit(view, jets, (0, 1), study.settings("smoke").figures)
+    assert r2.shape == (2,) and one <= 1.0

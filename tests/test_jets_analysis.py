@@ -1,11 +1,23 @@
-"""Tests of latentdims.maths.jet_geometry: exact EMD and its gradients, jet images, prongs, the Fig. 5
-transformations, example-jet selection and the Sinkhorn error study (small sizes, seconds)."""
-import numpy as np
-import ot
-import pytest
+"""Tests of latentdims.maths.jet_geometry (exact EMD and its gradients, jet images, prongs, the
+Fig. 5 transformations, example-jet selection, the Sinkhorn error study) and of the studies and
+figures of notebooks 10-13 built on it (latentdims.studies.jet_samples and
+latentdims.plotting.jet_samples, on toy jets; small sizes, seconds)."""
+import matplotlib
 
-from latentdims.maths import jet_geometry as ja
-from latentdims.maths.sinkhorn import delta_r, toy_two_prong_jets
+matplotlib.use("agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import ot  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from latentdims.data.jetobs import jet_kinematics, weighted_centroid  # noqa: E402
+from latentdims.data.jets import JetSample  # noqa: E402
+from latentdims.maths import jet_geometry as ja  # noqa: E402
+from latentdims.maths.sinkhorn import delta_r, toy_two_prong_jets  # noqa: E402
+from latentdims.plotting import jet_samples as plot  # noqa: E402
+from latentdims.studies import jet_samples as study  # noqa: E402
 
 
 def random_clouds(n_pairs, n, m, seed=0, spread=0.3):
@@ -140,7 +152,6 @@ def test_translation_costs_exactly_delta_r(toy):
 def test_rotation_keeps_the_centroid_and_distances():
     w, p, _ = two_blobs(seed=1)
     r = ja.rotate_jets(w, p, 0.7)
-    from latentdims.data.jetobs import weighted_centroid
     c0, c1 = weighted_centroid(w, p), weighted_centroid(w, r)
     np.testing.assert_allclose(c0, c1, atol=1e-12)
     np.testing.assert_allclose(np.linalg.norm(p - c0[:, None], axis=2), np.linalg.norm(r - c1[:, None], axis=2), atol=1e-12)
@@ -223,9 +234,214 @@ def test_sinkhorn_errors_small_grid():
     assert fine.point_grad_error < coarse.point_grad_error
 
 
+# ---------------------------------------------------------------- settings of notebooks 10-13
 def test_settings_per_profile():
     for profile in ("smoke", "quick", "paper"):
-        s = ja.jet_analysis_settings(profile)
+        cfg = study.settings(profile)
+        assert cfg.profile == profile and cfg.samples == study.sample_settings(profile)
+        assert cfg.analysis == study.analysis_settings(profile)
+        s = cfg.analysis
         assert 0.01 in s.eps_ends and 10 in s.iters_per_eps   # the paper's schedule is in every grid
     with pytest.raises(ValueError, match="unknown profile 'fast'"):
-        ja.jet_analysis_settings("fast")
+        study.settings("fast")
+    with pytest.raises(ValueError, match="unknown profile 'fast'"):
+        study.analysis_settings("fast")
+
+
+def test_studies_take_settings_not_a_profile():
+    for func in (study.sample_validation, study.example_jets, study.emd_scales,
+                 study.sinkhorn_convergence):
+        with pytest.raises(TypeError, match=rf"{func.__name__}: `cfg` must be a JetStudySettings"):
+            func("smoke")
+
+
+# ---------------------------------------------------------------- studies of notebooks 10-13, on toy jets
+def toy_sample(n_jets=60, n_particles=24, *, centred=True, seed=3):
+    """A JetSample of toy two-prong jets (H_T = 550 GeV, massless particles), with tau chosen so
+    that the jets whose prong axis lies along eta or phi are the clean two-pronged ones."""
+    j = toy_two_prong_jets(n_jets, n_particles, centred=centred, min_particles=12, seed=seed)
+    w, p = j[..., 0], j[..., 1:]
+    masks = w > 0
+    ht = np.full(n_jets, 550.0)
+    pt = w * ht[:, None]
+    energies = pt * np.cosh(p[..., 0])
+    kin = jet_kinematics(pt, p[..., 0], p[..., 1], energies)
+    alpha = ja.split_prongs(w, p, masks).orientation
+    aligned = np.minimum(np.abs(np.sin(alpha)), np.abs(np.cos(alpha))) < 0.9 * np.sin(np.pi / 8)
+    rng = np.random.default_rng(seed)
+    t21 = np.where(aligned, rng.uniform(0.1, 0.2, n_jets), rng.uniform(0.3, 0.9, n_jets))
+    t32 = np.where(aligned, 0.95, rng.uniform(0.2, 0.8, n_jets))
+    tau = np.stack([np.ones(n_jets), t21, t21 * t32], axis=1)
+    return JetSample(weights=w, points=p, masks=masks, ht=ht, jet_pt=kin.pt, jet_eta=kin.eta,
+                     jet_phi=kin.phi, jet_mass=kin.mass, energies=energies,
+                     n_constituents=masks.sum(1) + 10, tau=tau, process="w", centred=centred)
+
+
+TINY = study.JetStudySettings(
+    samples=study.JetSampleSettings("smoke", 60, 60, 30),
+    analysis=study.JetAnalysisSettings(None, 25, 30, 3, (0.1, 0.01), (10,), False))
+
+
+@pytest.fixture
+def toy_samples(monkeypatch):
+    """study.jet_sample answers with toy jets (no files, no generation)."""
+    calls = []
+
+    def fake(process, samples, *, seed=0, split="train", centred=False, n=None, workers=None,
+             progress=True):
+        calls.append(dict(process=process, samples=samples, seed=seed, split=split,
+                          centred=centred, n=n))
+        s = toy_sample(centred=centred, seed=3 + study.VALIDATION_PROCESSES.index(process))
+        return s if n is None else s.take(slice(0, n))
+
+    monkeypatch.setattr(study, "jet_sample", fake)
+    return calls
+
+
+def test_mass_mode_and_trimmed_mass():
+    assert study.mass_mode([76.0, 80.1, 80.4, 81.0, 95.0], 75, 110) == 81.25
+    s = toy_sample(n_jets=5)
+    # no particle below a share of 0: the "trimmed" mass is the mass of all stored particles
+    np.testing.assert_allclose(study.trimmed_mass(s, min_share=0.0), s.jet_mass, rtol=1e-12)
+    assert np.all(study.trimmed_mass(s) <= s.jet_mass + 1e-9)
+
+
+def test_sample_validation(toy_samples):
+    v = study.sample_validation(TINY, seed=0)
+    assert list(v.samples) == ["w", "top", "qcd"] and set(v.trimmed_mass) == set(v.samples)
+    assert all(c["split"] == "all" and c["n"] is None and c["samples"] is TINY.samples
+               for c in toy_samples)
+    w = v.samples["w"]
+    assert v.w_mass_peak == study.mass_mode(w.jet_mass, 75, 110)
+    assert v.median_tau21["w"] == pytest.approx(np.median(w.tau21))
+    outside = (w.jet_pt <= 500) | (w.jet_pt >= 600) | (np.abs(w.jet_eta) >= 2)
+    assert v.cut_violations["w"] == int(np.sum(outside))
+    assert v.cut_violations["w_mass"] == int(np.sum((w.jet_mass <= 75) | (w.jet_mass >= 110)))
+    assert set(v.cut_violations) == {"w", "top", "qcd", "w_mass"}
+    assert v.max_weight_error < 1e-12 and v.n_particles == 24
+
+
+def test_example_jets_and_training_data(toy_samples):
+    ex = study.example_jets(TINY, seed=0)
+    assert toy_samples[-1]["centred"] and toy_samples[-1]["split"] == "all"
+    assert len(set(ex.examples.indices)) == 3
+    td = study.training_data(ex.jets, TINY, seed=0)
+    assert td.n_images == 25 and td.mean_image.shape == (50, 50)
+    assert len(set(td.shown.tolist())) == 4
+    # centred toy jets hold all their weight within |eta|, |phi| < 1
+    assert td.mean_image.sum() == pytest.approx(1.0)
+    sep = ja.split_prongs(ex.jets.weights, ex.jets.points, ex.jets.masks).separation
+    assert td.prong_separation == pytest.approx(np.median(sep))
+    assert study.training_data(ex.jets.take(slice(0, 10)), TINY).n_images == 10
+
+
+def test_emd_scales(toy_samples):
+    res = study.emd_scales(TINY, seed=0)
+    assert toy_samples[-1]["n"] == 30 and not toy_samples[-1]["centred"]
+    assert res.n_jets == 30 and len(res.scales.ht) == 30
+    assert res.translation_deviation < 1e-6
+    assert res.medians["translation"] == pytest.approx(np.median(res.scales.translation))
+    assert res.medians["translation"] > res.medians["decay"] > res.medians["shower"]
+
+
+def test_transport_pair_moves_all_the_weight():
+    """What the claim `emd-plan-marginals` of notebook 12 recorded before: the exact plan moves
+    all of jet 1's pT onto jet 2."""
+    s = toy_sample(n_jets=4)
+    pair = study.transport_pair(s, 1, 3)
+    plan = pair.exact.plan[0]
+    marg = np.abs(plan.sum(axis=1) - s.weights[1]).sum() + np.abs(plan.sum(axis=0) - s.weights[3]).sum()
+    assert marg < 1e-9
+    assert pair.exact.cost[0] == pytest.approx(ja.exact_emd(s.weights[[1]], s.points[[1]],
+                                                            s.weights[[3]], s.points[[3]])[0])
+    assert pair.ht == 550.0 and pair.relative_error < 0.05
+
+
+def test_garbage_images():
+    s = toy_sample(n_jets=3)
+    g = study.garbage_images(s, 0)
+    assert g.images.shape == (3, 80, 80) and g.half_width == 1.6
+    assert g.l1["(a)-(b)"] == pytest.approx(2.0, abs=1e-9)
+    assert g.emd["(a)-(b)"] == pytest.approx(g.triplet.shift, abs=1e-9)
+    assert list(g.table.columns) == ["pair", "EMD [GeV]", "pixel L1", "pixel L2"]
+    assert g.table["EMD [GeV]"].iloc[0] == round(550.0 * g.emd["(a)-(b)"], 1)
+
+
+def test_schedule_row_and_sinkhorn_convergence(toy_samples):
+    errors = pd.DataFrame({"eps_end": [0.1, 0.01], "n_eps": [10, 10], "iters_per_eps": [10, 10]})
+    assert study.schedule_row(errors, {"eps_end": 0.01, "n_eps": 10}).name == 1
+    with pytest.raises(ValueError, match="schedule_row: no row of `errors` has the schedule"):
+        study.schedule_row(errors, {"eps_end": 0.5})
+    conv = study.sinkhorn_convergence(TINY, seed=0)
+    assert conv.n_pairs == 3 and conv.iters_per_eps == (10,)
+    # the grid's (0.01, 10 x 10) is the paper's schedule: solved once; the refined one is added
+    assert len(conv.errors) == 3 and len(conv.grid) == 2
+    assert conv.paper.eps_end == 0.01 and conv.refined.eps_end == 1e-3
+    assert conv.refined.mean_rel_error < conv.grid.mean_rel_error.iloc[0]
+    assert list(conv.most_iterations.eps_end) == [0.1, 0.01]
+
+
+# ---------------------------------------------------------------- figures of notebooks 10-13
+@pytest.fixture
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_sample_validation_figure(close_figures):
+    samples = {p: toy_sample(n_jets=20, seed=k) for k, p in enumerate(("w", "top", "qcd"))}
+    trimmed = {p: study.trimmed_mass(s) for p, s in samples.items()}
+    fig = plot.sample_validation_figure(samples, trimmed, profile="smoke")
+    assert len(fig.axes) == 4 and "profile smoke" in fig.get_suptitle()
+    assert fig.axes[0].get_xlabel().startswith("jet mass [GeV]")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["W", "top", "QCD (light q/g)"]
+
+
+def test_example_jets_and_training_data_figures(close_figures):
+    s = toy_sample(n_jets=20)
+    fig = plot.example_jets_figure(s, [0, 1, 2])
+    assert len(fig.axes) == 3 and fig.axes[1].get_title().startswith("two prongs along $\\phi$")
+    image = ja.jet_images(s.weights, s.points, s.masks, n_pixels=50).mean(axis=0)
+    fig = plot.training_data_figure(s, image, [3, 4, 5, 6], n_images=20, profile="smoke")
+    # the mean image with its colour bar, four jets, the rank and Delta R panels
+    assert len(fig.axes) == 8
+    assert fig.axes[0].get_title() == "mean of 20 centred W jets"
+    assert [ax.get_title() for ax in fig.axes[2:6]] == ["jet 3", "jet 4", "jet 5", "jet 6"]
+    assert fig.axes[6].get_yscale() == "log" and "20 jets, profile smoke" in fig.get_suptitle()
+
+
+def test_emd_scales_figure(close_figures):
+    s = toy_sample(n_jets=12, centred=False)
+    scales = ja.generative_scales(s.weights, s.points, s.ht, s.masks)
+    fig = plot.emd_scales_figure(scales, profile="quick")
+    assert len(fig.axes) == 2 and fig.axes[0].get_xscale() == "log"
+    assert len(fig.axes[0].get_legend().get_texts()) == 5
+    assert "on 12 W jets" in fig.get_suptitle() and "profile quick" in fig.get_suptitle()
+
+
+def test_emd_illustration_and_garbage_figures(close_figures):
+    s = toy_sample(n_jets=4)
+    pair = study.transport_pair(s, 0, 1)
+    fig = plot.emd_illustration_figure(s, pair)
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title().startswith("exact EMD") and fig.axes[1].get_title().startswith("sharp Sinkhorn")
+    assert all(len(ax.patches) > 0 for ax in fig.axes)     # the flows are drawn as arrows
+    g = study.garbage_images(s, 1)
+    fig = plot.jet_images_garbage_figure(g.images, g.table, shift=g.triplet.shift, half_width=g.half_width)
+    assert len(fig.axes) == 4 and [ax.get_title() for ax in fig.axes[:3]] == ["(a)", "(b)", "(c)"]
+    assert len(fig.axes[3].tables) == 1
+
+
+def test_sinkhorn_convergence_figure(close_figures):
+    grid = pd.DataFrame({"eps_end": [0.1, 0.01, 0.1, 0.01], "iters_per_eps": [5, 5, 10, 10]})
+    for col in ("mean_rel_error", "point_grad_error", "point_fd_error", "weight_grad_error"):
+        grid[col] = [0.05, 0.02, 0.04, 0.01]
+    paper = grid.iloc[3]
+    refined = paper.copy()
+    refined["eps_end"] = 1e-3
+    fig = plot.sinkhorn_convergence_figure(grid, paper, refined, iters_per_eps=(5, 10), n_pairs=7,
+                                           profile="smoke")
+    assert len(fig.axes) == 4
+    # two grid lines, two schedule stars and the dashed 1% per panel
+    assert all(len(ax.lines) == 5 for ax in fig.axes)
+    assert fig.axes[0].get_yscale() == "log" and "on 7 pairs" in fig.get_suptitle()

@@ -7,12 +7,11 @@ from scipy.stats import entropy
 from sklearn.metrics import mutual_info_score
 
 import latentdims.maths.scores as metrics
-from latentdims.maths.scores import (averaged_mutual_information, classifier_settings,
-                                correlation_matrix,
-                                correlations_with, discrete_mutual_information, discretise,
-                                effective_rank, gaussian_total_correlation,
-                                logistic_regression_accuracy, random_classifier_accuracy,
-                                representation_effective_rank, strong_correlation_counts)
+from latentdims.maths.scores import (averaged_mutual_information, correlation_matrix,
+                                     correlations_with, discrete_mutual_information, discretise,
+                                     effective_rank, gaussian_total_correlation,
+                                     logistic_regression_accuracy, random_classifier_accuracy,
+                                     representation_effective_rank, strong_correlation_counts)
 
 
 def test_doctests():
@@ -293,11 +292,3 @@ def test_correlations_with():
     np.testing.assert_allclose(values, c[:, 2, [0, 1, 3]])
     with pytest.raises(ValueError, match="below the 4 variables"):
         correlations_with(c, 4)
-
-
-def test_classifier_settings_scale_with_the_profile():
-    paper, quick, smoke = (classifier_settings(p) for p in ("paper", "quick", "smoke"))
-    assert (paper.n_train, paper.n_test, paper.n_cs, paper.n_folds) == (10_000, 5000, 10, 5)
-    assert smoke.n_train < quick.n_train < paper.n_train
-    with pytest.raises(ValueError, match="unknown profile 'fast'"):
-        classifier_settings("fast")

@@ -200,3 +200,135 @@ def test_single_row_grid_and_degenerate_density():
     line = np.stack([np.linspace(0, 1, 50), np.linspace(0, 2, 50)], 1)
     with pytest.warns(UserWarning, match="latent_density: the encoded points lie on a line"):
         assert latent_density(ax, line) is None
+
+
+# ------------------------------------------------------------------ the notebooks' figures
+class _Run:
+    """The reader API the figures use (AnnealRun's ``steps``), on a five-step schedule."""
+
+    def __init__(self):
+        phases = ["priming", "priming", "zigzag", "production", "production"]
+        beta_hat = [0.05, 0.5, 0.05, 0.05, 0.5]
+        kl = [[1.0, 0.2, 0.0, 0.0], [0.3, 0.1, 0.0, 0.0], [1.2, 0.4, 0.1, 0.0],
+              [2.0, 0.5, 0.2, 0.0], [0.5, 0.01, 0.0, 0.0]]
+        self.steps = [{"index": i, "phase": p, "segment": {"priming": 0, "zigzag": 1,
+                                                           "production": 2}[p],
+                       "beta_hat": b, "beta_gev": 500 * b, "metrics": {"kl_per_latent": k}}
+                      for i, (p, b, k) in enumerate(zip(phases, beta_hat, kl))]
+        self.ht_mean = 500.0
+
+    def indices(self, phase=None, segment=None):
+        return np.array([s["index"] for s in self.steps
+                         if (phase is None or s["phase"] == phase)
+                         and (segment is None or s["segment"] == segment)], dtype=int)
+
+
+def _titles(fig):
+    return [fig._suptitle.get_text() if fig._suptitle else ""] + [a.get_title() for a in fig.axes]
+
+
+def test_schedule_and_annealing_figures():
+    from latentdims.plotting.jet_vae import annealing_overview_figure, schedule_figure
+    run = _Run()
+    fig = schedule_figure(run, profile="smoke")
+    assert len(fig.axes) == 2 and "profile smoke" in _titles(fig)[0]
+    assert fig.axes[0].get_ylabel() == r"$\hat\beta$" and fig.axes[1].get_yscale() == "log"
+    fig = annealing_overview_figure(run, profile="smoke")
+    image = fig.axes[1].images[0].get_array()
+    assert image.shape == (4, 5)            # latents x steps, ordered by production KL
+    np.testing.assert_allclose(image[0], np.log10(np.array([1.0, 0.3, 1.2, 2.0, 0.5]) + 1e-3))
+
+
+def test_kl_and_dimension_figures():
+    from latentdims.maths.dimensionality import DimensionCurve
+    from latentdims.maths.latent_measures import JetDcorr
+    from latentdims.plotting.jet_vae import (dimension_comparison_figure, dimensions_dcorr_figure,
+                                             dimensions_figure, dimensions_overlay_figure,
+                                             kl_curves_figure)
+    beta = np.array([1.0, 10.0, 100.0])
+    kl = np.array([[3.0, 1.0], [1.0, 0.2], [0.1, 0.0]])
+    fig = kl_curves_figure({"a": (beta, kl), "b": (beta, kl), "c": (beta, kl)}, profile="quick")
+    assert [a.get_title() for a in fig.axes] == ["VAE_a run", "VAE_b run", "VAE_c run"]
+    curve = DimensionCurve(np.array([3.0, 30.0]), np.array([2.0, 1.0]), np.array([2.1, 0.9]))
+    dc = JetDcorr(beta, np.array([2.0, 1.5, 1.0]), np.zeros(3), np.full(3, 3.0),
+                  np.array([True, True, False]))
+    curves, dcorr = {"uncent": curve, "cent": curve}, {"uncent": dc, "cent": dc}
+    fig = dimensions_figure(curves, profile="quick")
+    assert [a.get_title() for a in fig.axes] == ["VAE_uncent", "VAE_cent"]
+    fig = dimensions_dcorr_figure(curves, dcorr, centred={"uncent": False, "cent": True},
+                                  n_jets=40, profile="quick")
+    assert fig.axes[1].get_title() == "VAE_cent (centred jets)" and "40 jets" in _titles(fig)[0]
+    assert len(fig.axes[0].lines[2].get_xdata()) == 2          # only the valid D_corr scales
+    counts = {"uncent": (beta, np.array([3, 2, 1])), "cent": (beta, np.array([2, 1, 0]))}
+    fig = dimensions_overlay_figure(curves, dcorr, counts, profile="quick")
+    assert len(fig.axes[0].lines) == 6 and len(fig.axes[1].lines) == 2
+    fig = dimension_comparison_figure({"top": curve, "W": curve},
+                                      {"top": counts["uncent"], "W": counts["cent"]},
+                                      profile="quick")
+    np.testing.assert_array_equal(fig.axes[1].lines[1].get_ydata(), [2, 1, 0])
+
+
+def test_latent_grid_figures():
+    from latentdims.plotting.jet_vae import (DETECTOR_WINDOW, further_directions_figure,
+                                             latent_panels_figure, latent_rows_figure,
+                                             position_latents_figure)
+    rng = np.random.default_rng(0)
+    means = rng.normal(size=(200, N_LATENT))
+    kl = np.array([2.0, 1.5, 1.0, 0.5])
+    fig = position_latents_figure(two_prong_decode, means, (0, 1, 2), n_latent=N_LATENT, n_grid=3,
+                                  beta_gev=50.0, profile="smoke")
+    assert fig.axes[0].get_xlabel() == "$z_0$ (latent 0)" and "50 GeV" in _titles(fig)[0]
+    fig = further_directions_figure(two_prong_decode, means, [0, 1, 2, 3], n_latent=N_LATENT,
+                                    n_grid=3, centre=(0.0, 0.0), beta_gev=5.0, profile="smoke")
+    assert fig.axes[1].get_ylabel() == "$z_5$ (latent 3)"
+    fig = further_directions_figure(two_prong_decode, means, [0], n_latent=N_LATENT, n_grid=3,
+                                    centre=(0.0, 0.0), beta_gev=5.0, profile="smoke")
+    assert fig.axes[0].get_xlabel() == ""                      # fewer than four: empty panels
+    fig = latent_rows_figure(two_prong_decode, [0, 2], kl, n_latent=N_LATENT, centre=(0.0, 0.0),
+                             beta_gev=5.0)
+    assert fig.axes[0].get_ylabel() == "latent 0\nKL 2.0"
+    panels = [([0, 1], None), ([2, 3], dict(window_centre=(0.0, 0.0), half_width=0.8, area=60.0))]
+    fig = latent_panels_figure(two_prong_decode, means, panels, kl, n_latent=N_LATENT, n_grid=3,
+                               title="two panels")
+    assert fig._suptitle.get_text() == "two panels"
+    fig = latent_panels_figure(two_prong_decode, means, [([0, 1], DETECTOR_WINDOW)], kl,
+                               n_latent=N_LATENT, n_grid=3, title="one panel")
+    assert fig.axes[0].get_title() == "one panel" and fig._suptitle is None
+    assert fig.axes[0].get_xlabel() == "latent 0 (KL 2.0)"
+
+
+def test_decay_plane_figure_has_the_hemispheres():
+    from latentdims.plotting.jet_vae import decay_plane_figure
+    rng = np.random.default_rng(1)
+    theta, phi = np.arccos(rng.uniform(-1, 1, 300)), rng.uniform(-np.pi, np.pi, 300)
+    means = np.stack([np.cos(theta), np.sin(theta) * np.cos(phi), rng.normal(size=300),
+                      rng.normal(size=300)], 1)
+    fig = decay_plane_figure(two_prong_decode, means, (0, 1), np.abs(theta), phi, theta, phi,
+                             n_latent=N_LATENT, n_grid=3, beta_gev=6.0, profile="smoke")
+    assert sum(hasattr(a, "zaxis") for a in fig.axes) == 2
+    assert "6.0 GeV" in fig.axes[0].get_title()
+
+
+def test_category_and_classifier_figures():
+    from types import SimpleNamespace
+
+    from latentdims.maths.latent_measures import category_performance
+    from latentdims.plotting.jet_vae import category_latents_figure, classifier_figure
+    rng = np.random.default_rng(2)
+    rates = SimpleNamespace(rate_top=np.array([2.0, 1.0, 0.5, 0.1]),
+                            rate_light=np.array([0.5, 0.2, 0.1, 0.0]),
+                            order=np.array([0, 1, 2, 3]), dims=(0, 1),
+                            means_top=rng.normal(size=(100, N_LATENT)),
+                            means_light=rng.normal(size=(100, N_LATENT)))
+    decoders = {"top": (1, two_prong_decode), "light": (0, two_prong_decode)}
+    fig = category_latents_figure(decoders, rates, n_latent=N_LATENT, n_grid=3, beta_gev=40.0,
+                                  profile="smoke")
+    assert fig.axes[0].get_title().startswith("category 1 ('top')")
+    heights = [p.get_height() for p in fig.axes[2].patches]
+    np.testing.assert_allclose(heights, [2.0, 1.0, 0.5, 0.1, 0.5, 0.2, 0.1, 0.0])
+    y = rng.integers(0, 2, 200)
+    score = np.clip(0.5 + 0.3 * (2 * y - 1) + rng.normal(0, 0.2, 200), 0, 1)
+    perf = category_performance(np.stack([1 - score, score], 1), y)
+    fig = classifier_figure(perf, score, y == 1, profile="smoke")
+    assert f"AUC = {perf.auc:.3f}" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    assert fig.axes[1].get_yscale() == "log"

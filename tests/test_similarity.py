@@ -5,15 +5,18 @@ import doctest
 import os
 
 import matplotlib
-import numpy as np
-import pytest
-
-from latentdims.maths import similarity
-from latentdims.maths.similarity import (average_similarity, layer_activations, linear_cka,
-                                   procrustes_similarity, similarity_matrix,
-                                   synthetic_similarity_curves)
 
 matplotlib.use("agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from latentdims.maths import similarity  # noqa: E402
+from latentdims.maths.similarity import (average_similarity, layer_activations, linear_cka,  # noqa: E402
+                                         procrustes_similarity, similarity_matrix,
+                                         synthetic_similarity_curves)
+from latentdims.plotting import thesis_ch7 as plots  # noqa: E402
 
 
 def rotation(p, seed=0):
@@ -283,16 +286,12 @@ def test_layer_activations_of_other_models(tiny_vae):
 
 
 def test_similarity_plots(runs):
-    import matplotlib.pyplot as plt
-
-    from latentdims.plotting import thesis_ch7 as plots
-
     res = average_similarity(runs, runs)
     fig = plots.similarity_heatmap(res, split_a=1, split_b=1, annotate=True, title="CKA")
     assert fig.axes[0].get_xticklabels()[2].get_text() == "wide"
     curves = synthetic_similarity_curves([50, 90], n_repeats=2)
-    fig2 = plots.synthetic_similarity_figure(curves)
-    assert len(fig2.axes) == 3
+    fig2 = plots.synthetic_similarity_figure(curves, suptitle="Fig 7.1")
+    assert len(fig2.axes) == 3 and fig2._suptitle.get_text() == "Fig 7.1"
     fig3 = plots.layer_similarity_lines([1, 10, 410], np.random.default_rng(0).random((5, 3, 2)),
                                         ["encoder/1", "encoder/2"])
     assert len(fig3.axes[0].lines) == 2

@@ -9,8 +9,12 @@ matplotlib.use("Agg")
 
 import latentdims.studies.thesis_ch5_6 as ch6  # noqa: E402
 from latentdims.maths.scores import correlation_matrix  # noqa: E402
-from latentdims.studies.thesis_runs import thesis_run  # noqa: E402
 from latentdims.maths.variables import classify_variables  # noqa: E402
+from latentdims.plotting import thesis_ch5_6 as plots  # noqa: E402
+from latentdims.studies import thesis_ch7, thesis_runs  # noqa: E402
+from latentdims.studies.thesis_runs import thesis_run  # noqa: E402
+
+SMOKE, QUICK, PAPER = (ch6.settings(p) for p in ("smoke", "quick", "paper"))
 
 
 def test_doctests():
@@ -18,45 +22,57 @@ def test_doctests():
 
 
 def test_paper_profile_is_the_thesis_setup():
-    paper = ch6.ch6_settings("paper")
+    paper = PAPER
     assert paper.seeds == tuple(range(50))            # L1417
     assert paper.snapshot_steps == 1000                # L1610
     assert paper.thesis_datasets
-    assert ch6.figure_setup("figure-6.6a", "paper").dataset == "smallnorb"
-    assert ch6.ch6_values("annealed_vae", "paper") == ("c_max", (5.0, 10.0, 25.0, 50.0, 75.0, 100.0))
-    quick = ch6.figure_setup("figure-6.6a", "quick")
+    assert paper.training == thesis_runs.settings("paper")
+    assert ch6.figure_setup("figure-6.6a", PAPER).dataset == "smallnorb"
+    assert ch6.ch6_values("annealed_vae", PAPER) == ("c_max", (5.0, 10.0, 25.0, 50.0, 75.0, 100.0))
+    assert {m: ch6.ch6_values(m, PAPER) for m in ch6.CH6_GRID} == ch6.CH6_GRID
+    quick = ch6.figure_setup("figure-6.6a", QUICK)
     assert quick.dataset == "dsprites" and quick.substituted
     # quick scores the beta-TC VAE figures on the beta-VAE sweep (no passive variables otherwise)
     assert (quick.model, quick.thesis_model) == ("beta_vae", "beta_tc_vae")
     assert quick.describe() == "beta_vae, dsprites (thesis: beta_tc_vae, smallnorb)"
-    dip = ch6.figure_setup("figure-6.7", "quick")
+    dip = ch6.figure_setup("figure-6.7", QUICK)
     assert dip.model == dip.thesis_model == "dip_vae_ii" and dip.describe() == "dip_vae_ii, dsprites"
-    paper6 = ch6.figure_setup("figure-6.6a", "paper")
+    paper6 = ch6.figure_setup("figure-6.6a", PAPER)
     assert (paper6.model, paper6.dataset, paper6.substituted) == ("beta_tc_vae", "smallnorb", False)
     with pytest.raises(ValueError, match="figure_setup"):
-        ch6.figure_setup("figure-9.9", "quick")
+        ch6.figure_setup("figure-9.9", QUICK)
+    with pytest.raises(TypeError, match=r"figure_setup: `cfg` must be a Ch56Settings"):
+        ch6.figure_setup("figure-6.7", "quick")
+
+
+def test_classifier_settings_scale_with_the_profile():
+    paper, quick, smoke = (c.classifier for c in (PAPER, QUICK, SMOKE))
+    assert (paper.n_train, paper.n_test, paper.n_cs, paper.n_folds) == (10_000, 5000, 10, 5)
+    assert smoke.n_train < quick.n_train < paper.n_train
+    with pytest.raises(ValueError, match="unknown profile 'fast'"):
+        ch6.settings("fast")
 
 
 def test_runs_share_cache_keys_with_plain_thesis_runs():
     # the chapter 6 sweep must reuse models trained by the other thesis notebooks: the beta-VAE and
     # DIP-VAE II runs keep snapshots, so they are chapter 7's runs of the same configuration
-    from latentdims.studies.thesis_ch7 import Config, config_runs
-
-    assert ch6.ch6_run("beta_vae", 8, profile="quick") == thesis_run("beta_vae", profile="quick", beta=8,
-                                                                     snapshots=True)
+    training = QUICK.training
+    ch7 = thesis_ch7.settings("quick")
+    assert ch6.ch6_run("beta_vae", 8, QUICK) == thesis_run("beta_vae", training, beta=8, snapshots=True)
     for model, name, v in (("beta_vae", "beta", 1.0), ("beta_vae", "beta", 8.0), ("dip_vae_ii", "lambda_od", 1.0)):
-        assert ch6.ch6_run(model, v, profile="quick") == config_runs(Config(model, ((name, v),)), profile="quick")[0]
-    assert ch6.ch6_run("beta_tc_vae", 8, profile="quick") == thesis_run("beta_tc_vae", profile="quick", beta=8)
-    assert not ch6.ch6_run("beta_vae", 8, profile="quick", snapshots=False).snapshots
-    assert not ch6.ch6_run("beta_vae", 8, profile="paper").snapshots
-    longer = dict(ch6.ch6_run("annealed_vae", 25, profile="quick", steps=3000).params)
+        config = thesis_ch7.Config(model, ((name, v),))
+        assert ch6.ch6_run(model, v, QUICK) == thesis_ch7.config_runs(config, ch7)[0]
+    assert ch6.ch6_run("beta_tc_vae", 8, QUICK) == thesis_run("beta_tc_vae", training, beta=8)
+    assert not ch6.ch6_run("beta_vae", 8, QUICK, snapshots=False).snapshots
+    assert not ch6.ch6_run("beta_vae", 8, PAPER).snapshots
+    longer = dict(ch6.ch6_run("annealed_vae", 25, QUICK, steps=3000).params)
     assert longer["iteration_threshold"] == 1000
-    ann = dict(ch6.ch6_run("annealed_vae", 25, profile="quick").params)
+    ann = dict(ch6.ch6_run("annealed_vae", 25, QUICK).params)
     assert ann == {"c_max": 25.0, "iteration_threshold": 500}     # a third of 1,500 steps
-    assert "iteration_threshold" not in dict(ch6.ch6_run("annealed_vae", 25, profile="paper").params)
-    snap = ch6.snapshot_run("quick")
+    assert "iteration_threshold" not in dict(ch6.ch6_run("annealed_vae", 25, PAPER).params)
+    snap = ch6.snapshot_run(QUICK)
     assert snap.snapshots and snap.steps_per_epoch == 100 and snap.epochs == 15
-    runs = ch6.ivae_runs("quick")
+    runs = ch6.ivae_runs(QUICK)
     assert {k: dict(r.params)["learn_prior_mean"] for k, r in runs.items()} == {"fixed": False, "learned": True}
     assert runs["fixed"].latent_dim == 30                          # Table A.1
 
@@ -139,17 +155,29 @@ def test_snapshot_correlations_match_pearson_and_handle_constant_columns():
 def test_smoke_sweep_tables_and_figures(tmp_path, monkeypatch):
     monkeypatch.setenv("LATENTDIMS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("LATENTDIMS_DATA", str(tmp_path / "data"))
-    from latentdims.plotting import thesis_ch5_6 as plots
-
-    sweep = ch6.ch6_sweep("beta_vae", profile="smoke", values=(1.0,))
+    sweep = ch6.ch6_sweep("beta_vae", SMOKE, values=(1.0,))
     assert sweep.param == "beta" and len(sweep.folders) == 1
     counts = ch6.type_count_table(sweep)
     assert counts[["active", "mixed", "passive"]].sum(axis=1).tolist() == [10]
     scores = ch6.sweep_scores(sweep)
     assert set(scores.metric) == {"tc", "mi", "erank"} and set(scores.representation) == {"mean", "sampled"}
-    acc = ch6.classifier_table(sweep, profile="smoke")
+    acc = ch6.classifier_table(sweep, SMOKE)
     assert {"mean", "sampled", "random"} <= set(acc.representation)
     assert acc.accuracy.between(0, 1).all()
+    assert ch6.mean_accuracy(acc, "random", "random", 1.0) == float(acc[acc.representation == "random"].accuracy.mean())
+    assert np.isnan(ch6.mean_accuracy(acc, "mean", "full", 99.0))
+    assert ch6.is_stand_in(sweep)
+    assert ch6.count_sweeps(SMOKE, {"beta_vae": sweep}) == {"beta_vae": sweep}
+    scores_for = ch6.FigureScores(SMOKE)
+    assert scores_for._scores == {}
+    scores_for._scores["beta_vae", "dsprites"] = (sweep, scores, True)     # no second training
+    assert scores_for("figure-6.2") == (sweep, scores, "beta_vae, dsprites [STAND-IN]")
+    tc = ch6.sweep_score(scores, "tc", "full", "sampled", 1.0)
+    assert tc == float(scores[(scores.metric == "tc") & (scores.subset == "full")
+                              & (scores.representation == "sampled")].score.mean())
+    assert ch6.mean_passive(scores, 1.0) == float(counts.passive.mean())
+    gaps = ch6.removal_gaps(sweep, scores, "tc")
+    assert set(gaps) == ({1.0} if ch6.mean_passive(scores, 1.0) > 0 else set())
     for fig in (plots.type_counts_plot(counts), plots.scores_plot(scores, "tc"),
                 plots.classifier_plot(acc, "mean")):
         assert fig.axes
@@ -159,5 +187,5 @@ def test_smoke_sweep_tables_and_figures(tmp_path, monkeypatch):
         ch6.ivae_histograms(sweep.folders[0][0])
     with pytest.raises(FileNotFoundError, match="train_run"):
         ch6.read_arrays(tmp_path)
-    table = ch6.table_a1(ch6.ivae_runs("smoke")["fixed"])
+    table = ch6.table_a1(ch6.ivae_runs(SMOKE)["fixed"])
     assert table.set_index("parameter").loc["Latent space dimension"].tolist() == ["30", "30"]

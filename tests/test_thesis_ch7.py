@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from latentdims.studies import thesis_ch7 as c7
 from latentdims.maths.similarity import SimilarityMatrix, linear_cka, procrustes_similarity
+from latentdims.models.classifier import build_classifier, classifier_accuracy, fit_classifier
+from latentdims.studies import thesis_ch7 as c7
+from latentdims.studies import thesis_runs
 
 
 # ----------------------------------------------------------------------------- compaction
@@ -36,47 +38,60 @@ def test_compact_activations_invariant_inputs_and_constant_layers():
 
 # ----------------------------------------------------------------------------- design
 def test_paper_design_is_the_thesis():
-    s = c7.ch7_settings("paper")
+    s = c7.settings("paper")
     assert s.seeds == (0, 1, 2, 3, 4) and s.n_examples == 5_000          # L2688, L1729
     assert {c.dataset for a, b in s.objective_pairs for c in (a, b)} == {"cars3d", "dsprites", "smallnorb"}
     assert [dict(b.params)["beta"] for _, b in s.fc_beta_pairs] == [8.0, 16.0]   # Table C.5
     assert s.epoch_configs[0] == c7.Config("beta_tc_vae", (("beta", 2.0),), "cars3d")  # Fig 7.2a
     for profile in ("smoke", "quick"):
-        q = c7.ch7_settings(profile)
-        assert q.n_examples <= c7.ch7_settings("paper").n_examples
+        q = c7.settings(profile)
+        assert q.n_examples <= c7.settings("paper").n_examples
+        assert q.training == thesis_runs.settings(profile)
         assert q.procrustes_examples <= q.n_examples
 
 
 def test_config_runs_seeds_snapshots_and_annealing():
     beta1 = c7.Config("beta_vae", (("beta", 1.0),))
-    runs = c7.config_runs(beta1, profile="paper")
+    paper, s = c7.settings("paper"), c7.settings("quick")
+    runs = c7.config_runs(beta1, paper)
     assert [r.seed for r in runs] == [0, 1, 2, 3, 4] and all(r.snapshots for r in runs)
-    quick = c7.config_runs(beta1, profile="quick")[0]
+    quick = c7.config_runs(beta1, s)[0]
     # the chapter-8 Fig 8.11 model: thesis_run(beta_vae, beta=1) with snapshots, same cache key
-    from latentdims.studies.thesis_runs import thesis_run
-    assert quick == dataclasses.replace(thesis_run("beta_vae", profile="quick", beta=1.0), snapshots=True)
-    annealed = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),), "dsprites", "fc"), profile="quick")[0]
-    s = c7.ch7_settings("quick")
+    assert quick == dataclasses.replace(thesis_runs.thesis_run("beta_vae", s.training, beta=1.0),
+                                        snapshots=True)
+    annealed = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),), "dsprites", "fc"), s)[0]
     assert annealed.steps == s.fc_steps and dict(annealed.params)["iteration_threshold"] == s.fc_steps // 3
     # Fig 7.8's model is snapshotted more often than the other FC models
     assert annealed.steps_per_epoch == s.fc_epoch_steps_per_epoch < s.fc_steps_per_epoch
-    fc_beta = c7.config_runs(s.fc_beta_pairs[0][0], profile="quick")[0]
+    fc_beta = c7.config_runs(s.fc_beta_pairs[0][0], s)[0]
     assert fc_beta.steps == s.fc_steps and fc_beta.steps_per_epoch == s.fc_steps_per_epoch
     assert max(s.fc_early_epochs) < annealed.epochs
-    paper = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),)), profile="paper", seeds=[0])[0]
-    assert dict(paper.params)["iteration_threshold"] == 100_000                   # Table C.2
+    ann = c7.config_runs(c7.Config("annealed_vae", (("c_max", 5.0),)), paper, seeds=[0])[0]
+    assert dict(ann.params)["iteration_threshold"] == 100_000                   # Table C.2
     with pytest.raises(TypeError, match="config_runs.*Config"):
-        c7.config_runs(("beta_vae", 1.0), profile="quick")
+        c7.config_runs(("beta_vae", 1.0), s)
+    with pytest.raises(TypeError, match="config_runs.*settings\\(profile\\)"):
+        c7.config_runs(beta1, "quick")
+
+
+def test_figure_configs_list_each_configuration_once():
+    s = c7.settings("quick")
+    conv = c7.conv_figure_configs(s)
+    assert len(conv) == len(set(conv)) and c7.classifier_partner("dsprites") in conv
+    assert {c.architecture for c in conv} == {"conv"}
+    fc = c7.fc_figure_configs(s)
+    assert fc[0] == s.fc_epoch_config and {c.architecture for c in fc} == {"fc"}
+    assert c7.classifier_run(s).steps == s.classifier_steps == 1_000
 
 
 def test_configuration_tables_put_the_thesis_beside_ours():
-    tables = c7.configuration_tables("paper")
+    tables = c7.configuration_tables(c7.settings("paper"))
     assert sorted(tables) == [f"table-C.{i}" for i in range(1, 6)]
     c1 = tables["table-C.1"].set_index("Parameter")
     assert c1.loc["Training steps", "Ours"] == "300,000" and c1.loc["Batch size", "Ours"] == "64"
     c5 = tables["table-C.5"]
     assert c5.loc[c5["Model"] == "β-VAE", "Ours"].item() == "[1, 8, 16]"
-    quick = c7.configuration_tables("quick")["table-C.1"].set_index("Parameter")
+    quick = c7.configuration_tables(c7.settings("quick"))["table-C.1"].set_index("Parameter")
     assert quick.loc["Training steps", "Ours"] != "300,000" and quick.shape[1] == 2
 
 
@@ -113,19 +128,23 @@ def test_tiny_runs_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setenv("LATENTDIMS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("LATENTDIMS_DATA", str(tmp_path / "data"))
     beta1 = c7.Config("beta_vae", (("beta", 1.0),))
-    (folder,) = c7.train_config(beta1, profile="smoke")
+    smoke = c7.settings("smoke")
+    (folder,) = c7.train_config(beta1, smoke)
     n = 16
     final = c7.run_activations(folder, n=n)
     assert tuple(final) == c7.CONV_LAYERS and all(v.shape[0] == n and v.shape[1] <= n for v in final.values())
     # the last epoch is the trained model: the same cache entry
     assert np.array_equal(c7.run_activations(folder, epoch=2, n=n)["decoder/6"], final["decoder/6"])
-    same = c7.config_similarity([folder], [folder], profile="smoke")
+    same = c7.config_similarity([folder], [folder], smoke)
     np.testing.assert_allclose(np.diag(same.mean), 1.0, atol=1e-5)
-    init = c7.config_similarity([folder], [folder], profile="smoke", epoch_a=0)
+    init = c7.config_similarity([folder], [folder], smoke, epoch_a=0)
     assert init.mean[0, 0] == pytest.approx(1.0, abs=1e-6)         # the input is the input
     assert c7.diagonal_mean(init, "decoder") < 1.0 - 1e-3            # training changed the decoder
-    epochs, layers, scores = c7.input_similarity_series([folder], profile="smoke")
+    epochs, layers, scores = c7.input_similarity_series([folder], smoke)
     assert list(epochs) == [0, 1, 2] and scores.shape == (1, 3, 6) and np.all((scores >= 0) & (scores <= 1))
+    per_epoch = c7.epoch_similarities([folder], smoke)
+    assert len(per_epoch) == 3 and per_epoch[-1].mean[0, 0] == pytest.approx(1.0, abs=1e-6)
+    assert c7.uses_stand_in({beta1: [folder]})     # no DeepMind file in the test's data folder
     x, values = c7.loss_curves([folder])
     assert list(x) == [1, 2] and values.shape == (1, 2) and np.all(np.isfinite(values))
     with pytest.raises(ValueError, match="loss_curves.*'nope'"):
@@ -134,10 +153,31 @@ def test_tiny_runs_end_to_end(tmp_path, monkeypatch):
         c7.run_activations(folder, epoch=5, n=n)
     with pytest.raises(ValueError, match="run_activations.*fewer"):
         c7.run_activations(folder, n=10_000)
-    clf = c7.train_classifier(c7.classifier_run(profile="smoke"))
+    clf = c7.train_classifier(c7.classifier_run(smoke))
     history = json.loads((clf / "history.json").read_text())
-    assert len(history["loss"]) == c7.ch7_settings("smoke").classifier_steps
-    sim = c7.classifier_similarity([clf], [folder], profile="smoke")
+    assert len(history["loss"]) == smoke.classifier_steps
+    sim = c7.classifier_similarity([clf], [folder], smoke)
     assert sim.layers_a == c7.classifier_layers(clf) and sim.mean[0, 0] == pytest.approx(1.0, abs=1e-6)
     with pytest.raises(TypeError, match="train_classifier.*ClassifierRun"):
         c7.train_classifier({"dataset": "dsprites"})
+
+
+# ----------------------------------------------------------------------------- the classifier model
+def test_classifier_model_trains_and_scores():
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 64, 64, 1)).astype(np.float32)
+    y = np.stack([(x[:, :32].mean(axis=(1, 2, 3)) > x[:, 32:].mean(axis=(1, 2, 3))).astype(int),
+                  rng.integers(0, 3, 40)], axis=1)
+    model = build_classifier(1, (2, 3), seed=0)
+    assert [layer.name for layer in model.layers][-2:] == ["class_0", "class_1"]
+    trained, losses = fit_classifier(x, y, (2, 3), steps=3, batch_size=8, seed=1)
+    again, losses_again = fit_classifier(x, y, (2, 3), steps=3, batch_size=8, seed=1)
+    assert len(losses) == 3 and losses == losses_again           # the seed fixes weights and batches
+    acc = classifier_accuracy(trained, x, y)
+    assert len(acc) == 2 and all(0.0 <= a <= 1.0 for a in acc)
+    with pytest.raises(ValueError, match="fit_classifier.*classes"):
+        fit_classifier(x, y[:, :1], (2, 3), steps=1)
+    with pytest.raises(ValueError, match="fit_classifier.*batch_size"):
+        fit_classifier(x, y, (2, 3), steps=1, batch_size=64)
+    with pytest.raises(ValueError, match="build_classifier.*factor_sizes"):
+        build_classifier(1, ())

@@ -1,4 +1,5 @@
-"""Tests of the chapter-8 design, downstream task, FONDUE adapter, tables and plots."""
+"""Tests of the chapter-8 design, the FONDUE adapter, notebook 51's bookkeeping, tables and plots
+(the downstream task is tested with the rest of FONDUE's maths in test_fondue.py)."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,11 +9,16 @@ import pytest
 
 from latentdims.maths.fondue import fondue
 from latentdims.plotting.thesis_ch8 import elbow_panels, fondue_branch_plot
-from latentdims.studies.thesis_ch8 import (THESIS_TABLES, architecture_table, ch8_run, ch8_settings,
-                                   downstream_accuracy, fondue_table, has_real_data,
-                                   init_datasets, measure_run, mle_table, run_fondue,
-                                   settings_table, sweep_over_n)
-from latentdims.studies.thesis_runs import thesis_run
+from latentdims.studies import thesis_ch8 as c8
+from latentdims.studies import thesis_runs
+from latentdims.studies.thesis_ch8 import (THESIS_TABLES, Search, architecture_table, ch8_run,
+                                           chosen_n, fondue_table, fondue_tables,
+                                           has_real_data, improvement_left, init_datasets,
+                                           initialisation_searches, main_searches, mean_n,
+                                           measure_run, mle_table, run_fondue,
+                                           search_training_seconds, settings, settings_table,
+                                           side_elbow_panels, side_searches, supervised_searches,
+                                           sweep_over_n, thesis_value)
 
 
 @pytest.fixture
@@ -23,59 +29,42 @@ def tmp_cache(tmp_path, monkeypatch):
 
 
 def test_paper_settings_are_the_thesis():
-    s = ch8_settings("paper")
+    s = settings("paper")
     assert s.ns == (3, 6, 8, 10, 12, 18, 24, 32, 42)          # L2253
     assert s.seeds == (0, 1, 2, 3, 4) and len(s.fondue_seeds) == 10
     assert s.supervised_range == (1, 200) and s.ide_points == 10_000
     assert s.ide_ks == (3, 5, 10, 20) and s.random_inits[:3] == (5, 19, 22)
-    q = ch8_settings("quick")
+    q = settings("quick")
     assert 10 in q.ns            # the shared chapter 6-8 model (beta = 1, n = 10)
+    assert q.training == thesis_runs.settings("quick") and q.profile == "quick"
     with pytest.raises(ValueError, match="profile"):
-        ch8_settings("huge")
+        settings("huge")
 
 
 def test_initialisation_datasets_add_real_celeba_only(tmp_cache):
-    assert ch8_settings("paper").ib_seeds == ch8_settings("paper").fondue_seeds
-    assert init_datasets("quick") == ch8_settings("quick").init_datasets
-    assert "celeba" not in init_datasets("quick") and not has_real_data("celeba")
+    quick = settings("quick")
+    assert settings("paper").ib_seeds == settings("paper").fondue_seeds
+    assert init_datasets(quick) == quick.init_datasets
+    assert "celeba" not in init_datasets(quick) and not has_real_data("celeba")
     (tmp_cache / "data" / "celeba").mkdir(parents=True)
     (tmp_cache / "data" / "celeba" / "list_attr_celeba.txt").write_text("")
-    assert has_real_data("celeba") and init_datasets("quick")[-1] == "celeba"
+    assert has_real_data("celeba") and init_datasets(quick)[-1] == "celeba"
     with pytest.raises(ValueError, match="dataset"):
         has_real_data("mnist")
 
 
 def test_ch8_run_shares_the_thesis_runs_key_and_epochs():
-    assert ch8_run(profile="quick", latent_dim=10) == thesis_run("beta_vae", profile="quick", beta=1)
-    r = ch8_run("dip_vae_ii", profile="quick", latent_dim=5, epochs=3, lambda_od=0.5)
-    assert r.steps == 3 * ch8_settings("quick").epoch_steps and r.epochs == 3
+    quick = settings("quick")
+    assert ch8_run(quick, latent_dim=10) == thesis_runs.thesis_run("beta_vae", quick.training, beta=1)
+    r = ch8_run(quick, model="dip_vae_ii", latent_dim=5, epochs=3, lambda_od=0.5)
+    assert r.steps == 3 * quick.epoch_steps and r.epochs == 3
     assert dict(r.params) == {"lambda_od": 0.5}
     with pytest.raises(ValueError, match="model"):
-        ch8_run("pca", profile="quick")
+        ch8_run(quick, model="pca")
     with pytest.raises(ValueError, match="epochs"):
-        ch8_run(profile="quick", epochs=0)
-
-
-def test_downstream_accuracy_learns_and_guesses():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(400, 3))
-    y = np.stack([(x[:, 0] > 0).astype(int), rng.integers(0, 4, 400)], axis=1)
-    acc_first = downstream_accuracy(x, y[:, :1], iterations=20)
-    acc_noise = downstream_accuracy(x, y[:, 1:], iterations=20)
-    assert acc_first > 0.95
-    assert acc_noise < 0.45                        # 4 balanced classes unrelated to x: chance 0.25
-    both = downstream_accuracy(x, y, iterations=20)
-    assert both == pytest.approx((acc_first + acc_noise) / 2)
-
-
-def test_downstream_accuracy_rejects_bad_input():
-    x = np.zeros((10, 2))
-    with pytest.raises(ValueError, match="downstream_accuracy"):
-        downstream_accuracy(x, np.zeros((9, 1), dtype=int))
-    bad = x.copy()
-    bad[0, 0] = np.nan
-    with pytest.raises(ValueError, match="downstream_accuracy"):
-        downstream_accuracy(bad, np.zeros((10, 1), dtype=int))
+        ch8_run(quick, epochs=0)
+    with pytest.raises(TypeError, match="ch8_run.*settings\\(profile\\)"):
+        ch8_run("quick")
 
 
 def test_fondue_table_puts_ours_beside_the_thesis():
@@ -97,19 +86,21 @@ def test_configuration_tables():
         assert {"part", "thesis (as printed)", "ours"} <= set(t.columns)
         assert (t.part == "decoder").any() and (t.part == "encoder").any()
     assert "Conv 2x2, 64" in " ".join(architecture_table("conv")["ours"])   # code's kernels
-    assert settings_table("quick").shape[1] == 3 and mle_table("smoke").shape[1] == 3
+    assert settings_table(settings("quick")).shape[1] == 3 and mle_table(settings("smoke")).shape[1] == 3
 
 
 def test_fondue_on_cached_trainings_and_trace_identity(tmp_cache):
     """The adapter trains through the cache: a repeated search trains nothing new, and the
     measured trace gap of a real (tiny) model equals its expectation up to sampling noise."""
-    res = run_fondue(profile="smoke", dataset="dsprites", seed=0)
+    smoke = settings("smoke")
+    res = run_fondue(smoke, dataset="dsprites", seed=0)
     assert res.models_trained >= 1 and res.n in (0, 1, 2)
-    again = run_fondue(profile="smoke", dataset="dsprites", seed=0, criterion="ide")
+    again = run_fondue(smoke, dataset="dsprites", seed=0, criterion="ide")
     assert [e.n for e in again.evaluations][0] == [e.n for e in res.evaluations][0]
     assert again.seconds < res.seconds       # cached trainings: loading only
-    sweep = sweep_over_n(profile="smoke", dataset="dsprites", ns=(2,), seeds=(0,), epochs=1)
-    row = measure_run(sweep.folders[0][0], profile="smoke")
+    assert np.isfinite(search_training_seconds(Search(res), smoke))     # found in the cache
+    sweep = sweep_over_n(smoke, dataset="dsprites", ns=(2,), seeds=(0,), epochs=1)
+    row = measure_run(sweep.folders[0][0], smoke)
     assert row["n"] == 2 and row["active"] + row["mixed"] + row["passive"] == 2
     # Var[Z] = Var[M] + mean posterior variance (law of total variance), sampled once
     assert row["trace_gap"] == pytest.approx(row["expected_gap"], rel=0.35, abs=0.3)
@@ -127,3 +118,64 @@ def test_plots_from_a_logged_search():
     assert len(fig.axes) == 2
     with pytest.raises(ValueError, match="empty"):
         elbow_panels({})
+
+
+def test_helpers_of_the_elbow_claims():
+    assert improvement_left([1, 2, 3], [[3.0, 2.0, 1.0]], 3) == 0.0
+    assert improvement_left([1, 2, 3], [0.2, 0.5, 0.8], 1, higher_is_better=True) == 1.0
+    assert np.isnan(improvement_left([1, 2], [1.0, 1.0], 1))          # no improvement
+    assert thesis_value("8.2", "beta=4", "symsol") == 10 and np.isnan(thesis_value("8.2", "x", "y"))
+    res = [Search(fondue(lambda n, e, s=s: (2.0 * (n > 5 + s), 0.0), n_init=4, epochs=1), seed=s)
+           for s in (0, 1)]
+    assert [r.result.n for r in res] == [5, 6] and mean_n(res) == 5.5
+    assert chosen_n({("FONDUE", "dsprites"): res}, ("FONDUE",), "dsprites") == {"FONDUE": 5.5}
+
+
+def test_notebook_51_bookkeeping_on_the_smoke_design(tmp_cache, monkeypatch):
+    """Every search of notebook 51 carries its training configuration into the tables, and every
+    figure gets its panels; trainings and sweeps are replaced by cheap stand-ins here (the real
+    adapter is tested above and by the notebook under nbval)."""
+    monkeypatch.setattr(c8, "fondue_trainer", lambda cfg, **kw: (lambda n, e: (2.0 * (n > 1), 0.0)))
+
+    def fake_curves(sweep, cfg):
+        return c8.ElbowCurves(sweep.runs[0].dataset, sweep.ns, np.ones((1, len(sweep.ns))),
+                              np.zeros((1, len(sweep.ns))), True)
+
+    monkeypatch.setattr(c8, "elbow_curves", fake_curves)
+    monkeypatch.setattr(c8, "run_sweep", lambda fn, runs, workers=0: [None] * len(runs))
+    smoke = settings("smoke")
+    main = main_searches(smoke)
+    assert set(main) == {(a, "dsprites") for a in ("FONDUE", "FONDUE_IB", "FONDUE_IDE")}
+    assert [r.result.n for r in main[("FONDUE", "dsprites")]] == [1]
+    side, fc = side_searches(smoke)
+    assert list(side) == list(smoke.side_searches) and list(fc) == list(smoke.side_criteria)
+    assert fc["trace"] is side["fc"]                          # one search, not two
+    assert side["dip05"][0].params == (("lambda_od", 0.5),) and fc["ib"][0].architecture == "fc"
+    assert side["dip05"][0].model == "dip_vae_ii" and side["dip05"][0].result.criterion == "trace"
+    refs, inits = initialisation_searches(smoke, main)
+    assert refs["dsprites"] is main[("FONDUE", "dsprites")][0] and refs["symsol"].dataset == "symsol"
+    assert list(inits) == [(1, "symsol"), (1, "dsprites")]
+    supervised = supervised_searches(smoke)
+    assert set(supervised) == {("BS_FONDUE", "dsprites"), ("IB", "dsprites")}
+    assert np.isnan(search_training_seconds(supervised[("IB", "dsprites")][0], smoke))  # not cached
+    tables = fondue_tables(smoke, main=main, side=side, fc=fc, references=refs, inits=inits,
+                           supervised=supervised)
+    assert list(tables) == [f"table-{t}" for t in ("8.1", "8.2", "8.3", "8.7", "8.8", "D.5",
+                                                    "8.4", "8.5", "8.6")]
+    t81, caption = tables["table-8.1"]
+    assert caption.startswith("FONDUE and FONDUE_IB. Ours: profile smoke;")
+    row = t81[(t81.setting == "FONDUE") & (t81.dataset == "dsprites")].iloc[0]
+    assert row["n (ours)"] == 1 and "training time/run (ours, s)" in t81.columns
+    t86 = tables["table-8.6"][0].set_index("setting")
+    assert t86.loc["n_init=2 (data IDE)", "n (ours)"] == 1 and "n_init=1" in t86.index
+    assert "not run in profile smoke" in tables["table-8.5"][1]
+    panels = side_elbow_panels(smoke, main, side, fc)
+    assert list(panels) == ["figure-8.6", "figure-8.7", "figure-8.8", "figure-D.1", "figure-D.2",
+                            "figure-D.3", "figure-D.4"]
+    (ns, rec, acc, lines), = panels["figure-8.8"].values()
+    assert ns == smoke.side_ns and set(lines) == {"FONDUE (ours)", "FONDUE_IB (ours)"}
+    assert lines["FONDUE (ours)"] == mean_n(fc["trace"]) == 1.0
+    assert list(panels["figure-D.2"]) == ["beta = 4, dsprites (STAND-IN)"]
+    assert set(next(iter(panels["figure-D.2"].values()))[3]) == {"FONDUE (ours)", "FONDUE (thesis)"}
+    with pytest.raises(TypeError, match="main_searches.*settings"):
+        main_searches("smoke")

@@ -15,6 +15,12 @@ from latentdims.models.objectives import (annealed_capacity, bernoulli_reconstru
                                           total_correlation_mws)
 from latentdims.models import MODELS, make_model
 from latentdims.models.training import TrainConfig, train
+from latentdims.core.sweeps import run_sweep
+from latentdims.studies import thesis_runs
+from latentdims.studies.thesis_runs import (ThesisRun, ThesisSettings, evaluation_data, load_run,
+                                            load_snapshot_model, load_snapshots,
+                                            regularisation_values, run_data, settings, thesis_run,
+                                            train_run)
 
 RNG = np.random.default_rng(0)
 IMAGES = (RNG.random((48, 64, 64, 1)) < 0.2).astype("float32")
@@ -31,8 +37,6 @@ def _data(name, n=48):
 
 
 def test_doctests():
-    from latentdims.studies import thesis_runs
-
     for module in (objectives, ivae_module, thesis_runs):
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
@@ -333,11 +337,7 @@ def test_wrong_image_shape_is_a_clear_error():
 # --------------------------------------------------------------------- cached entry point
 def test_thesis_run_cache_load_and_snapshots(monkeypatch):
     # the iVAE: the richest case (auxiliary variable from the factors, prior arrays stored)
-    from latentdims.core.sweeps import run_sweep
-    from latentdims.studies.thesis_runs import (load_run, load_snapshot_model, load_snapshots, run_data,
-                                        thesis_run, train_run)
-
-    run = thesis_run("ivae", profile="smoke", beta=2, snapshots=True, latent_dim=3,
+    run = thesis_run("ivae", settings("smoke"), beta=2, snapshots=True, latent_dim=3,
                      prior_hidden=(8,), learn_prior_mean=True)
     assert dict(run.params) == {"beta": 2.0, "learn_prior_mean": True, "prior_hidden": (8,)}
     assert pickle.loads(pickle.dumps(run)) == run
@@ -362,32 +362,36 @@ def test_thesis_run_cache_load_and_snapshots(monkeypatch):
     np.testing.assert_allclose(first, snaps["mean"][0], rtol=1e-5, atol=1e-5)
 
     # a second call reads the cache instead of training
-    import latentdims.models.training as training
-    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr(thesis_runs, "train", lambda *a, **k: pytest.fail("trained again"))
     assert train_run(run) == folder
 
 
 def test_thesis_run_errors():
-    from latentdims.studies.thesis_runs import ThesisRun, load_run, regularisation_values, thesis_run
-
+    quick = settings("quick")
     with pytest.raises(TypeError, match=r"thesis_run: 'beta_vae' has no hyper-parameter\(s\) 'gamma'"):
-        thesis_run("beta_vae", gamma=3.0)
+        thesis_run("beta_vae", quick, gamma=3.0)
     # beta=4 and beta=4.0 are one configuration (one cache entry)
-    assert thesis_run("beta_vae", beta=4) == thesis_run("beta_vae", beta=4.0)
+    assert thesis_run("beta_vae", quick, beta=4) == thesis_run("beta_vae", quick, beta=4.0)
     with pytest.raises(ValueError, match=r"`steps_per_epoch` \(3\) must divide `steps` \(10\)"):
         ThesisRun("beta_vae", steps=10, steps_per_epoch=3)
     with pytest.raises(ValueError, match="unknown `model` 'vae'"):
         ThesisRun("vae")
     with pytest.raises(ValueError, match="unknown profile 'fast'"):
-        thesis_run("beta_vae", profile="fast")
+        settings("fast")
+    with pytest.raises(TypeError, match="thesis_run: `training` must be a ThesisSettings"):
+        thesis_run("beta_vae", "quick")
+    with pytest.raises(TypeError, match="regularisation_values: `training` must be a ThesisSettings"):
+        regularisation_values("beta_vae", "quick")
+    with pytest.raises(ValueError, match="unknown `grid` 'middle'"):
+        ThesisSettings(n_train=8, n_eval=4, steps=2, steps_per_epoch=1, grid="middle")
     with pytest.raises(FileNotFoundError, match="is not a trained-run folder"):
         load_run("/nonexistent")
-    assert regularisation_values("dip_vae_ii", "smoke") == ("lambda_od", (1.0, 20.0))
+    assert regularisation_values("dip_vae_ii", settings("smoke")) == ("lambda_od", (1.0, 20.0))
+    assert regularisation_values("dip_vae_ii", quick) == ("lambda_od", (1.0, 5.0, 20.0))
+    assert regularisation_values("dip_vae_ii", settings("paper"))[1] == (1.0, 2.0, 5.0, 10.0, 20.0)
 
 
 def test_full_split_renders_dsprites_lazily():
-    from latentdims.studies.thesis_runs import ThesisRun, run_data
-
     run = ThesisRun("ivae", n_train=None, n_eval=16, steps=2, steps_per_epoch=2, batch_size=4)
     data = run_data(run)
     x, u = data.train
@@ -400,10 +404,7 @@ def test_full_split_renders_dsprites_lazily():
 @pytest.mark.parametrize("model", ["beta_vae", "ivae"])
 def test_evaluation_data_is_run_data_and_cached(model, monkeypatch):
     """evaluation_data gives run_data's evaluation input, and renders it only once."""
-    from latentdims.studies import thesis_runs
-    from latentdims.studies.thesis_runs import evaluation_data, run_data, thesis_run
-
-    run = thesis_run(model, profile="smoke", seed=0)
+    run = thesis_run(model, settings("smoke"), seed=0)
     expected = run_data(run).evaluation
     first = evaluation_data(run)
     parts = (expected, first) if model == "ivae" else ((expected,), (first,))

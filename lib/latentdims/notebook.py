@@ -31,9 +31,9 @@ import numpy as np
 
 from latentdims.core import manifest, paths
 from latentdims.core.io import write_json
+from latentdims.core.profiles import check_profile
 from latentdims.plotting.output import save_figure, save_table
 from latentdims.plotting.style import set_style
-from latentdims.core.profiles import check_profile
 
 __all__ = ["Claim", "NotebookRun", "start_notebook", "claims_path", "read_claims"]
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from latentdims.core import manifest, paths
 from latentdims.core.io import ensure_writable_dir
-from latentdims.notebook import claims_path, read_claims
 from latentdims.core.profiles import PROFILES, check_profile, default_profile
+from latentdims.notebook import claims_path, read_claims
+from latentdims.report import write_report
 
 __all__ = ["NotebookResult", "select_notebooks", "run_notebook", "run_all", "main"]
 
@@ -150,7 +151,6 @@ def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None, fail_
         results.append(res)
         bar.write(f"{name}: {res.status} in {res.minutes:.2f} min" + (f" -- {res.error}" if res.error else ""))
     if report:
-        from latentdims.report import write_report
 
         write_report()
     return results
@@ -189,7 +189,6 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     if args.report_only:
-        from latentdims.report import write_report
 
         print(f"wrote {write_report()}")
         return 0

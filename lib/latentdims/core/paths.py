@@ -26,7 +26,7 @@ __all__ = ["repo_root", "notebooks_dir", "data_dir", "cache_dir", "figures_dir",
 
 def repo_root() -> Path:
     """The repository root (the folder holding ``lib/``)."""
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[3]
 
 
 def _from_env(var: str, default: Path) -> Path:

@@ -34,7 +34,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -374,7 +374,7 @@ def load_cars3d(folder, *, n: int | None = None, seed: int = 0) -> ImageDataset:
     ImageDataset
         Images (N, 64, 64, 3).
     """
-    import scipy.io
+    import scipy.io   # only the real Cars3D files need it; kept out of the light data layer's import
 
     func = "load_cars3d"
     folder = Path(folder)
@@ -756,7 +756,8 @@ def has_real_data(name: str) -> bool:
 
 
 def load_image_dataset(name: str, *, n: int | None = None, path=None, seed: int = 0,
-                       allow_stand_in: bool = True, cache: bool = True) -> ImageDataset:
+                       allow_stand_in: bool = True,
+                       cache: Callable[..., Mapping[str, np.ndarray]] | None = None) -> ImageDataset:
     """Load one of the thesis' image datasets: the real files if present, else a stand-in.
 
     Parameters
@@ -775,9 +776,13 @@ def load_image_dataset(name: str, *, n: int | None = None, path=None, seed: int 
         content; the same seed gives the same arrays.
     allow_stand_in : bool
         When False, missing real data raise ``FileNotFoundError`` instead.
-    cache : bool
-        Keep rendered 3-D stand-ins in the run cache (``latentdims.core.cache``), keyed by
-        ``(name, n, seed)`` and a renderer version.
+    cache : callable, optional
+        Where rendered 3-D stand-ins (SmallNORB, Cars3D, Symsol) are kept: called as
+        ``cache(f"stand_in_{name}", config, render)`` with ``config`` =
+        ``{"name", "n", "seed", "version"}`` (the renderer's version) and ``render()`` returning
+        the arrays ``images``, ``classes``, ``indices``; it returns those arrays.  ``None``
+        renders them every time.  The studies pass :func:`latentdims.core.cache.cached_arrays`
+        (:func:`latentdims.studies.thesis_runs.cached_image_dataset`).
 
     Returns
     -------
@@ -816,11 +821,10 @@ def load_image_dataset(name: str, *, n: int | None = None, path=None, seed: int 
         return ImageDataset(name, images, attrs, FACE_ATTRIBUTES, (2,) * len(FACE_ATTRIBUTES),
                             idx, True, "latentdims.data.images.render_faces",
                             _stand_in_description(name))
-    if cache:
-        from latentdims.core.cache import cached_arrays
-        arrays = cached_arrays(f"stand_in_{name}",
-                               {"name": name, "n": n, "seed": seed, "version": _STAND_IN_VERSION},
-                               lambda: _render_solid_stand_in(name, n, seed))
+    if cache is not None:
+        arrays = cache(f"stand_in_{name}",
+                       {"name": name, "n": n, "seed": seed, "version": _STAND_IN_VERSION},
+                       lambda: _render_solid_stand_in(name, n, seed))
     else:
         arrays = _render_solid_stand_in(name, n, seed)
     if name == "symsol":

@@ -58,7 +58,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Sequence
 
+import h5py
 import numpy as np
+from tqdm.auto import tqdm
 
 from latentdims.core.validation import check_choice, check_int, check_positive
 from latentdims.core.io import atomic_path, ensure_writable_dir, write_json
@@ -416,7 +418,6 @@ def _run_chunk(task) -> tuple[int, int, dict]:
     config = GeneratorConfig(**{**config_dict, "cuts": JetCuts(**config_dict["cuts"]),
                                 "extra_settings": tuple(config_dict["extra_settings"])})
     arrays, info = generate_chunk(config, n_jets, pythia_seed)
-    import h5py
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             for name, value in arrays.items():
@@ -485,7 +486,6 @@ def _worker_main(argv: Sequence[str]) -> int:
 
 
 def _part_is_complete(path: Path, n_jets: int, pythia_seed: int) -> bool:
-    import h5py
     try:
         with h5py.File(path, "r") as f:
             return (int(f.attrs["n_jets"]) == n_jets and int(f.attrs["seed"]) == pythia_seed
@@ -506,7 +506,6 @@ def _versions() -> dict[str, str]:
 
 def _assemble(out: Path, config: GeneratorConfig, n: int, seed: int, plan, parts: Path) -> None:
     """Concatenate the chunks into ``out`` (atomically), with the provenance as attributes."""
-    import h5py
     infos = []
     with atomic_path(out) as tmp:
         with h5py.File(tmp, "w") as dst:
@@ -633,7 +632,6 @@ def generate_jets(process: str | GeneratorConfig, n: int, out: str | os.PathLike
     done = n - sum(t[2] for t in todo)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
         bar = tqdm(total=n, initial=done, unit="jet", desc=f"{config.process} jets",
                    smoothing=0.1, dynamic_ncols=True)
     try:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import h5py
 import numpy as np
 
 from latentdims.core import paths
@@ -229,7 +230,6 @@ def load_jets(path, n: int | None = None, split: str = "train", centred: bool = 
     func = "load_jets"
     path = _check_file(path, func)
     check_choice(split, SPLITS, name="split", func=func)
-    import h5py
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
@@ -296,7 +296,6 @@ def read_jetnet(path, n: int | None = None, *, n_particles: int = N_SUBJETS) -> 
     func = "read_jetnet"
     path = _check_file(path, func)
     n_particles = check_int(n_particles, name="n_particles", func=func, minimum=1)
-    import h5py
     with h5py.File(path, "r") as f:
         for key in ("particle_features", "jet_features"):
             if key not in f:
@@ -344,6 +343,7 @@ def read_pandas_jets(path, n: int | None = None, *, key: str = "particles",
     """
     func = "read_pandas_jets"
     path = _check_file(path, func)
+    # pandas' HDFStore needs PyTables (the optional `jets` extra): imported only for this layout
     import pandas as pd
     with pd.HDFStore(path, mode="r") as store:
         keys = [k.lstrip("/") for k in store.keys()]
@@ -374,7 +374,6 @@ def read_pandas_jets(path, n: int | None = None, *, key: str = "particles",
 # --------------------------------------------------------------------------------------------
 
 def _describe(path: Path) -> str:
-    import h5py
     with h5py.File(_check_file(path, "info"), "r") as f:
         lines = [f"{path}: {f.attrs.get('n_jets', '?')} {f.attrs.get('process', '?')} jets"]
         for key in ("seed", "chunk_size", "n_events", "sigma_gen_mb", "cuts", "cutflow",

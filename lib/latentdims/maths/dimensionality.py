@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial.distance import squareform
 
 from latentdims.core.validation import check_array, check_int
 
@@ -98,7 +99,6 @@ def neighbour_counts(distances, q) -> np.ndarray:
         if n * (n - 1) // 2 != len(d):
             raise ValueError(f"{func}: a condensed `distances` vector must have N(N-1)/2 entries; "
                              f"got {len(d)}.")
-        from scipy.spatial.distance import squareform
         d = squareform(d, checks=False)
     elif d.shape[0] != d.shape[1]:
         raise ValueError(f"{func}: a square `distances` matrix must be (N, N); got {d.shape}.")

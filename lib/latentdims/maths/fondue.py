@@ -6,6 +6,8 @@ supervision, from the gap between its mean and sampled representations after a f
 * :func:`rbf_gram`, :func:`renyi_entropy`, :func:`renyi_mutual_information`, :func:`ib_scores`:
   the matrix-based Renyi entropies of FONDUE_IB (Appendix D.2).
 * :func:`ide_scores`: the intrinsic-dimension gap of FONDUE_IDE (Section 8.8).
+* :func:`downstream_accuracy`: the downstream task of the elbow curves (gradient-boosted trees
+  per label on the mean representation, L2257), against which FONDUE's n is judged.
 * :func:`fondue` (Algorithms 1-6: doubling, then bisection, memoised trainings),
   :func:`binary_search` (the supervised baselines of Appendix D.3, Algorithms 7-8) and
   :func:`stable_epochs` (the "minimum number of epochs giving a stable n" of footnote 3, L2344).
@@ -33,7 +35,8 @@ from latentdims.maths.intrinsic_dim import repeated_id
 __all__ = ["TrainingOutput", "Traces", "covariance_traces", "expected_trace_gap",
            "rbf_gram", "renyi_entropy", "renyi_mutual_information", "ib_scores", "ide_scores",
            "Criterion", "CRITERIA", "DATA_IDE", "SUPERVISED_RANGE", "Evaluation", "FondueStep",
-           "FondueResult", "fondue", "binary_search", "EpochSearch", "stable_epochs"]
+           "FondueResult", "fondue", "binary_search", "EpochSearch", "stable_epochs",
+           "downstream_accuracy"]
 
 N_EXAMPLES = 10_000          # representations of 10,000 examples per evaluation (L2183)
 TRACE_PRECISION = 3          # [EXT] CovarianceTrace(precision=3): variances floored to 3 decimals
@@ -386,6 +389,81 @@ def ide_scores(mean, sampled, *, k: int = IDE_K, n_runs: int = IDE_RUNS,
     Z = check_array(sampled, name="sampled", func=func, shape=M.shape)
     opts = dict(k=k, n_runs=n_runs, fraction=fraction, seed=seed, normalisation=normalisation)
     return repeated_id(Z, "mle", **opts).mean, repeated_id(M, "mle", **opts).mean
+
+
+# ---------------------------------------------------------------------------------------------
+# The downstream task of the elbow curves (Figs 8.5-8.8, 8.12, D.1-D.4)
+
+
+def downstream_accuracy(mean, classes, *, iterations: int = 100, seed: int = 0) -> float:
+    r"""Average test accuracy of gradient-boosted trees, one classifier per label, on mean
+    representations (thesis L2257).
+
+    .. math::
+        {\rm acc} = \frac{1}{K}\sum_{k=1}^{K}\frac{1}{h_{\rm test}}
+        \sum_{i \in {\rm test}} [\hat y_k(\mu^{(i)}) = y^{(i)}_k]
+
+    The examples are split in half (first half: training, second: test); a label with one
+    class in the training half counts as predicted exactly when the test half has that class.
+
+    Parameters
+    ----------
+    mean : array, shape (h, n)
+        Mean representation.
+    classes : array of int, shape (h, K)
+        Labels (factor classes).
+    iterations : int
+        Boosting iterations (the author's code: 100 trees of scikit-learn's
+        ``GradientBoostingClassifier``; we use ``HistGradientBoostingClassifier``, the same
+        model family with binned features, much faster on this CPU).
+    seed : int
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Examples
+    --------
+    A label that is a threshold of the representation (with a margin) is learnt exactly:
+
+    >>> x = np.concatenate([np.linspace(-1, -0.2, 100), np.linspace(0.2, 1, 100)])[:, None]
+    >>> y = (x[:, 0] > 0).astype(int)[:, None]
+    >>> perm = np.random.default_rng(0).permutation(200)
+    >>> downstream_accuracy(x[perm], y[perm], iterations=5)
+    1.0
+    """
+    # imported here: scikit-learn's ensembles take a second to import, and only this function
+    # of the module needs them
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    func = "downstream_accuracy"
+    mean = check_array(mean, name="mean", func=func, ndim=2)
+    classes = np.asarray(classes)
+    if classes.ndim == 1:
+        classes = classes[:, None]
+    check_same_length(func=func, mean=mean, classes=classes)
+    if len(mean) < 4 or classes.shape[1] == 0:
+        raise ValueError(f"{func}: need at least 4 examples and one label; got {len(mean)} "
+                         f"examples and {classes.shape[1]} labels.")
+    iterations = check_int(iterations, name="iterations", func=func, minimum=1)
+    half = len(mean) // 2
+    scores = []
+    for k in range(classes.shape[1]):
+        y_train, y_test = classes[:half, k], classes[half:, k]
+        if len(np.unique(y_train)) < 2:
+            scores.append(float(np.mean(y_test == y_train[0])))
+            continue
+        clf = HistGradientBoostingClassifier(max_iter=iterations, early_stopping=False,
+                                             random_state=seed)
+        # one OpenMP thread: TensorFlow already holds the cores, and oversubscribed OpenMP
+        # threads made the many small trees of 40-class labels crawl on the shared 2-core CPU
+        with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="openmp"):
+            # many classes on few examples (smoke sizes) only warns that y "could be a regression"
+            warnings.simplefilter("ignore", UserWarning)
+            clf.fit(mean[:half], y_train)
+            scores.append(float(np.mean(clf.predict(mean[half:]) == y_test)))
+    return float(np.mean(scores))
 
 
 # ---------------------------------------------------------------------------------------------

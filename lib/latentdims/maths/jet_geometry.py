@@ -15,45 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import tensorflow as tf
 
 from latentdims.core.validation import check_array, check_choice, check_int, check_positive
 from latentdims.data.jetobs import check_jets, weighted_centroid, wrap_phi
-from latentdims.core.profiles import by_profile
+from latentdims.maths.sinkhorn import sinkhorn_emd
 
-__all__ = ["JetAnalysisSettings", "jet_analysis_settings", "ground_distance", "exact_emd",
-           "ExactTransport", "exact_transport", "jet_images", "pixel_distance", "ProngSplit",
-           "split_prongs", "prong_skeleton", "translate_jets", "rotate_jets", "rebalance_prongs",
-           "GarbageTriplet", "garbage_triplet", "ExampleJets", "select_example_jets",
-           "GenerativeScales", "generative_scales",
-           "sinkhorn_errors", "M_W"]
+__all__ = ["ground_distance", "exact_emd", "ExactTransport", "exact_transport", "jet_images",
+           "pixel_distance", "ProngSplit", "split_prongs", "prong_skeleton", "translate_jets",
+           "rotate_jets", "rebalance_prongs", "GarbageTriplet", "garbage_triplet", "ExampleJets",
+           "select_example_jets", "GenerativeScales", "generative_scales", "sinkhorn_errors", "M_W"]
 
 M_W = 80.4  # W mass [GeV] (PDG), the decay scale of ICLR Fig. 5
-
-
-# --------------------------------------------------------------------------------------------
-# profile settings
-@dataclass(frozen=True)
-class JetAnalysisSettings:
-    """Sizes of the jet-sample and EMD notebooks (10-13) per profile."""
-    n_validation: int | None     # jets per process in the validation histograms (None: all)
-    n_image_jets: int            # centred W jets averaged into the mean jet image
-    n_scale_jets: int            # W jets per transformation in the Fig. 5 scale distributions
-    n_convergence_pairs: int     # random pairs of W jets for the Sinkhorn convergence study
-    eps_ends: tuple              # final regulators scanned (the paper: 0.01)
-    iters_per_eps: tuple         # iterations per scale scanned (the paper: 10)
-    jit_compile: bool            # XLA-compile the Sinkhorn solver (pays ~10 s once per shape)
-
-
-def jet_analysis_settings(profile: str) -> JetAnalysisSettings:
-    """The :class:`JetAnalysisSettings` of ``profile`` ('smoke', 'quick' or 'paper')."""
-    return by_profile(
-        profile,
-        # smoke: a handful of pairs, the solver run eagerly (compiling would cost more than it saves)
-        smoke=JetAnalysisSettings(None, 250, 100, 12, (0.1, 0.01), (10,), False),
-        quick=JetAnalysisSettings(None, 5000, 1000, 200, (0.1, 0.03, 0.01, 0.003, 0.001),
-                                  (5, 10, 20, 50), True),
-        paper=JetAnalysisSettings(None, 20000, 10000, 1000, (0.1, 0.03, 0.01, 0.003, 0.001),
-                                  (5, 10, 20, 50, 100), True))
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,7 +135,7 @@ def exact_transport(x_weights, x_points, y_weights, y_points) -> ExactTransport:
 
 def _solve_exact(xw, xp, yw, yp, *, gradients):
     """The network-simplex loop behind :func:`exact_transport` and :func:`exact_emd`."""
-    import ot
+    import ot   # POT is an optional extra (dev): imported only where an exact plan is solved
 
     m_all = ground_distance(xp, yp)
     plan = np.zeros_like(m_all) if gradients else None
@@ -826,11 +800,6 @@ def sinkhorn_errors(x_weights, x_points, y_weights, y_points, *, eps_ends, iters
     >>> bool(df.mean_rel_error[0] < 0.01)
     True
     """
-    import pandas as pd
-    import tensorflow as tf
-
-    from latentdims.maths.sinkhorn import sinkhorn_emd
-
     func = "sinkhorn_errors"
     xw, xp, yw, yp = _check_pairs(x_weights, x_points, y_weights, y_points, func)
     exact = exact_transport(xw, xp, yw, yp)

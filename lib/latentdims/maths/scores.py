@@ -25,11 +25,10 @@ import numpy as np
 
 from latentdims.core.validation import (check_array, check_choice, check_in_interval, check_int,
                           check_same_length)
-from latentdims.core.profiles import by_profile
 
 __all__ = ["gaussian_total_correlation", "discretise", "discrete_mutual_information",
            "averaged_mutual_information", "effective_rank", "representation_effective_rank",
-           "ClassifierSettings", "classifier_settings", "ClassifierAccuracy",
+           "ClassifierAccuracy",
            "logistic_regression_accuracy", "random_classifier_accuracy", "correlation_matrix",
            "strong_correlation_counts", "correlations_with"]
 
@@ -391,43 +390,6 @@ def representation_effective_rank(representation, *, of: str = "covariance"
 
 # --------------------------------------------------------------------------- classifiers
 @dataclass(frozen=True)
-class ClassifierSettings:
-    """Sizes of the Fig 6.4 sanity check for one profile.
-
-    Attributes
-    ----------
-    n_train, n_test : int
-        Examples used to fit and to score the logistic regressions (thesis: 10,000 and 5,000,
-        L1433).
-    n_cs, n_folds : int
-        Cross-validation grid and folds (thesis: 10 and 5, L1433).
-    max_iter : int
-        L-BFGS iterations (scikit-learn's default 100 in the thesis code).
-    """
-
-    n_train: int
-    n_test: int
-    n_cs: int
-    n_folds: int
-    max_iter: int
-
-
-def classifier_settings(profile: str) -> ClassifierSettings:
-    """The :class:`ClassifierSettings` of ``profile`` ('smoke', 'quick' or 'paper').
-
-    >>> classifier_settings("paper")
-    ClassifierSettings(n_train=10000, n_test=5000, n_cs=10, n_folds=5, max_iter=100)
-    """
-    return by_profile(profile,
-                      smoke=ClassifierSettings(n_train=300, n_test=200, n_cs=2, n_folds=2,
-                                               max_iter=50),
-                      quick=ClassifierSettings(n_train=2000, n_test=1000, n_cs=5, n_folds=3,
-                                               max_iter=100),
-                      paper=ClassifierSettings(n_train=10_000, n_test=5000, n_cs=10, n_folds=5,
-                                               max_iter=100))
-
-
-@dataclass(frozen=True)
 class ClassifierAccuracy:
     """Test accuracy of one classifier per ground-truth factor.
 
@@ -516,6 +478,8 @@ def logistic_regression_accuracy(train_representation, train_labels, test_repres
     [1] Bonheme 2023, thesis Sect. 6.4.1, "Sanity check" (L1431-1437) and Fig 6.4.
     [2] Locatello et al. 2019, "Challenging common assumptions ...", ICML.
     """
+    # scikit-learn is imported here, not at the top: it takes about a second to load, and only
+    # these classifiers of the module need it
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegressionCV
     from sklearn.model_selection import KFold

@@ -48,11 +48,14 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
+from scipy.spatial.distance import squareform
+from tqdm.auto import tqdm
 
 from latentdims.core.validation import check_finite, check_int, check_positive
 from latentdims.maths.dimensionality import correlation_dimension
@@ -927,9 +930,6 @@ def pairwise_emd(jets, *, eps_start: float = 1.0, eps_end: float = 0.01, n_eps: 
                               tf.constant(weights[j]), tf.constant(points[j]), sched)[0]
         return cost.numpy()[:min(size, n_pairs - start)]
 
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tqdm.auto import tqdm
     out = np.empty(n_pairs)
     starts = range(0, n_pairs, size)
     with (tqdm(total=n_pairs, desc=func, unit="pair", disable=not progress) as bar,
@@ -940,7 +940,6 @@ def pairwise_emd(jets, *, eps_start: float = 1.0, eps_end: float = 0.01, n_eps: 
     if not np.all(np.isfinite(out)):  # pragma: no cover - the solver is built not to do this
         raise FloatingPointError(f"{func}: non-finite EMDs; please report the input jets.")
     if square:
-        from scipy.spatial.distance import squareform
         return squareform(out, checks=False)
     return out
 

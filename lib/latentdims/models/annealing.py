@@ -1,4 +1,4 @@
-r"""beta-annealing of the EMD-VAE: the schedule, a resumable runner, and cached runs.
+r"""beta-annealing of the EMD-VAE: the schedule, a resumable runner, and the reader of a run.
 
 The jet papers train the EMD-VAE in stages over a log-uniform grid of :math:`\hat\beta` in
 :math:`10^{-5}..1`, keeping the weights from stage to stage (NeurIPS ``000:L29``, ICLR
@@ -14,13 +14,15 @@ Per step: up to ``epochs`` epochs, early stopping, learning-rate reduction on a 
 :func:`latentdims.models.training.train`.  Units: :math:`\beta = \langle H_T\rangle\hat\beta` in GeV.
 
 * :class:`AnnealSchedule` -- the sequence of steps (phase, segment, :math:`\hat\beta`).
-* :func:`anneal_settings` -- model, schedule, training and data sizes per profile.
+* :class:`AnnealSettings` -- model, schedule, training and data sizes of a run (the sizes of each
+  profile: :func:`latentdims.studies.jet_vae.settings`).
 * :func:`train_annealing` -- the runner: a manifest (JSON) of finished steps, each with its
   :math:`\hat\beta`, metrics and history, and its weights and optimizer state saved atomically;
   a killed run resumes at the step and epoch it reached; NaN losses are recovered from a
   bounded number of times (``TrainConfig.max_nan_recoveries``).
-* :func:`annealing_run` -- the whole run cached through :func:`latentdims.core.cache.cached`, keyed
-  by the full configuration, returned as an :class:`AnnealRun`.
+* :func:`export_run` -- a finished run's manifest and per-step weights, copied out of its work
+  folder; :class:`AnnealRun` reads such a folder back.  The cached run (keyed by the full
+  configuration) is :func:`latentdims.studies.jet_vae.annealing_run`.
 """
 from __future__ import annotations
 
@@ -32,19 +34,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import keras
 import numpy as np
+from tqdm.auto import tqdm
 
-from latentdims.core.validation import check_choice, check_int, check_positive
 from latentdims.core.io import write_json
-from latentdims.core.profiles import by_profile, check_profile
+from latentdims.core.validation import check_choice, check_int, check_positive
+from latentdims.models.jet_vae import JetVAE, config_from_dict
 from latentdims.models.training import TrainConfig, load_state, load_weights, save_state, train
 
-__all__ = ["PHASES", "JET_PROCESSES", "AnnealSchedule", "AnnealSettings", "anneal_settings",
-           "anneal_data", "train_annealing", "annealing_run", "AnnealRun"]
+__all__ = ["PHASES", "JET_PROCESSES", "RUNNER_VERSION", "AnnealSchedule", "AnnealSettings",
+           "train_annealing", "step_dir", "export_run", "AnnealRun"]
 
 PHASES = ("priming", "zigzag", "production")
 JET_PROCESSES = ("w", "top", "qcd", "mix")
-_VERSION = 1     # bump when the runner's output changes
+RUNNER_VERSION = 1     # bump when the runner's output changes (part of the cached runs' keys)
 
 
 # ----------------------------------------------------------------------------------- schedule
@@ -176,116 +180,9 @@ class AnnealSettings:
         return self.epochs[PHASES.index(phase)]
 
 
-def anneal_settings(profile: str, *, process: str = "w", centred: bool = False,
-                    n_categories: int = 0) -> AnnealSettings:
-    """Model, schedule and training sizes of an annealing run for ``profile``.
-
-    * ``paper``: the papers' (ICLR A.1.3, ``001:L144``): widths 1024, 4/4/5 layers, 256 latents;
-      :math:`\\hat\\beta` in :math:`10^{-5}..1`, four per decade; up to 50 epochs of 1000 batches
-      of 100 per step, early stopping after 10 epochs, LR 3e-5 reduced by :math:`\\sqrt{0.1}`
-      after 5 epochs without improvement.
-    * ``quick``: widths 128 (2/2/3 layers), 16 latents, :math:`\\hat\\beta` in 0.005..1 (about
-      3-550 GeV), three grid points per decade (8 steps each way, zig-zag runs of 2 steps starting
-      4 points lower: 20 steps), epochs of 100 batches, LR 3e-3 reset at each step.  The first
-      step (from the random initialisation, at the smallest :math:`\\hat\\beta`) runs up to 16
-      epochs (12 for the mixed sample): measured, a 128-wide network decodes every
-      centred W jet to the mean jet for the first ~1000 batches and learns the decay after
-      ~1500.  Then up to 2 / 1 / 5 epochs per priming / zig-zag / production step for W and top
-      jets (first step 12, then 1 / 1 / 4 for the mixed sample and QCD); 16k training W jets,
-      8000 top / QCD / mixed.  Measured CPU time (user+sys, training and data loading) of the
-      four quick runs: VAE_cent 325 s, VAE_uncent 317 s, top 325 s, mixed sample 402 s; about
-      14 minutes in all on a quiet 2-core CPU (CPU time / 1.6).
-    * ``smoke``: a few seconds.
-
-    Parameters
-    ----------
-    profile : {'smoke', 'quick', 'paper'}
-    process : {'w', 'top', 'qcd', 'mix'}
-        The quick top/QCD/mixed runs use fewer jets and fewer epochs per step.
-    centred : bool
-        Does not change the settings (kept for symmetry with :func:`annealing_run`).
-    n_categories : int
-        0, or the number of categories of a categorical latent (the talks' mixed sample: 2).
-    """
-    from latentdims.models.jet_vae import JetVAEConfig
-
-    func = "anneal_settings"
-    check_profile(profile, func=func)
-    check_choice(process, JET_PROCESSES, name="process", func=func)
-    n_categories = check_int(n_categories, name="n_categories", func=func, minimum=0)
-    w = process == "w"
-    # Top jets get the W runs' epochs per step (notebook 24 compares their dimensionalities, which
-    # must not differ merely because one run trained longer); the two-category mixed sample, whose
-    # every batch costs two decoder passes, and QCD get fewer.
-    long = process in ("w", "top")
-    paper = AnnealSettings(
-        model=JetVAEConfig(n_categories=n_categories),
-        schedule=AnnealSchedule(),
-        train=TrainConfig(epochs=50, batch_size=100, steps_per_epoch=1000, learning_rate=3e-5,
-                          early_stopping_patience=10, lr_patience=5, lr_factor=0.1 ** 0.5,
-                          monitor="val_loss", max_nan_recoveries=3),
-        epochs=(50, 50, 50), n_train=500_000, n_valid=10_000, measure_batch=500)
-    q_width = (128, 128)
-    quick = AnnealSettings(
-        model=JetVAEConfig(latent_dim=16, pfn_widths=q_width, encoder_widths=q_width,
-                           decoder_widths=q_width + (128,), n_categories=n_categories),
-        schedule=AnnealSchedule(beta_min=0.005, beta_max=1.0, per_decade=3,
-                                zigzag_drop=4, zigzag_length=2),
-        train=TrainConfig(epochs=5, batch_size=100, steps_per_epoch=100, learning_rate=3e-3,
-                          early_stopping_patience=2, lr_patience=1, lr_factor=0.1 ** 0.5,
-                          monitor="val_loss", max_nan_recoveries=3),
-        epochs=(2, 1, 5) if long else (1, 1, 4), first_epochs=16 if long else 12,
-        n_train=16_000 if w else 8000, n_valid=500)
-    smoke = AnnealSettings(
-        model=JetVAEConfig(latent_dim=6, pfn_widths=(16,), encoder_widths=(16,),
-                           decoder_widths=(16,), n_categories=n_categories),
-        schedule=AnnealSchedule(beta_min=0.02, beta_max=0.5, per_decade=1, zigzag_drop=1,
-                                zigzag_length=1),
-        train=TrainConfig(epochs=1, batch_size=50, steps_per_epoch=2, learning_rate=1e-3,
-                          monitor="val_loss", max_nan_recoveries=3),
-        epochs=(1, 1, 1), n_train=200, n_valid=50, measure_batch=50)
-    return by_profile(profile, smoke=smoke, quick=quick, paper=paper)
-
-
-# --------------------------------------------------------------------------------------- data
-def anneal_data(process: str, profile: str, *, centred: bool = False, split: str = "train",
-                n: int | None = None, seed: int = 0):
-    """The jets an annealing run uses: ``(JetSample, labels)``.
-
-    ``process='mix'`` concatenates the top and QCD samples of the split (half each, shuffled
-    with ``seed``); ``labels`` is then 1 for top and 0 for QCD, else None.  ``n`` keeps the first
-    ``n`` jets (all of the split if None).
-    """
-    from latentdims.studies.jet_samples import jet_sample, sample_settings
-
-    func = "anneal_data"
-    check_choice(process, JET_PROCESSES, name="process", func=func)
-    if n is not None:
-        n = check_int(n, name="n", func=func, minimum=1)
-    if process != "mix":
-        sample = jet_sample(process, sample_settings(profile), split=split, centred=centred, progress=False)
-        return (sample if n is None else sample.take(slice(0, min(n, len(sample))))), None
-    top = jet_sample("top", sample_settings(profile), split=split, centred=centred, progress=False)
-    qcd = jet_sample("qcd", sample_settings(profile), split=split, centred=centred, progress=False)
-    half = min(len(top), len(qcd)) if n is None else min(len(top), len(qcd), math.ceil(n / 2))
-    top, qcd = top.take(slice(0, half)), qcd.take(slice(0, half))
-    merged = {}
-    for f in dataclasses.fields(top):
-        a, b = getattr(top, f.name), getattr(qcd, f.name)
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-            merged[f.name] = np.concatenate([a, b])
-        elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-            merged[f.name] = None     # truth that only one process has (e.g. W decay angles)
-    labels = np.concatenate([np.ones(half, np.int64), np.zeros(half, np.int64)])
-    sample = dataclasses.replace(top, process="mix", **merged)
-    order = np.random.default_rng([seed, 7]).permutation(len(labels))
-    if n is not None:
-        order = order[:n]
-    return sample.take(order), labels[order]
-
-
 # ------------------------------------------------------------------------------------- runner
-def _step_dir(work: Path, index: int) -> Path:
+def step_dir(work: str | Path, index: int) -> Path:
+    """The folder of finished step ``index`` in a run's work folder (weights, optimizer state)."""
     return Path(work) / "steps" / f"step_{index:03d}"
 
 
@@ -321,10 +218,6 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
         dicts with ``index``, ``phase``, ``segment``, ``beta_hat``, ``beta_gev``, ``epochs``,
         ``stopped_early``, ``nan_recoveries``, ``metrics``, ``history``).
     """
-    from tqdm.auto import tqdm
-
-    from latentdims.models.jet_vae import JetVAE
-
     check_positive(ht_mean, name="ht_mean", func="train_annealing")
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -335,7 +228,7 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
         manifest = json.loads(manifest_path.read_text())
     else:
         manifest = {"model": dataclasses.asdict(model_config), "ht_mean": float(ht_mean),
-                    "version": _VERSION, "steps": []}
+                    "version": RUNNER_VERSION, "steps": []}
     done = len(manifest["steps"])
     model = JetVAE(model_config, beta_hat=steps[0][2])
     # train() keeps its traced step functions on the model (training.step_function): the steps
@@ -343,14 +236,13 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
     if done:
         # Continue from the state at the end of the last finished step (weights, sampler state,
         # optimizer moments): exactly what the uninterrupted run carries into the next step.
-        import keras
         model.ensure_built()
         t = settings.train
         model.compile(optimizer=keras.optimizers.Adam(
             learning_rate=t.learning_rate, beta_1=t.adam_beta_1, beta_2=t.adam_beta_2,
             epsilon=t.adam_epsilon))
         model.optimizer.build(model.trainable_variables)
-        load_state(_step_dir(work, done - 1), model)
+        load_state(step_dir(work, done - 1), model)
     bar = tqdm(total=len(steps), initial=done, desc="annealing", unit="step",
                disable=not progress)
     for index in range(done, len(steps)):
@@ -369,7 +261,7 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
                   "stopped_early": result.stopped_early, "nan_recoveries": result.nan_recoveries,
                   "metrics": metrics, "history": result.history,
                   "weights": f"steps/step_{index:03d}.npz"}
-        save_state(_step_dir(work, index), model, record)
+        save_state(step_dir(work, index), model, record)
         manifest["steps"].append(record)
         write_json(manifest_path, manifest)
         # The finished step's per-epoch checkpoint is no longer needed (its end state is saved).
@@ -381,80 +273,39 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
     return manifest
 
 
-# -------------------------------------------------------------------------------- cached runs
-def _run_config(profile, process, centred, seed, settings) -> dict:
-    from latentdims.studies.jet_samples import jet_sample_path, sample_settings
-    sources = ["top", "qcd"] if process == "mix" else [process]
-    return {"version": _VERSION, "profile": profile, "process": process,
-            "centred": bool(centred), "seed": seed, "settings": settings,
-            "data": [jet_sample_path(p, sample_settings(profile)).name for p in sources]}
-
-
-def annealing_run(profile: str, *, process: str = "w", centred: bool = False,
-                  n_categories: int = 0, seed: int = 0, settings: AnnealSettings | None = None,
-                  progress: bool = True) -> "AnnealRun":
-    """The trained annealing run for ``profile`` and a variant, from the cache (trained if missing).
+def export_run(manifest: dict, work_dir: str | Path, out_dir: str | Path, **labels) -> Path:
+    """Copy a finished run out of its work folder: ``out_dir/steps/step_NNN.npz`` (the weights at
+    the end of every step) and ``out_dir/manifest.json`` (``manifest`` plus ``labels``, e.g. the
+    process, centring and seed that :class:`AnnealRun` reports).
 
     Parameters
     ----------
-    profile : {'smoke', 'quick', 'paper'}
-    process : {'w', 'top', 'qcd', 'mix'}
-        The jet sample (``'mix'``: top + QCD, :func:`anneal_data`).
-    centred : bool
-        False: VAE_uncent (jets at their (eta, phi)); True: VAE_cent (centred jets).
-    n_categories : int
-        A categorical latent of this many categories ahead of the Gaussian ones (0: none).
-    seed : int
-    settings : AnnealSettings, optional
-        Default :func:`anneal_settings` of the profile and variant.
-    progress : bool
-
-    Returns
-    -------
-    AnnealRun
-        Cached as ``jet_anneal/<key>`` with ``key`` a hash of profile, variant, seed, the full
-        settings and the data files' names; the checkpoints of an unfinished build live in the
-        cache's work folder, so an interrupted training resumes.
+    manifest : dict
+        What :func:`train_annealing` returned.
+    work_dir : path
+        Its ``work_dir``.
+    out_dir : path
+        An existing, empty folder.
+    **labels
+        JSON-serialisable values added to the manifest.
     """
-    from latentdims.core.cache import cached
-
-    func = "annealing_run"
-    check_profile(profile, func=func)
-    check_choice(process, JET_PROCESSES, name="process", func=func)
-    seed = check_int(seed, name="seed", func=func, minimum=0)
-    if settings is None:
-        settings = anneal_settings(profile, process=process, centred=centred,
-                                   n_categories=n_categories)
-    elif not isinstance(settings, AnnealSettings):
-        raise TypeError(f"{func}: `settings` must be an AnnealSettings or None; got "
-                        f"{type(settings).__name__}.")
-    config = _run_config(profile, process, centred, seed, settings)
-
-    def build(out: Path, work: Path) -> None:
-        from latentdims.models.jet_vae import jet_batch
-        train_sample, _ = anneal_data(process, profile, centred=centred, split="train",
-                                      n=settings.n_train, seed=seed)
-        valid_sample, _ = anneal_data(process, profile, centred=centred, split="valid",
-                                      n=settings.n_valid, seed=seed)
-        manifest = train_annealing(
-            settings, jet_batch(train_sample.weights, train_sample.points),
-            jet_batch(valid_sample.weights, valid_sample.points), work_dir=work,
-            ht_mean=float(np.mean(train_sample.ht)), seed=seed, progress=progress)
-        (out / "steps").mkdir()
-        for record in manifest["steps"]:
-            shutil.copyfile(_step_dir(work, record["index"]) / "model.npz", out / record["weights"])
-        write_json(out / "manifest.json", {**manifest, "profile": profile, "process": process,
-                                           "centred": bool(centred), "seed": seed,
-                                           "n_train": len(train_sample),
-                                           "n_valid": len(valid_sample)})
-
-    return AnnealRun(cached("jet_anneal", config, build))
+    out = Path(out_dir)
+    (out / "steps").mkdir()
+    for record in manifest["steps"]:
+        shutil.copyfile(step_dir(work_dir, record["index"]) / "model.npz", out / record["weights"])
+    write_json(out / "manifest.json", {**manifest, **labels})
+    return out
 
 
 @dataclass
 class AnnealRun:
-    """A finished annealing run: its manifest and its per-step weights (see :func:`annealing_run`)."""
+    """A finished annealing run: its manifest and its per-step weights (:func:`export_run`).
+
+    ``sampler(split, n) -> (JetSample, labels or None)`` gives the run's jets (:meth:`data`,
+    :meth:`labels`); :func:`latentdims.studies.jet_vae.annealing_run` supplies it.
+    """
     path: Path
+    sampler: Callable | None = field(default=None, repr=False, compare=False)
     manifest: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -473,6 +324,7 @@ class AnnealRun:
 
     @property
     def profile(self) -> str:
+        """The profile the run was trained in (a label written by the study)."""
         return self.manifest["profile"]
 
     @property
@@ -519,7 +371,6 @@ class AnnealRun:
     # -- models and data
     def load_model(self, step: int):
         """The JetVAE at the end of ``step`` (a global index), built and with its weights."""
-        from latentdims.models.jet_vae import JetVAE, config_from_dict
         step = check_int(step, name="step", func="AnnealRun.load_model", minimum=0)
         if step >= len(self.steps):
             raise ValueError(f"AnnealRun.load_model: `step` must be < {len(self.steps)} (the "
@@ -535,8 +386,12 @@ class AnnealRun:
         return self.load_model(self.closest_step(beta_gev, phase))
 
     def _sample(self, split: str, n: int | None):
-        return anneal_data(self.process, self.profile, centred=self.centred, split=split, n=n,
-                           seed=self.manifest["seed"])
+        if self.sampler is None:
+            raise ValueError("AnnealRun.data: this run was opened without a `sampler`, so it "
+                             "cannot load its jets; open it with "
+                             "latentdims.studies.jet_vae.annealing_run, or pass "
+                             "AnnealRun(path, sampler=...).")
+        return self.sampler(split, n)
 
     def data(self, split: str = "valid", n: int | None = None):
         """The run's jets of ``split`` (same process, centring and mixing seed)."""

@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from latentdims.core.io import atomic_dir, write_json
+from latentdims.core.io import atomic_dir, atomic_path, write_json
 
 __all__ = ["TrainConfig", "TrainResult", "train", "batch_of", "n_examples", "save_state",
            "load_state", "save_weights", "load_weights"]
@@ -149,7 +149,6 @@ def _variables(model) -> list:
 
 def save_weights(model, path: str | Path) -> Path:
     """Save every variable of ``model`` (weights, sampler state, beta) to an ``.npz``, atomically."""
-    from latentdims.core.io import atomic_path
 
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:

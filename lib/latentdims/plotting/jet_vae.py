@@ -20,6 +20,12 @@ so the figures can be tested with a closed-form decoder and used with any model,
 * :func:`plot_schedule`, :func:`plot_kl_curves`, :func:`plot_dimensions` draw an annealed run: the
   schedule (NeurIPS Fig. 4 / ICLR Fig. 6), per-latent KL against beta (ICLR Fig. 7) and D1, D2,
   D_corr (NeurIPS Fig. 3 / ICLR Fig. 3).
+* one function per figure of notebooks 20-25, each returning the figure (:func:`schedule_figure`,
+  :func:`kl_curves_figure`, :func:`annealing_overview_figure`, :func:`position_latents_figure`,
+  :func:`further_directions_figure`, :func:`latent_rows_figure`, :func:`decay_plane_figure`,
+  :func:`dimensions_figure`, :func:`dimensions_dcorr_figure`, :func:`dimensions_overlay_figure`,
+  :func:`latent_panels_figure`, :func:`dimension_comparison_figure`,
+  :func:`category_latents_figure`, :func:`classifier_figure`).
 
 The grid's coordinates are the latent means in the prior's units (a standard normal prior, so
 ``z = 2`` is two prior standard deviations); by default it spans the 1-99 % quantiles of the
@@ -31,14 +37,26 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable
 
+import matplotlib.colors as mcolors
+import matplotlib.patches as mpatches
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from scipy.ndimage import gaussian_filter
+from scipy.stats import gaussian_kde
 
 from latentdims.core.validation import check_array, check_int, check_positive
+from latentdims.maths.latent_measures import fold_decay_angles, latent_order
+from latentdims.plotting.jet_samples import draw_jet
 from latentdims.plotting.style import COLORS, palette
 
 __all__ = ["LatentGrid", "decode_grid", "grid_extent", "latent_density", "draw_latent_grid",
            "draw_zoom", "quantity_contours", "rp2_hemisphere", "plot_schedule", "plot_kl_curves",
-           "plot_dimensions"]
+           "plot_dimensions", "DETECTOR_WINDOW", "schedule_figure", "kl_curves_figure",
+           "annealing_overview_figure", "position_latents_figure", "further_directions_figure",
+           "latent_rows_figure", "decay_plane_figure", "dimensions_figure",
+           "dimensions_dcorr_figure", "dimensions_overlay_figure", "latent_panels_figure",
+           "dimension_comparison_figure", "category_latents_figure", "classifier_figure"]
 
 
 @dataclass(frozen=True)
@@ -189,8 +207,6 @@ def latent_density(ax, encoded, *, fractions=(0.3, 0.6, 0.9), n_mesh: int = 80,
     -------
     matplotlib ContourSet, or None (with a warning) when the points lie on a line
     """
-    from scipy.stats import gaussian_kde
-
     func = "latent_density"
     encoded = check_array(encoded, name="encoded", func=func, shape=(None, 2), min_rows=3)
     fr = np.sort(check_array(fractions, name="fractions", func=func, ndim=1, min_rows=1))[::-1]
@@ -222,7 +238,6 @@ def latent_density(ax, encoded, *, fractions=(0.3, 0.6, 0.9), n_mesh: int = 80,
     levels = np.unique(np.append(levels, dens.max() * 1.0001)) if filled else np.unique(levels)
     color = color or COLORS["mean"]
     if filled:
-        import matplotlib.colors as mcolors
         base = np.array(mcolors.to_rgba(color))
         shades = [tuple(base[:3]) + (a,) for a in np.linspace(0.12, 0.45, len(levels) - 1)]
         return ax.contourf(xx, yy, dens, levels=levels, colors=shades, **contour_kw)
@@ -268,8 +283,6 @@ def draw_latent_grid(ax, decode: Callable, dims=(0, 1), *, n_latent: int, encode
     LatentGrid
         The decoded jets (for a zoom, :func:`draw_zoom`).
     """
-    from latentdims.plotting.jet_samples import draw_jet
-
     func = "draw_latent_grid"
     if shape not in ("square", "circle"):
         raise ValueError(f"{func}: `shape` must be 'square' or 'circle'; got {shape!r}.")
@@ -322,8 +335,6 @@ def _spacings(grid: LatentGrid) -> tuple[float, float]:
 
 
 def _style_inset(inset, shape: str, frame_color: str) -> None:
-    import matplotlib.patches as mpatches
-
     inset.set_xticks([])
     inset.set_yticks([])
     inset.patch.set_alpha(0.0)
@@ -345,10 +356,6 @@ def draw_zoom(ax, grid: LatentGrid, cell, *, grid_ax=None, window_centre=(0.0, 0
     """Draw the jet of one grid ``cell = (i, j)`` large, with labelled (eta, phi) axes (Fig. 1,
     right), and outline that cell on ``grid_ax`` if given.  ``names``: how the title calls the
     two directions (default ``z<index>``)."""
-    import matplotlib.patches as mpatches
-
-    from latentdims.plotting.jet_samples import draw_jet
-
     func = "draw_zoom"
     try:
         i, j = (int(c) for c in cell)
@@ -372,8 +379,6 @@ def draw_zoom(ax, grid: LatentGrid, cell, *, grid_ax=None, window_centre=(0.0, 0
 
 def _smoothed_field(xy, values, edges_x, edges_y, smooth: float, min_count: float):
     """Binned mean of ``values`` (N, k) on a grid, Gaussian-smoothed; NaN where data is sparse."""
-    from scipy.ndimage import gaussian_filter
-
     nx, ny = len(edges_x) - 1, len(edges_y) - 1
     count, _, _ = np.histogram2d(xy[:, 0], xy[:, 1], bins=[edges_x, edges_y])
     sums = np.stack([np.histogram2d(xy[:, 0], xy[:, 1], bins=[edges_x, edges_y], weights=v)[0]
@@ -447,7 +452,6 @@ def quantity_contours(ax, encoded, values, *, levels, period: float | None = Non
             sets.append(ax.contour(cx, cy, masked, levels=np.unique(lv), colors=colors,
                                    **contour_kw))
     if label:
-        from matplotlib.lines import Line2D
         ax.add_artist(Line2D([], [], color=colors if isinstance(colors, str) else colors[0],
                              label=label))
     return sets
@@ -477,8 +481,6 @@ def rp2_hemisphere(ax, theta, phi, color_values, *, cmap: str = "coolwarm", s: f
     -------
     the scatter's PathCollection (for a colour bar)
     """
-    from latentdims.maths.latent_geometry import fold_decay_angles
-
     func = "rp2_hemisphere"
     theta = check_array(theta, name="theta", func=func, ndim=1, min_rows=1)
     phi = check_array(phi, name="phi", func=func, shape=theta.shape)
@@ -576,3 +578,289 @@ def plot_dimensions(ax, curve, dcorr=None, *, title: str | None = None):
         ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     return ax
+
+
+# ------------------------------------------------------------------------ notebook figures
+# One function per figure of notebooks 20-25, each returning the figure.  ``profile`` is a label
+# for the titles only.  A *run* is an AnnealRun (``steps``, ``ht_mean``); ``decode`` a decode
+# callable as above (e.g. :func:`latentdims.models.jet_vae.decoder_of`).
+
+DETECTOR_WINDOW = dict(window_centre=(0.0, 0.0), half_width=np.pi, area=40.0)
+"""Inset window of the uncentred VAEs' grids: the whole (eta, phi) detector (translations show)."""
+
+
+def schedule_figure(run, *, profile: str, name: str = "VAE_uncent"):
+    """NeurIPS Fig. 4 / ICLR Fig. 6: the schedule in :math:`\\hat\\beta` (left) and in GeV."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    plot_schedule(axes[0], run, unit="hat")
+    plot_schedule(axes[1], run, unit="GeV")
+    fig.suptitle(f"beta-annealing schedule of {name} (profile {profile})")
+    fig.tight_layout()
+    return fig
+
+
+def kl_curves_figure(curves: dict, *, profile: str):
+    """ICLR Fig. 7: one panel per ``name -> (beta, kl)`` of :func:`plot_kl_curves`."""
+    fig, axes = plt.subplots(1, len(curves), figsize=(13, 3.8), sharey=True)
+    for ax, (name, (beta, kl)) in zip(np.atleast_1d(axes), curves.items()):
+        plot_kl_curves(ax, beta, kl, title=f"VAE_{name} run")
+    fig.suptitle(f"KL per latent direction on validation jets at the end of each step "
+                 f"(profile {profile})")
+    fig.tight_layout()
+    return fig
+
+
+def annealing_overview_figure(run, *, profile: str, name: str = "VAE_uncent"):
+    """The talks' annealing slide: the schedule above a heat map of every step's KL per latent
+    (latents ordered by their KL summed over the production run)."""
+    kl_all = np.array([s["metrics"]["kl_per_latent"] for s in run.steps])[:, latent_order(run)]
+    fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True,
+                             gridspec_kw={"height_ratios": [1, 2]})
+    plot_schedule(axes[0], run)
+    im = axes[1].imshow(np.log10(kl_all.T + 1e-3), aspect="auto", origin="lower", cmap="magma",
+                        vmin=-3, extent=(-0.5, len(run.steps) - 0.5, -0.5, kl_all.shape[1] - 0.5))
+    axes[1].set_ylabel("latent (by production KL)")
+    axes[1].set_xlabel("annealing step")
+    fig.colorbar(im, ax=axes, label=r"$\log_{10}$ KL [nats]", shrink=0.6)
+    axes[0].set_title(f"Annealing {name}: schedule and KL per latent (profile {profile})",
+                      fontsize=10)
+    return fig
+
+
+def position_latents_figure(decode, means, dims, *, n_latent: int, n_grid: int, beta_gev: float,
+                            profile: str):
+    """NeurIPS / ICLR Fig. 1: grids over :math:`(z_0, z_1)` and :math:`(z_1, z_2)` (``dims``, the
+    three leading latents) over the density of ``means`` (N, n), and a zoom into one cell."""
+    z0, z1, z2 = (int(d) for d in dims)
+    fig = plt.figure(figsize=(15, 5.2))
+    ax_a, ax_b = fig.add_subplot(1, 3, 1), fig.add_subplot(1, 3, 2)
+    ax_zoom = fig.add_subplot(1, 3, 3)
+    grid_a = draw_latent_grid(ax_a, decode, (z0, z1), n_latent=n_latent,
+                              encoded=means[:, [z0, z1]], n_grid=n_grid, **DETECTOR_WINDOW)
+    draw_latent_grid(ax_b, decode, (z1, z2), n_latent=n_latent, encoded=means[:, [z1, z2]],
+                     n_grid=n_grid, **DETECTOR_WINDOW)
+    cell = (n_grid // 2, n_grid - 2)
+    draw_zoom(ax_zoom, grid_a, cell, grid_ax=ax_a, window_centre=(0.0, 0.0), half_width=np.pi,
+              area=300.0, names=("$z_0$", "$z_1$"))
+    ax_a.set_xlabel(f"$z_0$ (latent {z0})")
+    ax_a.set_ylabel(f"$z_1$ (latent {z1})")
+    ax_b.set_xlabel(f"$z_1$ (latent {z1})")
+    ax_b.set_ylabel(f"$z_2$ (latent {z2})")
+    fig.suptitle(f"VAE_uncent at $\\beta$ = {beta_gev:.0f} GeV (profile {profile})")
+    fig.tight_layout()
+    return fig
+
+
+def further_directions_figure(decode, means, picked, *, n_latent: int, n_grid: int, centre,
+                              beta_gev: float, profile: str):
+    """ICLR Fig. 8: grids over the pairs (z2, z3) and (z4, z5) of the four ``picked`` latents,
+    in windows of half-width 0.8 around ``centre`` (empty panels if fewer than four)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
+    pairs = [(picked[0], picked[1]), (picked[2], picked[3])] if len(picked) >= 4 else []
+    for ax, (a, b), names in zip(axes, pairs, (("$z_2$", "$z_3$"), ("$z_4$", "$z_5$"))):
+        draw_latent_grid(ax, decode, (a, b), n_latent=n_latent, encoded=means[:, [a, b]],
+                         n_grid=n_grid, window_centre=centre, half_width=0.8, area=60.0)
+        ax.set_xlabel(f"{names[0]} (latent {a})")
+        ax.set_ylabel(f"{names[1]} (latent {b})")
+    fig.suptitle(f"VAE_uncent at $\\beta$ = {beta_gev:.1f} GeV: directions after the position "
+                 f"ones (profile {profile})")
+    fig.tight_layout()
+    return fig
+
+
+def latent_rows_figure(decode, rows, kl, *, n_latent: int, centre, beta_gev: float):
+    """The talks' traversals: one row per latent of ``rows``, decoded from -2 to 2 prior standard
+    deviations (the others at 0), labelled with its KL (``kl``, per latent)."""
+    fig, axes = plt.subplots(len(rows), 1, figsize=(8, 1.5 * len(rows)))
+    axes = np.atleast_1d(axes)
+    for ax, k in zip(axes, rows):
+        other = (k + 1) % n_latent
+        draw_latent_grid(ax, decode, (k, other), n_latent=n_latent, xs=np.linspace(-2, 2, 7),
+                         ys=[0.0], density=False, window_centre=centre, half_width=0.8,
+                         area=60.0)
+        ax.set_yticks([])
+        ax.set_ylabel(f"latent {k}\nKL {kl[k]:.1f}", rotation=0, ha="right", va="center")
+        ax.set_xlabel("")
+    axes[-1].set_xlabel("latent value (prior units)")
+    fig.suptitle(f"VAE_uncent, $\\beta$ = {beta_gev:.1f} GeV: one direction per row")
+    fig.tight_layout()
+    return fig
+
+
+def decay_plane_figure(decode, means, dims, theta, phi, decay_theta, decay_phi, *, n_latent: int,
+                       n_grid: int, beta_gev: float, profile: str):
+    """NeurIPS / ICLR Fig. 2: decoded jets in circles over :math:`(z_0, z_1)` (``dims``) with
+    contours of the folded truth decay angles ``theta``, ``phi`` (radians, of the jets encoded at
+    ``means``), and the unfolded ``decay_theta``, ``decay_phi`` on the RP^2 hemisphere coloured by
+    each latent."""
+    z0, z1 = (int(d) for d in dims)
+    fig = plt.figure(figsize=(15, 6))
+    ax = fig.add_axes([0.04, 0.08, 0.5, 0.84])
+    draw_latent_grid(ax, decode, (z0, z1), n_latent=n_latent, encoded=means[:, [z0, z1]],
+                     n_grid=n_grid, shape="circle", window_centre=(0.0, 0.0), half_width=0.5,
+                     area=150.0)
+    xy = means[:, [z0, z1]]
+    bins = max(8, int(np.sqrt(len(xy)) / 3))
+    quantity_contours(ax, xy, np.degrees(theta), levels=[30, 50, 70, 85], bins=bins, colors="k",
+                      linewidths=1.2, zorder=4)
+    quantity_contours(ax, xy, np.degrees(phi), levels=np.arange(-180, 180, 45), period=360.0,
+                      bins=bins, colors=COLORS["production"], linewidths=1.0, linestyles="--",
+                      zorder=4)
+    ax.set_xlabel(f"$z_0$ (latent {z0})")
+    ax.set_ylabel(f"$z_1$ (latent {z1})")
+    ax.set_title(f"VAE_cent at $\\beta$ = {beta_gev:.1f} GeV (profile {profile}); "
+                 r"black: $\theta$, red dashed: $\phi$")
+    for k, (latent, name) in enumerate(((z0, "$z_0$"), (z1, "$z_1$"))):
+        ax3 = fig.add_axes([0.55 + 0.22 * k, 0.12, 0.22, 0.76], projection="3d")
+        sc = rp2_hemisphere(ax3, decay_theta, decay_phi, means[:, latent],
+                            label=f"coloured by {name}")
+        fig.colorbar(sc, ax=ax3, orientation="horizontal", shrink=0.6, pad=0.02)
+    return fig
+
+
+def dimensions_figure(curves: dict, *, profile: str):
+    """NeurIPS Fig. 3: D1 and D2 of each run (``name -> DimensionCurve``), one panel each."""
+    fig, axes = plt.subplots(1, len(curves), figsize=(10, 3.8), sharey=True)
+    for ax, (name, curve) in zip(np.atleast_1d(axes), curves.items()):
+        plot_dimensions(ax, curve, title=f"VAE_{name}")
+    fig.suptitle(f"Dimensionality of the learnt representation (profile {profile})")
+    fig.tight_layout()
+    return fig
+
+
+def dimensions_dcorr_figure(curves: dict, dcorr: dict, *, centred: dict, n_jets: int,
+                            profile: str):
+    """ICLR Fig. 3: D1, D2 and :math:`D_{\\rm corr}(Q = 2\\beta)` of each run's jets (``name ->``
+    DimensionCurve, JetDcorr, whether the jets are centred), computed from ``n_jets`` jets."""
+    fig, axes = plt.subplots(1, len(curves), figsize=(10, 3.8), sharey=True)
+    for ax, name in zip(np.atleast_1d(axes), curves):
+        plot_dimensions(ax, curves[name], dcorr[name],
+                        title=f"VAE_{name} ({'centred' if centred[name] else 'uncentred'} jets)")
+    fig.suptitle(f"$D_1$, $D_2$ and $D_{{\\rm corr}}(Q=2\\beta)$ (profile {profile}, "
+                 f"{n_jets} jets for $D_{{\\rm corr}}$)")
+    fig.tight_layout()
+    return fig
+
+
+def dimensions_overlay_figure(curves: dict, dcorr: dict, counts: dict, *, profile: str):
+    """The talks' W-jet dimensionality: D1, D2, D_corr of VAE_uncent (solid) and VAE_cent
+    (dashed) overlaid, and the number of informative latents (``name -> (beta, count)``)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, ls in (("uncent", "-"), ("cent", "--")):
+        c, d = curves[name], dcorr[name]
+        axes[0].plot(c.beta, c.d1, ls, marker="o", ms=3, color=COLORS["mean"],
+                     label=f"$D_1$ VAE_{name}")
+        axes[0].plot(c.beta, c.d2, ls, marker="s", ms=3, color=COLORS["sampled"],
+                     label=f"$D_2$ VAE_{name}")
+        axes[0].plot(d.beta[d.valid], d.dcorr[d.valid], ls, color=COLORS["dcorr"],
+                     label=f"$D_{{corr}}$ {name} jets")
+        axes[1].plot(*counts[name], ls, marker="o", ms=3, color=COLORS["theory"],
+                     label=f"VAE_{name}")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$\beta$ [GeV]")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("dimensionality")
+    axes[1].set_ylabel("latents with KL > 0.1 nat")
+    fig.suptitle(f"Dimensionality of W jets (profile {profile})")
+    fig.tight_layout()
+    return fig
+
+
+def latent_panels_figure(decode, means, panels, kl, *, n_latent: int, n_grid: int, title: str):
+    """Grids over latent pairs, one panel per ``(dims, window)`` of ``panels`` (``window``: the
+    keywords of :func:`draw_latent_grid`'s inset window, None for :data:`DETECTOR_WINDOW`), axes
+    labelled with each latent's KL (``kl``).  One panel: ``title`` above it; more: a suptitle."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 5.5))
+    axes = np.atleast_1d(axes)
+    for ax, (dims, window) in zip(axes, panels):
+        dims = [int(d) for d in dims]
+        draw_latent_grid(ax, decode, tuple(dims), n_latent=n_latent, encoded=means[:, dims],
+                         n_grid=n_grid, **(DETECTOR_WINDOW if window is None else window))
+        ax.set_xlabel(f"latent {dims[0]} (KL {kl[dims[0]]:.1f})")
+        ax.set_ylabel(f"latent {dims[1]} (KL {kl[dims[1]]:.1f})")
+    if len(panels) == 1:
+        axes[0].set_title(title)
+    else:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def dimension_comparison_figure(curves: dict, counts: dict, *, profile: str):
+    """The talks' top-jet dimensionality: D1 and D2 of each run (``name -> DimensionCurve``) and
+    its informative latents (``name -> (beta, count)``), top in red, W in blue."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for (name, c), color in zip(curves.items(), (COLORS["production"], COLORS["mean"])):
+        ax1.plot(c.beta, c.d1, "o-", color=color, label=f"{name}: $D_1$")
+        ax1.plot(c.beta, c.d2, "s--", color=color, alpha=0.7, label=f"{name}: $D_2$")
+        ax2.plot(*counts[name], "o-", color=color, label=name)
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$\beta$ [GeV]")
+        ax.legend(fontsize=8)
+    ax1.set_ylabel("dimension")
+    ax2.set_ylabel("informative latents (KL > 0.1 nats)")
+    fig.suptitle(f"Dimensionality of top and W jets (production runs, profile {profile})")
+    fig.tight_layout()
+    return fig
+
+
+def category_latents_figure(decoders: dict, latents, *, n_latent: int, n_grid: int,
+                            beta_gev: float, profile: str):
+    """The talks' mixed sample: each category's decoder over the same two latents and its own
+    truth class' encoded jets, and the per-latent KL of both.
+
+    ``decoders``: ``{"top": (category, decode), "light": (category, decode)}``; ``latents``: the
+    per-category measurements (``rate_top``, ``rate_light``, ``order``, ``dims``, ``means_top``,
+    ``means_light``; :class:`latentdims.studies.jet_vae.CategoryLatents`).
+    """
+    dims = tuple(int(d) for d in latents.dims)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.2), gridspec_kw={"width_ratios": [1, 1, 0.8]})
+    for ax, name, means in ((axes[0], "top", latents.means_top),
+                            (axes[1], "light", latents.means_light)):
+        c, decode = decoders[name]
+        draw_latent_grid(ax, decode, dims, n_latent=n_latent, encoded=means[:, list(dims)],
+                         n_grid=n_grid, window_centre=(0.0, 0.0), half_width=1.0, area=80.0)
+        ax.set_title(f"category {c} ('{name}'): its decoder, over its "
+                     f"{'top' if name == 'top' else 'QCD'} jets")
+        ax.set_xlabel(f"latent {dims[0]}")
+        ax.set_ylabel(f"latent {dims[1]}")
+    order = latents.order
+    k = np.arange(min(8, n_latent))
+    axes[2].bar(k - 0.2, latents.rate_top[order[k]], 0.4, color=COLORS["production"],
+                label="top jets, top category")
+    axes[2].bar(k + 0.2, latents.rate_light[order[k]], 0.4, color=COLORS["mean"],
+                label="QCD jets, light category")
+    axes[2].set_xticks(k, [str(int(i)) for i in order[k]])
+    axes[2].set_xlabel("latent (by KL of the top category)")
+    axes[2].set_ylabel("KL [nats]")
+    axes[2].legend(fontsize=8)
+    fig.suptitle(f"Mixed top + light sample, $\\beta$ = {beta_gev:.0f} GeV (profile {profile})")
+    fig.tight_layout()
+    return fig
+
+
+def classifier_figure(perf, score, is_top, *, profile: str):
+    """The talks' learnt classifier: the ROC curve of ``perf``
+    (:class:`latentdims.maths.latent_measures.CategoryPerformance`) and the distribution of the
+    top-jet ``score`` (N,) for truth top (``is_top``) and QCD jets."""
+    score, is_top = np.asarray(score), np.asarray(is_top, dtype=bool)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    ax1.plot(perf.fpr, perf.tpr, color=COLORS["production"], label=f"q(c|x): AUC = {perf.auc:.3f}")
+    ax1.plot([0, 1], [0, 1], color=COLORS["theory"], lw=0.8, ls=":", label="random")
+    ax1.set_xlabel("QCD jets accepted (false-positive rate)")
+    ax1.set_ylabel("top jets accepted (true-positive rate)")
+    ax1.legend(fontsize=8)
+    bins = np.linspace(0, 1, 21)
+    ax2.hist(score[is_top], bins=bins, histtype="step", color=COLORS["production"],
+             label="truth top", density=True)
+    ax2.hist(score[~is_top], bins=bins, histtype="step", color=COLORS["mean"], label="truth QCD",
+             density=True)
+    ax2.set_xlabel(r"$q(c_{\rm top}\,|\,x)$")
+    ax2.set_ylabel("density")
+    ax2.set_yscale("log")
+    ax2.legend(fontsize=8)
+    fig.suptitle(f"Learnt classifier (accuracy {perf.accuracy:.3f}, profile {profile})")
+    fig.tight_layout()
+    return fig

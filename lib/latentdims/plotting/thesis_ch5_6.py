@@ -5,16 +5,23 @@ the figure; the notebooks save it.  Colours come from :data:`latentdims.plotting
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 
 from latentdims.plotting.style import COLORS, figure_axes
 from latentdims.plotting.thesis_ch8 import variable_type_counts
 
-__all__ = ["histogram_row", "definition_figure", "type_counts_plot", "scores_plot",
-           "classifier_plot", "correlation_heatmap", "correlation_counts_plot",
-           "correlation_traces_plot"]
+__all__ = ["PARAM_LABELS", "histogram_row", "definition_figure", "type_counts_plot",
+           "type_counts_row", "scores_plot", "scores_row", "classifier_plot", "classifier_figure",
+           "correlation_heatmap", "correlation_counts_plot", "correlation_traces_plot"]
+
+# Axis labels of the regularisation hyper-parameters (Figs 6.4-6.8, B.1-B.5).
+PARAM_LABELS = {"beta": r"$\beta$", "lambda_od": r"$\lambda_{od}$", "c_max": "$C_{max}$",
+                "gamma": r"$\gamma$"}
 
 _TYPE_CODES = {"active": 0, "neither": 1, "passive": 2}
 
@@ -25,7 +32,8 @@ def _positions(values: Sequence[float]) -> tuple[np.ndarray, list[str]]:
 
 
 def histogram_row(panels: Mapping[str, np.ndarray], *, bins: int = 13, color: str | None = None,
-                  title: str | None = None, letters: bool = True):
+                  title: str | None = None, letters: bool = True,
+                  overlay: Mapping[str, tuple[str, np.ndarray]] | None = None):
     """One density histogram per panel, side by side (Figs 5.1-5.4, 6.2, 6.3).
 
     Parameters
@@ -34,9 +42,10 @@ def histogram_row(panels: Mapping[str, np.ndarray], *, bins: int = 13, color: st
         E.g. ``{"posterior mean": ..., "posterior variance": ..., "prior variance": ...}``.
     bins : int
         13 in the author's histogram script.
+    overlay : mapping panel label -> (legend label, 1-D array), optional
+        A reference drawn over a panel as a step histogram with a legend, e.g. mu^2 over the
+        prior variance of Fig 5.2 (Prop. 5.2.1).
     """
-    import matplotlib.pyplot as plt
-
     if not panels:
         raise ValueError("histogram_row: `panels` is empty; give at least one label -> array.")
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.8), squeeze=False)
@@ -47,6 +56,11 @@ def histogram_row(panels: Mapping[str, np.ndarray], *, bins: int = 13, color: st
                              f"{v.size} values, {int(np.sum(~np.isfinite(v)))} not finite.")
         ax.hist(v, bins=bins, density=True, histtype="stepfilled", color=color or COLORS["mean"],
                 alpha=0.8)
+        if overlay and label in overlay:
+            ref_label, ref = overlay[label]
+            ax.hist(ref, bins=bins, density=True, histtype="step", color=COLORS["theory"],
+                    label=ref_label)
+            ax.legend(fontsize="small")
         ax.set_xlabel(label)
         ax.set_title(f"({chr(97 + k)})" if letters else label, fontsize="medium")
         ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
@@ -61,10 +75,6 @@ def definition_figure(per_example: np.ndarray, sets: Mapping[str, np.ndarray], *
                       title: str | None = None):
     """Definition 6.3.1 drawn (Fig 6.1): the per-example sets V_p^(i), V_a^(i) as a grid
     (rows = inputs, columns = latent variables) and, below, the sets V_p, V_m, V_a they give."""
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
     t = np.asarray(per_example)
     codes = np.vectorize(_TYPE_CODES.__getitem__)(t)
     n, d = t.shape
@@ -117,6 +127,26 @@ def type_counts_plot(counts, *, ax=None, xlabel: str = "regularisation", title: 
     return fig
 
 
+def type_counts_row(tables: Mapping[str, Any], *, xlabels: Mapping[str, str],
+                    titles: Mapping[str, str] | None = None, suptitle: str | None = None):
+    """:func:`type_counts_plot` of several sweeps side by side (Figs 6.5, B.1).
+
+    Parameters
+    ----------
+    tables : mapping name -> pandas.DataFrame
+        One :func:`latentdims.studies.thesis_ch5_6.type_count_table` per panel.
+    xlabels, titles : mapping name -> str
+        Each panel's x label and title (default: the name).
+    """
+    fig, axes = plt.subplots(1, len(tables), figsize=(4.2 * len(tables), 3.4), squeeze=False)
+    for ax, (name, table) in zip(axes[0], tables.items()):
+        type_counts_plot(table, ax=ax, xlabel=xlabels[name], title=(titles or {}).get(name, name))
+    if suptitle:
+        fig.suptitle(suptitle, fontsize="medium")
+    fig.tight_layout()
+    return fig
+
+
 def scores_plot(scores, metric: str, *, subset: str = "full", ax=None,
                 xlabel: str = "regularisation", ylabel: str | None = None, title: str | None = None,
                 bars: bool = True):
@@ -160,6 +190,28 @@ def scores_plot(scores, metric: str, *, subset: str = "full", ax=None,
     return fig
 
 
+def scores_row(panels: Sequence[Mapping[str, Any]], *, figsize: tuple[float, float],
+               sharey: bool = False, suptitle: str | None = None):
+    """Several :func:`scores_plot` panels side by side (Figs 6.6-6.8, B.2-B.5).
+
+    Parameters
+    ----------
+    panels : sequence of dict
+        The keyword arguments of :func:`scores_plot` for each panel (``scores``, ``metric`` and
+        optionally ``subset``, ``xlabel``, ``title``...).
+    figsize : (float, float)
+    sharey : bool
+        One y axis for every panel (the subsets of Figs 6.7-6.8).
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=figsize, sharey=sharey, squeeze=False)
+    for ax, panel in zip(axes[0], panels):
+        scores_plot(ax=ax, **panel)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize="medium")
+    fig.tight_layout()
+    return fig
+
+
 _COMBOS = ("full", "active", "mixed", "passive", "active+mixed", "active+passive", "mixed+passive")
 
 
@@ -174,8 +226,6 @@ def classifier_plot(table, representation: str, *, ax=None, xlabel: str = r"$\be
         From :func:`latentdims.studies.thesis_ch5_6.classifier_table`.
     representation : {'mean', 'sampled'}
     """
-    import matplotlib.pyplot as plt
-
     values = sorted(set(table.value))
     x, labels = _positions(values)
     fig, ax = figure_axes(ax, figsize=(5.0, 3.4))
@@ -193,6 +243,18 @@ def classifier_plot(table, representation: str, *, ax=None, xlabel: str = r"$\be
     ax.legend(fontsize="x-small", ncol=2)
     if title:
         ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def classifier_figure(table, *, xlabel: str = r"$\beta$", suptitle: str | None = None):
+    """Fig 6.4: :func:`classifier_plot` of (a) the mean and (b) the sampled representation."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    for ax, rep in zip(axes, ("mean", "sampled")):
+        classifier_plot(table, rep, ax=ax, xlabel=xlabel,
+                        title=f"({'ab'[rep == 'sampled']}) {rep} representation")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize="medium")
+    fig.tight_layout()
     return fig
 
 
@@ -218,8 +280,6 @@ def correlation_counts_plot(counts: np.ndarray, types: Sequence[str], *, n_snaps
                             threshold: float = 0.2, ax=None, title: str | None = None):
     """Fig 6.10: per variable, how many snapshots have |correlation| > threshold with another
     variable; bars coloured by the variable's type in the final model."""
-    from matplotlib.patches import Patch
-
     fig, ax = figure_axes(ax, figsize=(5.0, 3.4))
     d = len(counts)
     ax.bar(range(d), counts, color=[COLORS[t] for t in types])

@@ -1,13 +1,13 @@
-"""Multi-panel figures of thesis chapter 7 and appendix C (built on
-:mod:`latentdims.plotting.similarity`): rows of layer-by-layer heat maps (Figs 7.2-7.6, 7.8-7.10,
-C.1-C.4), input-versus-encoder curves over epochs (Fig 7.7) and loss curves (Fig C.5)."""
+"""The figures of thesis chapter 7 and appendix C: CKA against Procrustes on synthetic matrices
+(Fig 7.1), layer-by-layer heat maps alone or in rows (Figs 7.2-7.6, 7.8-7.10, C.1-C.4),
+input-versus-encoder curves over epochs (Fig 7.7) and loss curves (Fig C.5)."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from latentdims.plotting.style import COLORS, figure_axes, finish_axes, palette
+from latentdims.plotting.style import COLORS, figure_axes, finish_axes, mean_band, palette
 
 __all__ = ["similarity_heatmap", "synthetic_similarity_figure", "layer_similarity_lines", "heatmap_row",
            "series_grid", "loss_curves_figure"]
@@ -165,7 +165,8 @@ def similarity_heatmap(matrix, layers_a: Sequence[str] | None = None,
     return finish_axes(fig, ax, title=title)
 
 
-def synthetic_similarity_figure(curves, *, names: Sequence[str] = ("B", "C", "D")):
+def synthetic_similarity_figure(curves, *, names: Sequence[str] = ("B", "C", "D"),
+                                suptitle: str | None = None):
     """Thesis Fig 7.1: CKA (dashed) and Procrustes (solid) similarity of A with matrices that
     keep a fraction of its features, against the number of examples n; one panel per matrix.
 
@@ -174,6 +175,8 @@ def synthetic_similarity_figure(curves, *, names: Sequence[str] = ("B", "C", "D"
     curves : :class:`~latentdims.maths.similarity.SyntheticSimilarity`
     names : sequence of str
         The compared matrices' names, one per ``curves.shared``.
+    suptitle : str, optional
+        Drawn above the panels.
     """
     import matplotlib.pyplot as plt
 
@@ -193,6 +196,8 @@ def synthetic_similarity_figure(curves, *, names: Sequence[str] = ("B", "C", "D"
     axes[0][0].set_ylabel("similarity")
     axes[0][0].legend(fontsize="small")
     fig.tight_layout()
+    if suptitle:   # after the layout, above it (the panels keep their size)
+        fig.suptitle(suptitle, y=1.03)
     return fig
 
 

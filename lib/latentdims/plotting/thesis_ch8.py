@@ -1,5 +1,7 @@
-"""Chapter-8 plots beyond :mod:`latentdims.plotting.similarity`: the two branches of FONDUE
-(Figs 8.2-8.3) drawn from a logged search, and elbow panels side by side."""
+"""The figures of thesis chapter 8 and appendix D: the two branches of FONDUE (Figs 8.2-8.3)
+drawn from a logged search, the traces and IDEs of the mean and sampled representations against
+n (Figs 8.1, 8.9), data and layer IDEs (Figs 8.4, 8.11), variable-type counts (Fig 8.10) and the
+elbow curves alone or in rows (Figs 8.5-8.8, 8.12, D.1-D.4)."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -255,7 +257,7 @@ def variable_type_counts(ns, counts: Mapping[str, Sequence], *, ax=None,
     """
     func = "variable_type_counts"
     labels = [str(n) for n in ns]
-    fig, ax = figure_axes(ax, figsize=(5.0, 3.4))
+    fig, ax = figure_axes(ax)
     bottom = np.zeros(len(labels))
     for kind in ("active", "mixed", "passive"):
         if kind not in counts:

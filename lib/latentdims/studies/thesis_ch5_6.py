@@ -7,18 +7,22 @@ downloaded here, so this module defines **our own sweeps** of the same objective
 :func:`latentdims.studies.thesis_runs.train_run` (cached, one training per exact configuration, shared
 with the chapter 7 and 8 notebooks: the ``quick`` grid is :func:`regularisation_values`'s, except
 DIP-VAE II's first and last values only, and a run is spelled exactly as
-``thesis_run(model, profile=..., <param>=value, seed=..., snapshots=...)``, with the snapshots of
-chapter 7's runs for the beta-VAE and DIP-VAE II; see :class:`Ch6Settings`).  In ``quick`` the
-beta-TC VAE figures are scored on the beta-VAE sweep (:attr:`Ch6Settings.substitutes` says why).
+``thesis_run(model, training, <param>=value, seed=..., snapshots=...)``, with the snapshots of
+chapter 7's runs for the beta-VAE and DIP-VAE II; see :class:`Ch56Settings`).  In ``quick`` the
+beta-TC VAE figures are scored on the beta-VAE sweep (:attr:`Ch56Settings.substitutes` says why).
 
+A notebook resolves its profile once, ``cfg = settings(profile)``, and passes ``cfg`` down.
 What the notebooks 30-33 use:
 
-* :func:`ivae_runs`, :func:`choose_ivae_variables`, :func:`ivae_histograms` (Figs 5.1-5.4),
-  :func:`table_a1`, :func:`table_a2` (Tables A.1-A.2 rendered from the configuration used);
-* :func:`ch6_settings`, :func:`figure_setup`, :func:`ch6_sweep` (a :class:`Ch6Sweep` of trained
-  folders over regularisation x seed);
-* :func:`type_count_table` (Figs 6.5, B.1), :func:`classifier_table` (Fig 6.4),
-  :func:`representation_scores` / :func:`sweep_scores` (Figs 6.6-6.8, B.2-B.5);
+* :func:`ivae_runs`, :func:`choose_ivae_variables`, :func:`ivae_histograms`,
+  :func:`ivae_panels` (Figs 5.1-5.4), :func:`table_a1`, :func:`table_a2` (Tables A.1-A.2
+  rendered from the configuration used);
+* :func:`settings`, :func:`figure_setup`, :func:`ch6_sweep` (a :class:`Ch6Sweep` of trained
+  folders over regularisation x seed), :func:`count_sweeps`, :func:`is_stand_in`;
+* :func:`type_count_table` (Figs 6.5, B.1), :func:`classifier_table` and
+  :func:`mean_accuracy` (Fig 6.4), :func:`representation_scores` / :func:`sweep_scores`,
+  :class:`FigureScores`, :func:`sweep_score`, :func:`mean_passive`, :func:`removal_gaps`
+  (Figs 6.6-6.8, B.2-B.5);
 * :func:`per_example_types` / :func:`definition_sets` (Fig 6.1, Definition 6.3.1);
 * :func:`snapshot_run`, :func:`snapshot_correlations` (Figs 6.9-6.11).
 
@@ -34,14 +38,29 @@ from typing import Any
 
 import numpy as np
 
-from latentdims.core.validation import check_array, check_choice, check_in_interval, check_int
-from latentdims.core.profiles import by_profile
+import pandas as pd
+from threadpoolctl import threadpool_limits
 
-__all__ = ["CH6_GRID", "CH6_FIGURES", "Ch6Settings", "ch6_settings", "FigureSetup", "figure_setup",
-           "ch6_values", "ch6_run", "Ch6Sweep", "ch6_sweep", "read_arrays", "type_count_table",
-           "classifier_table", "SUBSETS", "representation_scores", "sweep_scores",
-           "ivae_runs", "choose_ivae_variables", "ivae_histograms", "table_a1", "table_a2",
-           "per_example_types",
+from latentdims.core.profiles import by_profile
+from latentdims.core.sweeps import run_sweep
+from latentdims.core.validation import check_array, check_choice, check_in_interval, check_int
+from latentdims.maths.scores import (averaged_mutual_information, correlation_matrix,
+                                     gaussian_total_correlation, logistic_regression_accuracy,
+                                     random_classifier_accuracy, representation_effective_rank)
+from latentdims.maths.variables import (count_variable_types, type_combinations, type_indices,
+                                        variable_types)
+from latentdims.models import architectures as arch
+from latentdims.models import model_class
+from latentdims.studies import thesis_runs
+from latentdims.studies.thesis_runs import (ThesisRun, ThesisSettings, regularisation_values,
+                                            thesis_run, train_run)
+
+__all__ = ["CH6_GRID", "CH6_FIGURES", "ClassifierSettings", "Ch56Settings", "settings",
+           "FigureSetup", "figure_setup", "ch6_values", "ch6_run", "Ch6Sweep", "ch6_sweep",
+           "count_sweeps", "is_stand_in", "read_arrays", "type_count_table", "classifier_table",
+           "mean_accuracy", "SUBSETS", "representation_scores", "sweep_scores", "FigureScores",
+           "sweep_score", "mean_passive", "removal_gaps", "ivae_runs", "choose_ivae_variables",
+           "ivae_histograms", "ivae_panels", "table_a1", "table_a2", "per_example_types",
            "definition_sets", "snapshot_run", "snapshot_correlations"]
 
 # Locatello et al.'s grid used by chapter 6 (thesis_ch6_7.md §0.1 [EXT]; the thesis never lists
@@ -75,11 +94,37 @@ CH6_FIGURES: dict[str, tuple[str, str]] = {
 
 # ------------------------------------------------------------------------------ settings
 @dataclass(frozen=True)
-class Ch6Settings:
-    """Sizes of the chapter 5-6 experiments in one profile.
+class ClassifierSettings:
+    """Sizes of the Fig 6.4 sanity check for one profile.
 
     Attributes
     ----------
+    n_train, n_test : int
+        Examples used to fit and to score the logistic regressions (thesis: 10,000 and 5,000,
+        L1433).
+    n_cs, n_folds : int
+        Cross-validation grid and folds (thesis: 10 and 5, L1433).
+    max_iter : int
+        L-BFGS iterations (scikit-learn's default 100 in the thesis code).
+    """
+
+    n_train: int
+    n_test: int
+    n_cs: int
+    n_folds: int
+    max_iter: int
+
+
+@dataclass(frozen=True)
+class Ch56Settings:
+    """Sizes of the chapter 5-6 experiments (notebooks 30-33) in one profile.
+
+    Attributes
+    ----------
+    training : ThesisSettings
+        How each model is trained (:func:`latentdims.studies.thesis_runs.settings`).
+    classifier : ClassifierSettings
+        The logistic regressions of Fig 6.4 (:func:`classifier_table`).
     seeds : tuple of int
         Seeds per regularisation value (the thesis: 50 pre-trained models each, L1417).
     thesis_datasets : bool
@@ -92,9 +137,12 @@ class Ch6Settings:
         Equal-width bins per variable for the averaged MI (the thesis code's 20; not stated).
     classifier_fraction : float
         Share of the evaluation set that trains the Fig 6.4 logistic regressions (the rest tests
-        them), capped by :func:`latentdims.maths.scores.classifier_settings`.
+        them), capped by ``classifier``.
     hist_bins : int
         Histogram bins of Figs 5.1-5.4 and 6.2-6.3 (the author's histogram script: 13).
+    correlation_threshold : float
+        The |correlation| above which Fig 6.10 counts a variable as correlated (the thesis: 0.2,
+        L1610).
     count_models : tuple of str
         Objectives whose variable-type counts Fig 6.5 shows (the thesis: its five, L1448).
     substitutes : tuple of (str, str)
@@ -109,7 +157,8 @@ class Ch6Settings:
         steps (1 passive, 6 mixed), against the 0.9 that the rule of Sect. 6.4.1 needs.
     values : tuple of (str, tuple of float)
         ``(objective, values)`` pairs replacing :func:`latentdims.studies.thesis_runs.regularisation_values`'
-        grid in this profile (:func:`ch6_values`).  ``quick`` trains DIP-VAE II at its first and
+        grid in this profile (:func:`ch6_values`).  ``paper`` gives Locatello et al.'s grid
+        (:data:`CH6_GRID`) for every objective.  ``quick`` trains DIP-VAE II at its first and
         last strengths only (lambda_od = 1, 20), which keeps notebooks 30-33 within their share
         of the ``quick`` budget: the middle value (lambda_od = 5) decided none of the claims of
         Figs 6.5-6.7 (their checks compare the extreme values or every value with passive
@@ -121,6 +170,8 @@ class Ch6Settings:
         once (in ``quick``: beta-VAE beta = 1, 8 and DIP-VAE II lambda = 1).
     """
 
+    training: ThesisSettings
+    classifier: ClassifierSettings
     seeds: tuple[int, ...]
     thesis_datasets: bool
     snapshot_steps: int
@@ -131,32 +182,50 @@ class Ch6Settings:
     n_bins: int = 20
     classifier_fraction: float = 0.6
     hist_bins: int = 13
+    correlation_threshold: float = 0.2
 
 
-def ch6_settings(profile: str) -> Ch6Settings:
-    """The :class:`Ch6Settings` of ``profile``.
+def settings(profile: str) -> Ch56Settings:
+    """The :class:`Ch56Settings` of ``profile``.
 
     ``quick`` trains one seed per value on dSprites (the training sizes of
-    :func:`latentdims.studies.thesis_runs.thesis_settings`) with 15 snapshots of the beta = 8 model,
-    and scores the beta-TC VAE figures on the beta-VAE sweep (see :class:`Ch6Settings`);
+    :func:`latentdims.studies.thesis_runs.settings`) with 15 snapshots of the beta = 8 model,
+    and scores the beta-TC VAE figures on the beta-VAE sweep (see :class:`Ch56Settings`);
     ``smoke`` follows ``quick``'s choices at its own sizes; ``paper`` is the thesis' set-up
-    (50 seeds, the captions' data sets and objectives, a snapshot every 1,000 steps).
+    (50 seeds, Locatello et al.'s grid, the captions' data sets and objectives, a snapshot
+    every 1,000 steps, the Fig 6.4 regressions on 10,000 and 5,000 examples).
 
-    >>> ch6_settings("quick").seeds, ch6_settings("paper").snapshot_steps
+    >>> settings("quick").seeds, settings("paper").snapshot_steps
     ((0,), 1000)
+    >>> settings("paper").classifier
+    ClassifierSettings(n_train=10000, n_test=5000, n_cs=10, n_folds=5, max_iter=100)
     """
+    training = thesis_runs.settings(profile)
     shared = dict(substitutes=(("beta_tc_vae", "beta_vae"),),
                   snapshot_models=("beta_vae", "dip_vae_ii"))
-    return by_profile(profile,
-                      smoke=Ch6Settings(seeds=(0,), thesis_datasets=False, snapshot_steps=2,
-                                        **shared),
-                      quick=Ch6Settings(seeds=(0,), thesis_datasets=False, snapshot_steps=100,
-                                        count_models=("beta_vae", "dip_vae_ii"),
-                                        values=(("dip_vae_ii", (1.0, 20.0)),), **shared),
-                      paper=Ch6Settings(seeds=tuple(range(50)), thesis_datasets=True,
-                                        snapshot_steps=1000,
-                                        count_models=("beta_vae", "beta_tc_vae", "factor_vae",
-                                                      "dip_vae_ii", "annealed_vae")))
+    return by_profile(
+        profile,
+        smoke=Ch56Settings(training, ClassifierSettings(n_train=300, n_test=200, n_cs=2,
+                                                        n_folds=2, max_iter=50),
+                           seeds=(0,), thesis_datasets=False, snapshot_steps=2, **shared),
+        quick=Ch56Settings(training, ClassifierSettings(n_train=2000, n_test=1000, n_cs=5,
+                                                        n_folds=3, max_iter=100),
+                           seeds=(0,), thesis_datasets=False, snapshot_steps=100,
+                           count_models=("beta_vae", "dip_vae_ii"),
+                           values=(("dip_vae_ii", (1.0, 20.0)),), **shared),
+        paper=Ch56Settings(training, ClassifierSettings(n_train=10_000, n_test=5000, n_cs=10,
+                                                        n_folds=5, max_iter=100),
+                           seeds=tuple(range(50)), thesis_datasets=True, snapshot_steps=1000,
+                           count_models=("beta_vae", "beta_tc_vae", "factor_vae", "dip_vae_ii",
+                                         "annealed_vae"),
+                           values=tuple((model, grid) for model, (_, grid) in CH6_GRID.items())))
+
+
+def _check_settings(cfg, func: str) -> "Ch56Settings":
+    if not isinstance(cfg, Ch56Settings):
+        raise TypeError(f"{func}: `cfg` must be a Ch56Settings (thesis_ch5_6.settings(profile)); "
+                        f"got {type(cfg).__name__} {cfg!r}.")
+    return cfg
 
 
 @dataclass(frozen=True)
@@ -187,68 +256,63 @@ class FigureSetup:
         return text
 
 
-def figure_setup(figure: str, profile: str) -> FigureSetup:
-    """Objective and data set of a chapter 6 / appendix B figure in ``profile``.
+def figure_setup(figure: str, cfg: Ch56Settings) -> FigureSetup:
+    """Objective and data set of a chapter 6 / appendix B figure under ``cfg``.
 
-    The data set is the caption's when ``ch6_settings(profile).thesis_datasets``, else dSprites;
-    the objective is the caption's unless ``ch6_settings(profile).substitutes`` replaces it.
+    The data set is the caption's when ``cfg.thesis_datasets``, else dSprites; the objective is
+    the caption's unless ``cfg.substitutes`` replaces it.
 
-    >>> figure_setup("figure-6.8", "quick")
+    >>> figure_setup("figure-6.8", settings("quick"))
     FigureSetup(model='beta_vae', dataset='dsprites', thesis_dataset='noisy_dsprites', thesis_model='beta_tc_vae')
-    >>> figure_setup("figure-6.8", "quick").describe()
+    >>> figure_setup("figure-6.8", settings("quick")).describe()
     'beta_vae, dsprites (thesis: beta_tc_vae, noisy_dsprites)'
-    >>> figure_setup("figure-6.8", "paper").substituted
+    >>> figure_setup("figure-6.8", settings("paper")).substituted
     False
     """
     check_choice(figure, sorted(CH6_FIGURES), name="figure", func="figure_setup")
-    settings = ch6_settings(profile)
+    cfg = _check_settings(cfg, "figure_setup")
     model, dataset = CH6_FIGURES[figure]
-    ours = dataset if settings.thesis_datasets else "dsprites"
-    return FigureSetup(dict(settings.substitutes).get(model, model), ours, dataset, model)
+    ours = dataset if cfg.thesis_datasets else "dsprites"
+    return FigureSetup(dict(cfg.substitutes).get(model, model), ours, dataset, model)
 
 
-def ch6_values(model: str, profile: str) -> tuple[str, tuple[float, ...]]:
-    """The hyper-parameter swept for ``model`` and its values in ``profile``: Locatello et al.'s
-    6 values in ``paper`` (:data:`CH6_GRID`), else ``ch6_settings(profile).values``' choice or
-    :func:`regularisation_values`.
+def ch6_values(model: str, cfg: Ch56Settings) -> tuple[str, tuple[float, ...]]:
+    """The hyper-parameter swept for ``model`` and its values under ``cfg``: ``cfg.values``'
+    choice (in ``paper`` Locatello et al.'s 6 values, :data:`CH6_GRID`), else
+    :func:`~latentdims.studies.thesis_runs.regularisation_values` of ``cfg.training``.
 
-    >>> ch6_values("beta_vae", "paper")
+    >>> ch6_values("beta_vae", settings("paper"))
     ('beta', (1.0, 2.0, 4.0, 6.0, 8.0, 16.0))
-    >>> ch6_values("dip_vae_ii", "quick")
+    >>> ch6_values("dip_vae_ii", settings("quick"))
     ('lambda_od', (1.0, 20.0))
     """
-    from latentdims.studies.thesis_runs import regularisation_values
-
     check_choice(model, sorted(CH6_GRID), name="model", func="ch6_values")
-    if profile == "paper":
-        return CH6_GRID[model]
-    name, grid = regularisation_values(model, profile)
-    return name, tuple(dict(ch6_settings(profile).values).get(model, grid))
+    cfg = _check_settings(cfg, "ch6_values")
+    name, grid = regularisation_values(model, cfg.training)
+    return name, tuple(dict(cfg.values).get(model, grid))
 
 
-def ch6_run(model: str, value: float, *, profile: str, dataset: str = "dsprites", seed: int = 0,
-            **extra: Any):
+def ch6_run(model: str, value: float, cfg: Ch56Settings, *, dataset: str = "dsprites",
+            seed: int = 0, **extra: Any) -> ThesisRun:
     """One chapter-6 model as a :class:`~latentdims.studies.thesis_runs.ThesisRun`.
 
     The regularisation value is given as the objective's hyper-parameter (``beta``, ``c_max``...).
     For the annealed VAE the capacity's ramp is scaled with the training length: the thesis
     reaches C_max after 100,000 of 300,000 steps (Table C.2), so a shorter run reaches it after
     a third of its steps (in ``paper`` the default is kept and the cache key is the plain one).
-    Objectives in ``ch6_settings(profile).snapshot_models`` keep a snapshot per epoch, so the
+    Objectives in ``cfg.snapshot_models`` keep a snapshot per epoch, so the
     run is the one chapter 7 trains for the same configuration (one training, one cache entry).
     ``extra`` is passed to :func:`~latentdims.studies.thesis_runs.thesis_run` (``steps=``,
     ``snapshots=``, hyper-parameters).
     """
-    from latentdims.studies.thesis_runs import thesis_run, thesis_settings
-
-    name, _ = ch6_values(model, profile)
-    snapshots = extra.pop("snapshots", model in ch6_settings(profile).snapshot_models)
+    name, _ = ch6_values(model, cfg)
+    snapshots = extra.pop("snapshots", model in cfg.snapshot_models)
     params = {name: float(value), **extra}
     if model == "annealed_vae" and "iteration_threshold" not in params:
-        steps = params.get("steps") or thesis_settings(profile).steps
+        steps = params.get("steps") or cfg.training.steps
         if steps != 300_000:
             params["iteration_threshold"] = max(1, steps // 3)
-    return thesis_run(model, profile=profile, dataset=dataset, seed=seed, snapshots=snapshots,
+    return thesis_run(model, cfg.training, dataset=dataset, seed=seed, snapshots=snapshots,
                       **params)
 
 
@@ -272,25 +336,37 @@ class Ch6Sweep:
                 yield value, seed, folder
 
 
-def ch6_sweep(model: str, *, profile: str, dataset: str = "dsprites", values=None,
+def ch6_sweep(model: str, cfg: Ch56Settings, *, dataset: str = "dsprites", values=None,
               seeds=None) -> Ch6Sweep:
-    """Train (or read from the cache) one model per (value, seed); defaults: the profile's
-    grid (:func:`ch6_values`) and seeds (:func:`ch6_settings`).  Runs in-process."""
-    from latentdims.core.sweeps import run_sweep
-    from latentdims.studies.thesis_runs import train_run
-
+    """Train (or read from the cache) one model per (value, seed); defaults: the grid of
+    :func:`ch6_values` and ``cfg.seeds``.  Runs in-process."""
     func = "ch6_sweep"
-    param, grid = ch6_values(model, profile)
+    param, grid = ch6_values(model, cfg)
     values = tuple(float(v) for v in (grid if values is None else values))
     seeds = tuple(check_int(s, name="seeds", func=func, minimum=0)
-                  for s in (ch6_settings(profile).seeds if seeds is None else seeds))
+                  for s in (cfg.seeds if seeds is None else seeds))
     if not values or not seeds:
         raise ValueError(f"{func}: `values` and `seeds` must be non-empty; got {values}, {seeds}.")
-    runs = [ch6_run(model, v, profile=profile, dataset=dataset, seed=s) for v in values for s in seeds]
+    runs = [ch6_run(model, v, cfg, dataset=dataset, seed=s) for v in values for s in seeds]
     folders = [Path(f) for f in run_sweep(train_run, runs, workers=0, desc=f"{model} {dataset}")]
     k = len(seeds)
     return Ch6Sweep(model, dataset, param, values, seeds,
                     tuple(tuple(folders[i * k:(i + 1) * k]) for i in range(len(values))))
+
+
+def count_sweeps(cfg: Ch56Settings, known: dict[str, Ch6Sweep] | None = None) -> dict[str, Ch6Sweep]:
+    """The sweep of every objective in ``cfg.count_models`` (Fig 6.5), in that order, on
+    dSprites; a sweep already in ``known`` (objective -> sweep) is used as it is."""
+    cfg = _check_settings(cfg, "count_sweeps")
+    known = dict(known or {})
+    return {model: known[model] if model in known else ch6_sweep(model, cfg)
+            for model in cfg.count_models}
+
+
+def is_stand_in(sweep: Ch6Sweep) -> bool:
+    """Whether the sweep's models were trained on a labelled stand-in (its first model's
+    ``meta.json``)."""
+    return bool(read_arrays(sweep.folders[0][0])["meta"]["stand_in"])
 
 
 def read_arrays(folder) -> dict[str, Any]:
@@ -309,8 +385,6 @@ def read_arrays(folder) -> dict[str, Any]:
 
 
 def _types(arrays: dict) -> np.ndarray:
-    from latentdims.maths.variables import variable_types
-
     return variable_types(arrays["variance"])
 
 
@@ -322,21 +396,17 @@ def type_count_table(sweep: Ch6Sweep):
     pandas.DataFrame
         Columns ``value``, ``seed``, ``active``, ``mixed``, ``passive``.
     """
-    import pandas as pd
-
-    from latentdims.maths.variables import count_variable_types
-
     rows = [{"value": v, "seed": s, **count_variable_types(_types(read_arrays(f)))}
             for v, s, f in sweep.items()]
     return pd.DataFrame(rows, columns=["value", "seed", "active", "mixed", "passive"])
 
 
-def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
+def classifier_table(sweep: Ch6Sweep, cfg: Ch56Settings, *, seed: int = 0):
     """Fig 6.4: test accuracy of logistic regressions on each variable-type combination of the
     mean and sampled representations, and of a uniform random classifier, per model.
 
-    The evaluation set of each model is split: the first ``classifier_fraction`` (at most
-    ``classifier_settings(profile).n_train`` examples) trains, the rest (at most ``n_test``)
+    The evaluation set of each model is split: the first ``cfg.classifier_fraction`` (at most
+    ``cfg.classifier.n_train`` examples) trains, the rest (at most ``cfg.classifier.n_test``)
     tests.  The combinations are :func:`latentdims.maths.variables.type_combinations`'s.
 
     The regressions run with one BLAS thread: their matrices are tiny (at most 10 variables),
@@ -349,22 +419,13 @@ def classifier_table(sweep: Ch6Sweep, *, profile: str, seed: int = 0):
         Columns ``value``, ``seed``, ``representation`` (mean, sampled or random),
         ``combination``, ``accuracy``, ``n_variables``.
     """
-    import pandas as pd
-    from threadpoolctl import threadpool_limits
-
-    from latentdims.maths.scores import classifier_settings
-
-    cs = classifier_settings(profile)
-    fraction = ch6_settings(profile).classifier_fraction
+    cfg = _check_settings(cfg, "classifier_table")
     with threadpool_limits(1, user_api="blas"):
-        rows = _classifier_rows(sweep, cs, fraction, seed)
+        rows = _classifier_rows(sweep, cfg.classifier, cfg.classifier_fraction, seed)
     return pd.DataFrame(rows)
 
 
 def _classifier_rows(sweep: Ch6Sweep, cs, fraction: float, seed: int) -> list[dict[str, Any]]:
-    from latentdims.maths.scores import logistic_regression_accuracy, random_classifier_accuracy
-    from latentdims.maths.variables import type_combinations
-
     rows = []
     for value, s, folder in sweep.items():
         a = read_arrays(folder)
@@ -384,6 +445,15 @@ def _classifier_rows(sweep: Ch6Sweep, cs, fraction: float, seed: int) -> list[di
         rows.append({"value": value, "seed": s, "representation": "random",
                      "combination": "random", "accuracy": rnd.mean, "n_variables": 0})
     return rows
+
+
+def mean_accuracy(table, representation: str, combination: str, value: float) -> float:
+    """The accuracy of :func:`classifier_table` for one representation, variable-type
+    combination and regularisation value, averaged over seeds; NaN when the table has no such
+    row (e.g. no passive variable at that value)."""
+    r = table[(table.representation == representation) & (table.combination == combination)
+              & (table.value == value)]
+    return float(r.accuracy.mean()) if len(r) else float("nan")
 
 
 # The sub-representations of Figs 6.7, 6.8 and B.5: all variables, passive ones removed, active only.
@@ -427,10 +497,6 @@ def representation_scores(mean, sampled, types, *, n_bins: int = 20) -> list[dic
     >>> bool(abs(tc["sampled", "full"] - tc["sampled", "no passive"]) < 0.01)
     True
     """
-    from latentdims.maths.scores import (averaged_mutual_information, gaussian_total_correlation,
-                          representation_effective_rank)
-    from latentdims.maths.variables import type_indices
-
     func = "representation_scores"
     m = check_array(mean, name="mean", func=func, ndim=2, min_rows=2)
     s = check_array(sampled, name="sampled", func=func, ndim=2, min_rows=2)
@@ -469,10 +535,6 @@ def sweep_scores(sweep: Ch6Sweep, *, n_bins: int = 20):
         Columns ``value``, ``seed``, ``active``, ``mixed``, ``passive``, ``representation``,
         ``subset``, ``metric``, ``score``, ``n_variables``.
     """
-    import pandas as pd
-
-    from latentdims.maths.variables import count_variable_types
-
     rows = []
     for value, s, folder in sweep.items():
         a = read_arrays(folder)
@@ -483,14 +545,57 @@ def sweep_scores(sweep: Ch6Sweep, *, n_bins: int = 20):
     return pd.DataFrame(rows)
 
 
-# ------------------------------------------------------------------------------ chapter 5
-def ivae_runs(profile: str, *, seed: int = 0) -> dict[str, Any]:
-    """The two iVAEs of Section 5.3: prior mean fixed to 0 (``"fixed"``, Figs 5.1-5.2) and
-    learned (``"learned"``, Figs 5.3-5.4); 30 latents, beta = 1, dSprites (Table A.1)."""
-    from latentdims.studies.thesis_runs import thesis_run
+class FigureScores:
+    """The scores of the sweep each score figure uses (Figs 6.6-6.8, B.2-B.5), every sweep
+    trained and scored once: ``scores(figure)`` gives ``(sweep, table, label)``, with ``table``
+    from :func:`sweep_scores` (``cfg.n_bins`` bins) and ``label`` the figure's
+    :meth:`FigureSetup.describe`, marked ``[STAND-IN]`` when the data were a stand-in."""
 
-    return {"fixed": thesis_run("ivae", profile=profile, seed=seed, learn_prior_mean=False),
-            "learned": thesis_run("ivae", profile=profile, seed=seed, learn_prior_mean=True)}
+    def __init__(self, cfg: Ch56Settings):
+        self.cfg = _check_settings(cfg, "FigureScores")
+        self._scores: dict[tuple[str, str], tuple[Ch6Sweep, Any, bool]] = {}
+
+    def __call__(self, figure: str) -> tuple[Ch6Sweep, Any, str]:
+        setup = figure_setup(figure, self.cfg)
+        key = (setup.model, setup.dataset)
+        if key not in self._scores:
+            sweep = ch6_sweep(setup.model, self.cfg, dataset=setup.dataset)
+            self._scores[key] = (sweep, sweep_scores(sweep, n_bins=self.cfg.n_bins),
+                                 is_stand_in(sweep))
+        sweep, table, stand_in = self._scores[key]
+        return sweep, table, setup.describe() + (" [STAND-IN]" if stand_in else "")
+
+
+def sweep_score(table, metric: str, subset: str, representation: str, value: float) -> float:
+    """One score of a :func:`sweep_scores` table (metric, subset, representation, value),
+    averaged over seeds."""
+    r = table[(table.metric == metric) & (table.subset == subset)
+              & (table.representation == representation) & (table.value == value)]
+    return float(r.score.mean())
+
+
+def mean_passive(table, value: float) -> float:
+    """The number of passive variables at a regularisation value, averaged over seeds."""
+    return float(table[table.value == value].passive.mean())
+
+
+def removal_gaps(sweep: Ch6Sweep, table, metric: str) -> dict[float, dict[str, float]]:
+    """Figs 6.7-6.8: ``|mean - sampled|`` of ``metric`` on the full representation and without
+    its passive variables, at every value of the sweep with passive variables (the gap should
+    close where there are passive variables to remove)."""
+    with_passive = [v for v in sweep.values if mean_passive(table, v) > 0]
+    return {v: {s: abs(sweep_score(table, metric, s, "mean", v) - sweep_score(table, metric, s, "sampled", v))
+                for s in ("full", "no passive")} for v in with_passive}
+
+
+# ------------------------------------------------------------------------------ chapter 5
+def ivae_runs(cfg: Ch56Settings, *, seed: int = 0) -> dict[str, ThesisRun]:
+    """The two iVAEs of Section 5.3: prior mean fixed to 0 (``"fixed"``, Figs 5.1-5.2) and
+    learned (``"learned"``, Figs 5.3-5.4); 30 latents, beta = 1, dSprites (Table A.1), trained
+    as ``cfg.training`` says."""
+    training = _check_settings(cfg, "ivae_runs").training
+    return {"fixed": thesis_run("ivae", training, seed=seed, learn_prior_mean=False),
+            "learned": thesis_run("ivae", training, seed=seed, learn_prior_mean=True)}
 
 
 def choose_ivae_variables(kl_per_latent) -> tuple[int, int]:
@@ -558,6 +663,17 @@ def ivae_histograms(folder) -> dict[str, Any]:
     return {"passive": passive, "active": active, "values": values,
             "kl": a["kl_per_latent"], "spread": a["mean"].var(axis=0), "learned_prior_mean": bool(params.get("learn_prior_mean")),
             "meta": a["meta"]}
+
+
+def ivae_panels(histograms: dict[str, Any], kind: str) -> dict[str, np.ndarray]:
+    """The panels of one of Figs 5.1-5.4: posterior mean, posterior variance, prior mean (only
+    when the prior mean is learned) and prior variance of the ``kind`` (``"passive"`` or
+    ``"active"``) variable of :func:`ivae_histograms`."""
+    check_choice(kind, ("passive", "active"), name="kind", func="ivae_panels")
+    v = histograms["values"][kind]
+    keys = (["posterior mean", "posterior variance"]
+            + (["prior mean"] if histograms["learned_prior_mean"] else []) + ["prior variance"])
+    return {k: v[k] for k in keys}
 
 
 # ------------------------------------------------------------------------------ Definition 6.3.1
@@ -629,13 +745,12 @@ def definition_sets(per_example) -> dict[str, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------ Sect. 6.5
-def snapshot_run(profile: str, *, seed: int = 0, beta: float = 8.0):
+def snapshot_run(cfg: Ch56Settings, *, seed: int = 0, beta: float = 8.0) -> ThesisRun:
     """The beta-VAE of Sect. 6.5 (beta = 8, dSprites) with a snapshot every
-    ``ch6_settings(profile).snapshot_steps`` steps (the thesis: every 1,000 of 300k, L1610)."""
-    from latentdims.studies.thesis_runs import thesis_run
-
-    return thesis_run("beta_vae", profile=profile, beta=beta, seed=seed, snapshots=True,
-                      steps_per_epoch=ch6_settings(profile).snapshot_steps)
+    ``cfg.snapshot_steps`` steps (the thesis: every 1,000 of 300k, L1610)."""
+    cfg = _check_settings(cfg, "snapshot_run")
+    return thesis_run("beta_vae", cfg.training, beta=beta, seed=seed, snapshots=True,
+                      steps_per_epoch=cfg.snapshot_steps)
 
 
 def snapshot_correlations(means) -> np.ndarray:
@@ -659,8 +774,6 @@ def snapshot_correlations(means) -> np.ndarray:
     >>> snapshot_correlations(np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 4.0], [2.0, 1.0, 6.0]])).round(6).tolist()
     [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
     """
-    from latentdims.maths.scores import correlation_matrix
-
     arr = check_array(means, name="means", func="snapshot_correlations", ndim=(2, 3))
     if arr.shape[-2] < 2:
         raise ValueError(f"snapshot_correlations: need at least 2 examples per snapshot; "
@@ -683,10 +796,6 @@ def table_a1(run):
     pandas.DataFrame
         Columns ``parameter``, ``thesis``, ``ours``.
     """
-    import pandas as pd
-
-    from latentdims.models import model_class
-
     cfg = model_class(run.model).config_class(**{k: v for k, v in run.model_config(1).items()})
     split = ("90/10" if run.n_train is None
              else f"{run.n_train:,} train / {run.n_eval:,} evaluation images")
@@ -717,10 +826,6 @@ def table_a2(model, data) -> Any:
     pandas.DataFrame
         Columns ``part``, ``thesis``, ``ours``, ``output shape``.
     """
-    import pandas as pd
-
-    from latentdims.models import architectures as arch
-
     acts = model.layer_activations(data)
     n, k = model.config.latent_dim, model.aux_dim
     f, ks, df = arch.CONV_FILTERS, arch.CONV_KERNELS, arch.DECONV_FILTERS

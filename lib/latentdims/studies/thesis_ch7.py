@@ -5,9 +5,11 @@ The thesis trains 300 convolutional VAEs (4 objectives x 5 strengths x 5 seeds x
 activations of every layer of two models with linear CKA and Procrustes similarity, averaged over
 all seed pairs (Eq 7.9).  This module holds:
 
-* the design of each figure per profile (:class:`Ch7Settings`, :func:`ch7_settings`): which
-  configurations, data sets, seeds, epochs and how many examples; ``paper`` is the thesis,
-  ``quick`` a reduced design sized for a 2-core CPU, ``smoke`` proves the code runs;
+* the design of each figure per profile (:class:`Ch7Settings`, :func:`settings`): which
+  configurations, data sets, seeds, epochs and how many examples, with the training sizes of
+  :mod:`latentdims.studies.thesis_runs`; ``paper`` is the thesis, ``quick`` a reduced design
+  sized for a 2-core CPU, ``smoke`` proves the code runs.  A notebook resolves its profile once
+  (``cfg = settings(profile)``) and passes ``cfg`` to every function below;
 * :class:`Config` and :func:`config_runs`: a model configuration as a list of cached
   :class:`~latentdims.studies.thesis_runs.ThesisRun` (one per seed, always with a snapshot per epoch, so
   the same entry serves the final-model and the over-epochs figures; the conv beta-VAE with
@@ -17,8 +19,8 @@ all seed pairs (Eq 7.9).  This module holds:
   (:func:`compact_activations`) and cached;
 * :func:`config_similarity` (Eq 7.9 heat maps between two configurations at given epochs) and
   :func:`input_similarity_series` (Fig 7.7);
-* the classifier of Fig C.1 (:func:`train_classifier`, :func:`classifier_activations`): the conv
-  encoder with the mean and variance heads replaced by one softmax head per factor (L2766);
+* the cached training of Fig C.1's classifier (:func:`train_classifier`,
+  :func:`classifier_activations`; the network is :mod:`latentdims.models.classifier`);
 * :func:`loss_curves` (Fig C.5) and :func:`configuration_tables` (Tables C.1-C.5 rendered from the
   configuration actually used, with the thesis' values beside ours).
 
@@ -44,12 +46,26 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
-from latentdims.core.validation import check_choice, check_int
 from latentdims.core.cache import cached, cached_arrays
+from latentdims.core.io import write_json
 from latentdims.core.profiles import by_profile
+from latentdims.core.sweeps import run_sweep
+from latentdims.core.validation import check_choice, check_int
+from latentdims.maths.similarity import (average_similarity, layer_activations, linear_cka,
+                                         procrustes_similarity)
+from latentdims.models import make_model
+from latentdims.models.architectures import (CONV_DENSE, CONV_FILTERS, CONV_KERNELS, DECONV_FILTERS,
+                                             FC_DECODER_WIDTHS, FC_ENCODER_WIDTHS)
+from latentdims.models.classifier import build_classifier, classifier_accuracy, fit_classifier
+from latentdims.models.vaes import AnnealedVAEConfig
+from latentdims.studies import thesis_runs
+from latentdims.studies.thesis_runs import ThesisSettings
 
-__all__ = ["Config", "Ch7Settings", "ch7_settings", "config_runs", "train_config",
+__all__ = ["Config", "Ch7Settings", "settings", "config_runs", "train_config",
+           "conv_figure_configs", "fc_figure_configs", "classifier_partner", "train_configs",
+           "uses_stand_in", "epoch_similarities", "classifier_figure",
            "CONV_LAYERS", "FC_LAYERS", "layer_names", "decoder_start", "compact_activations",
            "run_activations", "config_similarity", "input_similarity_series", "diagonal_mean",
            "block_mean", "classifier_similarity", "ClassifierRun",
@@ -126,10 +142,13 @@ def _c(model: str, dataset: str = "dsprites", architecture: str = "conv", **para
 
 @dataclass(frozen=True)
 class Ch7Settings:
-    """The chapter-7 design in one profile.
+    """The chapter-7 design in one profile (from :func:`settings`).
 
     Attributes
     ----------
+    training : ThesisSettings
+        How much each conv model trains (:func:`latentdims.studies.thesis_runs.settings` of the
+        same profile); the FC models override its steps with ``fc_steps``.
     seeds : tuple of int
         Seeds of the configurations in ``seeded_configs`` (the thesis: 0-4 for all, L2688).
     seeded_configs : tuple of Config
@@ -170,13 +189,14 @@ class Ch7Settings:
     fc_seeds : tuple of int
         Seeds of the FC models not in ``seeded_configs`` (the thesis: 5).
     fc_steps, fc_steps_per_epoch : int or None
-        Training of the FC models (``None``: :func:`~latentdims.studies.thesis_runs.thesis_settings`).
+        Training of the FC models (``None``: ``training``'s).
     fc_epoch_steps_per_epoch : int or None
         Snapshot interval of Fig 7.8's model (``fc_epoch_config``), whose early epochs are
         shown (``None``: ``fc_steps_per_epoch``).
     synthetic_ns, synthetic_repeats :
         Fig 7.1: numbers of examples (the code: 50, 90, ..., 970) and independent draws.
     """
+    training: ThesisSettings
     seeds: tuple
     seeded_configs: tuple
     other_seeds: tuple
@@ -205,7 +225,7 @@ class Ch7Settings:
     synthetic_repeats: int = 1
 
 
-def ch7_settings(profile: str) -> Ch7Settings:
+def settings(profile: str) -> Ch7Settings:
     """The chapter-7 design of ``profile``.
 
     ``paper`` is the thesis: the configurations of each caption (L1756-L1825, L2771-L2819) on
@@ -213,7 +233,7 @@ def ch7_settings(profile: str) -> Ch7Settings:
 
     ``quick`` keeps what shows each claim on a shared 2-core CPU, on dSprites with seed 0 only:
     the conv beta-VAE with beta in {1, 8} (beta = 1 is also chapter 8's Fig 8.11 model) and
-    DIP-VAE II with lambda = 1, 1,500 steps each (:func:`~latentdims.studies.thesis_runs.thesis_settings`),
+    DIP-VAE II with lambda = 1, 1,500 steps each (:func:`latentdims.studies.thesis_runs.settings`),
     and one classifier (1,000 steps); the epoch figures use these runs' own snapshots (3 epochs
     of 500 steps, plus the initial weights), so Fig 7.2's three objectives/data sets become
     beta-VAE and DIP-VAE II (1, 1), Figs C.2-C.4 use DIP-VAE II (1) and beta-VAE (1, 8), Fig 7.3
@@ -227,9 +247,13 @@ def ch7_settings(profile: str) -> Ch7Settings:
     claims; 600 steps is what fits the chapter's share of the quick budget.
 
     ``smoke`` runs the code on a few 4-step models and 48 examples.
+
+    >>> cfg = settings("quick")
+    >>> cfg.n_examples, cfg.training.steps, [c.label for c in cfg.loss_configs]
+    (250, 1500, ['β-VAE (β = 1)', 'β-VAE (β = 8)'])
     """
     paper = Ch7Settings(
-        seeds=(0, 1, 2, 3, 4), seeded_configs=(), other_seeds=(0, 1, 2, 3, 4), n_examples=5_000,
+        training=thesis_runs.settings("paper"), seeds=(0, 1, 2, 3, 4), seeded_configs=(), other_seeds=(0, 1, 2, 3, 4), n_examples=5_000,
         procrustes_examples=5_000,
         epoch_configs=(_c("beta_tc_vae", "cars3d", beta=2), _c("dip_vae_ii", lambda_od=5),
                        _c("annealed_vae", "smallnorb", c_max=5)),
@@ -259,7 +283,7 @@ def ch7_settings(profile: str) -> Ch7Settings:
                                  for d in ("cars3d", "dsprites", "smallnorb")),
         fc_seeds=(0, 1, 2, 3, 4))
     quick = dataclasses.replace(
-        paper, seeds=(0,), seeded_configs=(),
+        paper, training=thesis_runs.settings("quick"), seeds=(0,), seeded_configs=(),
         other_seeds=(0,), n_examples=250, procrustes_examples=250,
         epoch_configs=(_c("beta_vae", beta=1), _c("dip_vae_ii", lambda_od=1)),
         appendix_epoch_configs=(_c("dip_vae_ii", lambda_od=1), _c("beta_vae", beta=1),
@@ -277,7 +301,7 @@ def ch7_settings(profile: str) -> Ch7Settings:
         fc_seeds=(0,), fc_steps=600, fc_steps_per_epoch=300, fc_epoch_steps_per_epoch=100,
         synthetic_repeats=3)
     smoke = dataclasses.replace(
-        quick, seeds=(0,), n_examples=48, procrustes_examples=48, fc_steps=None,
+        quick, training=thesis_runs.settings("smoke"), seeds=(0,), n_examples=48, procrustes_examples=48, fc_steps=None,
         fc_steps_per_epoch=None, fc_epoch_steps_per_epoch=None,
         synthetic_ns=tuple(range(50, 1000, 160)),
         synthetic_repeats=1,
@@ -294,20 +318,25 @@ def ch7_settings(profile: str) -> Ch7Settings:
     return by_profile(profile, smoke=smoke, quick=quick, paper=paper)
 
 
-def config_runs(config: Config, *, profile: str, seeds: Sequence[int] | None = None) -> list:
+def _check_settings(cfg, func: str) -> Ch7Settings:
+    if not isinstance(cfg, Ch7Settings):
+        raise TypeError(f"{func}: `cfg` must be the chapter-7 settings (cfg = settings(profile) "
+                        f"of latentdims.studies.thesis_ch7); got {type(cfg).__name__}.")
+    return cfg
+
+
+def config_runs(config: Config, cfg: Ch7Settings, *, seeds: Sequence[int] | None = None) -> list:
     """The :class:`~latentdims.studies.thesis_runs.ThesisRun` of ``config`` for each seed.
 
-    Seeds default to the profile's (``seeds`` for its ``seeded_configs``, else ``fc_seeds``
+    Seeds default to the design's (``seeds`` for its ``seeded_configs``, else ``fc_seeds``
     for FC models and ``other_seeds`` for conv ones).  Every run keeps a snapshot per epoch.
 
-    >>> [r.seed for r in config_runs(Config("beta_vae", (("beta", 1.0),)), profile="paper")]
+    >>> [r.seed for r in config_runs(Config("beta_vae", (("beta", 1.0),)), settings("paper"))]
     [0, 1, 2, 3, 4]
     """
-    from latentdims.studies.thesis_runs import thesis_run, thesis_settings
-
     if not isinstance(config, Config):
         raise TypeError(f"config_runs: `config` must be a Config; got {type(config).__name__}.")
-    s = ch7_settings(profile)
+    s = _check_settings(cfg, "config_runs")
     if seeds is None:
         seeds = (s.seeds if config in s.seeded_configs
                  else s.fc_seeds if config.architecture == "fc" else s.other_seeds)
@@ -318,20 +347,60 @@ def config_runs(config: Config, *, profile: str, seeds: Sequence[int] | None = N
         per_epoch = s.fc_epoch_steps_per_epoch
     params = dict(config.params)
     if config.model == "annealed_vae" and "iteration_threshold" not in params:
-        total = thesis_settings(profile).steps if steps is None else steps
+        total = s.training.steps if steps is None else steps
         params["iteration_threshold"] = max(1, int(round(ANNEALING_FRACTION * total)))
-    return [thesis_run(config.model, profile=profile, dataset=config.dataset,
-                       architecture=config.architecture, seed=int(seed), snapshots=True,
-                       steps=steps, steps_per_epoch=per_epoch,
-                       **params) for seed in seeds]
+    return [thesis_runs.thesis_run(config.model, s.training, dataset=config.dataset,
+                                   architecture=config.architecture, seed=int(seed),
+                                   snapshots=True, steps=steps, steps_per_epoch=per_epoch,
+                                   **params) for seed in seeds]
 
 
-def train_config(config: Config, *, profile: str, seeds: Sequence[int] | None = None) -> list[Path]:
+def train_config(config: Config, cfg: Ch7Settings, *,
+                 seeds: Sequence[int] | None = None) -> list[Path]:
     """Train (or find in the cache) every seed of ``config``; returns the run folders."""
-    from latentdims.core.sweeps import run_sweep
-    from latentdims.studies.thesis_runs import train_run
+    return list(run_sweep(thesis_runs.train_run, config_runs(config, cfg, seeds=seeds), workers=0))
 
-    return list(run_sweep(train_run, config_runs(config, profile=profile, seeds=seeds), workers=0))
+
+def conv_figure_configs(cfg: Ch7Settings) -> list[Config]:
+    """Every conv configuration the figures of notebook 41 compare (each once, in figure order),
+    including the beta = 1 beta-VAE of each classifier data set (Fig C.1)."""
+    s = _check_settings(cfg, "conv_figure_configs")
+    needed = (list(s.epoch_configs) + list(s.appendix_epoch_configs)
+              + [c for pair in s.regularised_pairs + s.objective_pairs for c in pair]
+              + [s.procrustes_epoch_config, *s.procrustes_objective_pair] + list(s.series_configs)
+              + list(s.loss_configs) + [classifier_partner(d) for d in s.classifier_datasets])
+    return list(dict.fromkeys(needed))
+
+
+def fc_figure_configs(cfg: Ch7Settings) -> list[Config]:
+    """Every FC configuration of Figs 7.8-7.10 (notebook 42), each once."""
+    s = _check_settings(cfg, "fc_figure_configs")
+    needed = [s.fc_epoch_config] + [c for pair in s.fc_beta_pairs + s.fc_objective_pairs for c in pair]
+    return list(dict.fromkeys(needed))
+
+
+def classifier_partner(dataset: str) -> Config:
+    """The VAE Fig C.1 compares the classifier with: the conv beta-VAE, beta = 1, on ``dataset``."""
+    return Config("beta_vae", (("beta", 1.0),), dataset)
+
+
+def train_configs(configs: Sequence[Config], cfg: Ch7Settings) -> dict[Config, list[Path]]:
+    """:func:`train_config` of each configuration: ``{config: [run folder per seed]}``."""
+    folders: dict[Config, list[Path]] = {}
+    for config in configs:
+        if config not in folders:
+            folders[config] = train_config(config, cfg)
+    return folders
+
+
+def uses_stand_in(folders: Mapping[Config, Sequence]) -> bool:
+    """Whether any of the runs trained on a labelled stand-in rather than the real data files
+    (each run's ``meta.json``; figure titles say so)."""
+    for runs in folders.values():
+        with open(Path(runs[0]) / "meta.json") as f:
+            if json.load(f).get("stand_in", False):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------------------------- activations
@@ -387,13 +456,11 @@ def compact_activations(acts: Mapping[str, Any]) -> dict[str, np.ndarray]:
 def _evaluation_inputs(folder: Path, n: int) -> np.ndarray:
     """The first ``n`` evaluation images of a run (rendered once per data configuration by
     :func:`latentdims.studies.thesis_runs.evaluation_data`)."""
-    from latentdims.studies.thesis_runs import read_run, evaluation_data
-
-    run = read_run(folder)
+    run = thesis_runs.read_run(folder)
     if n > run.n_eval:
         raise ValueError(f"run_activations: the run has {run.n_eval} evaluation images, fewer "
                          f"than the {n} requested; lower `n`.")
-    return np.asarray(evaluation_data(run)[:n], np.float32)
+    return np.asarray(thesis_runs.evaluation_data(run)[:n], np.float32)
 
 
 def run_activations(folder, *, epoch: int | None = None, n: int, seed: int = 0,
@@ -419,14 +486,12 @@ def run_activations(folder, *, epoch: int | None = None, n: int, seed: int = 0,
     -------
     dict layer -> array (n, <= n), in the order of :func:`layer_names` (+ ``"input"`` first)
     """
-    from latentdims.studies.thesis_runs import read_run, rebuild_model, load_snapshot_model
-
     func = "run_activations"
     folder = Path(folder)
     if not (folder / "config.json").is_file():
         raise FileNotFoundError(f"{func}: {str(folder)!r} is not a trained-run folder.")
     n = check_int(n, name="n", func=func, minimum=4)
-    run = read_run(folder)
+    run = thesis_runs.read_run(folder)
     if epoch is not None:
         epoch = check_int(epoch, name="epoch", func=func, minimum=0)
         if epoch > run.epochs:
@@ -439,13 +504,11 @@ def run_activations(folder, *, epoch: int | None = None, n: int, seed: int = 0,
         with open(folder / "meta.json") as f:
             meta = json.load(f)
         if epoch is None:
-            model = rebuild_model(run, meta, folder / "model.npz")
+            model = thesis_runs.rebuild_model(run, meta, folder / "model.npz")
         elif epoch == 0:
-            from latentdims.models import make_model
-
             model = make_model(run.model, **run.model_config(meta["channels"])).ensure_built()
         else:
-            model = load_snapshot_model(folder, epoch - 1)
+            model = thesis_runs.load_snapshot_model(folder, epoch - 1)
         x = _evaluation_inputs(folder, n)
         acts = model.layer_activations(x, seed=seed, log_variance=log_variance)
         acts = compact_activations({k: acts[k] for k in layers})
@@ -457,25 +520,33 @@ def run_activations(folder, *, epoch: int | None = None, n: int, seed: int = 0,
     return {k: arrays[k.replace("/", "__")] for k in layers}
 
 
-def config_similarity(folders_a: Sequence, folders_b: Sequence, *, profile: str,
+def config_similarity(folders_a: Sequence, folders_b: Sequence, cfg: Ch7Settings, *,
                       metric: str = "cka", epoch_a: int | None = None,
                       epoch_b: int | None = None, seed: int = 0):
     """Eq 7.9: every layer of configuration A against every layer of B, averaged over all seed
-    pairs (A and B may be one configuration at two epochs).
+    pairs (A and B may be one configuration at two epochs), on the design's ``n_examples``
+    (CKA) or ``procrustes_examples`` evaluation images.
 
     Returns a :class:`~latentdims.maths.similarity.SimilarityMatrix` (rows: A's layers).
     """
-    from latentdims.maths.similarity import average_similarity
-
     check_choice(metric, ("cka", "procrustes"), name="metric", func="config_similarity")
-    s = ch7_settings(profile)
+    s = _check_settings(cfg, "config_similarity")
     n = s.n_examples if metric == "cka" else s.procrustes_examples
     acts_a = [run_activations(f, epoch=epoch_a, n=n, seed=seed) for f in folders_a]
     acts_b = [run_activations(f, epoch=epoch_b, n=n, seed=seed) for f in folders_b]
     return average_similarity(acts_a, acts_b, metric=metric)
 
 
-def input_similarity_series(folders: Sequence, *, profile: str, metric: str = "cka",
+def epoch_similarities(folders: Sequence, cfg: Ch7Settings, *, metric: str = "cka",
+                       seed: int = 0) -> list:
+    """Figs C.2-C.4: a configuration at every epoch (0: the initial weights, ..., E: fully
+    trained) against its fully trained self, one :func:`config_similarity` per epoch."""
+    n_epochs = thesis_runs.read_run(Path(folders[0])).epochs
+    return [config_similarity(folders, folders, cfg, metric=metric, epoch_a=e, seed=seed)
+            for e in range(n_epochs + 1)]
+
+
+def input_similarity_series(folders: Sequence, cfg: Ch7Settings, *, metric: str = "cka",
                             seed: int = 0) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """Fig 7.7: similarity of the input with each encoder layer before the heads, per epoch.
 
@@ -487,14 +558,11 @@ def input_similarity_series(folders: Sequence, *, profile: str, metric: str = "c
         The encoder layers (6 for conv, 3 for FC).
     scores : ndarray (n_seeds, T, L)
     """
-    from latentdims.maths.similarity import linear_cka, procrustes_similarity
-    from latentdims.studies.thesis_runs import read_run
-
     check_choice(metric, ("cka", "procrustes"), name="metric", func="input_similarity_series")
-    s = ch7_settings(profile)
+    s = _check_settings(cfg, "input_similarity_series")
     n = s.n_examples if metric == "cka" else s.procrustes_examples
     sim = linear_cka if metric == "cka" else procrustes_similarity
-    runs = [read_run(Path(f)) for f in folders]
+    runs = [thesis_runs.read_run(Path(f)) for f in folders]
     n_epochs = min(r.epochs for r in runs)
     epochs = np.arange(n_epochs + 1)
     layers = tuple(name for name in layer_names(runs[0].architecture) if name.startswith("encoder/"))
@@ -543,12 +611,9 @@ def block_mean(sim, prefix_a: str, prefix_b: str) -> float:
 # ---------------------------------------------------------------------------------- classifier
 @dataclass(frozen=True)
 class ClassifierRun:
-    """The classifier of Fig C.1: the conv encoder (Table C.3) up to its FC 256 layer, then one
-    softmax layer per ground-truth factor, trained with the summed cross-entropies.
+    """Everything that determines one trained classifier of Fig C.1 (the cache key); the network
+    and its training are :mod:`latentdims.models.classifier`.
 
-    The thesis only says "the convolutional architecture of an encoder for classification,
-    replacing the mean and variance layers by the final classifier layers" (L2766); the loss
-    and training (Adam, batch 64, the VAEs' steps) follow the author's code (spec §1.4).
     With the same ``dataset``, ``n_train``, ``n_eval`` and ``data_seed`` as the VAE runs the
     images are theirs and the evaluation images are never trained on (``smoke``, ``quick``); in
     ``paper`` the VAEs stream the whole 90 % split while the classifier trains on a 60,000-image
@@ -565,42 +630,26 @@ class ClassifierRun:
     version: int = 1
 
 
-def classifier_run(*, profile: str, dataset: str = "dsprites", seed: int = 0) -> ClassifierRun:
-    """The classifier trained beside the VAEs of ``profile`` (same images and optimiser)."""
-    from latentdims.studies.thesis_runs import thesis_settings
+def classifier_run(cfg: Ch7Settings, *, dataset: str = "dsprites", seed: int = 0) -> ClassifierRun:
+    """The classifier trained beside the VAEs of ``cfg`` (same images and optimiser,
+    ``classifier_steps`` steps).
 
-    t = thesis_settings(profile)
+    >>> classifier_run(settings("smoke")).steps
+    8
+    """
+    s = _check_settings(cfg, "classifier_run")
+    t = s.training
     # `paper` trains the VAEs on the whole 90 % split, streamed; the classifier holds its images
     # in memory, so it takes a seeded subset that fits (1 GiB of float32 64x64 images)
     n_train = _CLASSIFIER_MAX_TRAIN if t.n_train is None else t.n_train
     return ClassifierRun(dataset=dataset, n_train=n_train, n_eval=t.n_eval,
-                         steps=ch7_settings(profile).classifier_steps, batch_size=t.batch_size,
+                         steps=s.classifier_steps, batch_size=t.batch_size,
                          learning_rate=t.learning_rate, seed=int(seed))
 
 
-def _build_classifier(channels: int, sizes: Sequence[int], names: Sequence[str], seed: int):
-    import keras
-
-    from latentdims.models.architectures import CONV_DENSE, CONV_FILTERS, CONV_KERNELS, IMAGE_SIZE, seeded
-
-    x = keras.Input((IMAGE_SIZE, IMAGE_SIZE, channels), name="input")
-    h = x
-    for i, (f, k) in enumerate(zip(CONV_FILTERS, CONV_KERNELS)):
-        h = keras.layers.Conv2D(f, k, strides=2, padding="same", activation="relu",
-                                kernel_initializer=seeded(seed, i), name=f"encoder_{i + 1}")(h)
-    h = keras.layers.Flatten(name="encoder_5")(h)
-    h = keras.layers.Dense(CONV_DENSE, activation="relu", kernel_initializer=seeded(seed, 10),
-                           name="encoder_6")(h)
-    outputs = [keras.layers.Dense(size, activation="softmax", kernel_initializer=seeded(seed, 20 + j),
-                                  name=f"class_{j}")(h) for j, size in enumerate(sizes)]
-    return keras.Model(x, outputs, name="classifier")
-
-
 def _classifier_data(run: ClassifierRun):
-    from latentdims.data.images import load_image_dataset
-
     n = None if run.n_train is None else run.n_train + run.n_eval
-    data = load_image_dataset(run.dataset, n=n, seed=run.data_seed)
+    data = thesis_runs.cached_image_dataset(run.dataset, n=n, seed=run.data_seed)
     split = len(data) - run.n_eval
     # factors with a single value (dSprites' colour) carry nothing to classify
     keep = [j for j, size in enumerate(data.factor_sizes) if size > 1]
@@ -617,35 +666,14 @@ def train_classifier(run: ClassifierRun) -> Path:
                         f"got {type(run).__name__}.")
 
     def build(out: Path, work: Path) -> None:
-        import keras
-
-        from latentdims.core.io import write_json
-
         data, split, keep = _classifier_data(run)
         names = [data.factor_names[j] for j in keep]
         sizes = [int(data.factor_sizes[j]) for j in keep]
-        keras.utils.set_random_seed(run.seed)
-        model = _build_classifier(data.images.shape[-1], sizes, names, run.seed)
-        model.compile(optimizer=keras.optimizers.Adam(run.learning_rate, beta_1=0.9, beta_2=0.999,
-                                                      epsilon=1e-8),
-                      loss=["sparse_categorical_crossentropy"] * len(sizes))
         x, y = data.images[:split], data.factor_classes[:split][:, keep]
-        rng = np.random.default_rng(run.seed)
-        losses = []
-        order = rng.permutation(len(x))
-        pos = 0
-        for step in range(run.steps):
-            if pos + run.batch_size > len(order):
-                order, pos = rng.permutation(len(x)), 0
-            idx = np.sort(order[pos:pos + run.batch_size])
-            pos += run.batch_size
-            out_loss = model.train_on_batch(x[idx], [y[idx, j] for j in range(len(sizes))])
-            losses.append(float(np.ravel(out_loss)[0]))
+        model, losses = fit_classifier(x, y, sizes, steps=run.steps, batch_size=run.batch_size,
+                                       learning_rate=run.learning_rate, seed=run.seed)
         x_ev, y_ev = data.images[split:], data.factor_classes[split:][:, keep]
-        probs = model.predict(x_ev, batch_size=256, verbose=0)
-        probs = probs if isinstance(probs, list) else [probs]
-        accuracy = {name: float(np.mean(np.argmax(p, axis=1) == y_ev[:, j]))
-                    for j, (name, p) in enumerate(zip(names, probs))}
+        accuracy = dict(zip(names, classifier_accuracy(model, x_ev, y_ev)))
         model.save_weights(out / "model.weights.h5")
         write_json(out / "history.json", {"loss": losses, "eval_accuracy": accuracy})
         write_json(out / "meta.json", {"factor_names": names, "factor_sizes": sizes,
@@ -665,12 +693,10 @@ def classifier_layers(folder) -> tuple[str, ...]:
 
 def classifier_activations(folder, inputs, *, batch_size: int = 256) -> dict[str, np.ndarray]:
     """Every layer of a trained classifier on ``inputs``, compacted (:func:`compact_activations`)."""
-    from latentdims.maths.similarity import layer_activations
-
     folder = Path(folder)
     with open(folder / "meta.json") as f:
         meta = json.load(f)
-    model = _build_classifier(meta["channels"], meta["factor_sizes"], meta["factor_names"], 0)
+    model = build_classifier(meta["channels"], meta["factor_sizes"], seed=0)
     model.load_weights(folder / "model.weights.h5")
     acts = layer_activations(model, inputs, batch_size=batch_size)
     renamed = {"input": acts["input"]}
@@ -681,17 +707,29 @@ def classifier_activations(folder, inputs, *, batch_size: int = 256) -> dict[str
     return compact_activations(renamed)
 
 
-def classifier_similarity(classifier_folders: Sequence, vae_folders: Sequence, *, profile: str,
+def classifier_similarity(classifier_folders: Sequence, vae_folders: Sequence, cfg: Ch7Settings, *,
                           seed: int = 0):
     """Fig C.1: every classifier layer (rows) against every VAE layer (columns), CKA averaged
-    over all (classifier seed, VAE seed) pairs on the VAE runs' first evaluation images."""
-    from latentdims.maths.similarity import average_similarity
-
-    n = ch7_settings(profile).n_examples
+    over all (classifier seed, VAE seed) pairs on the VAE runs' first ``n_examples``
+    evaluation images."""
+    n = _check_settings(cfg, "classifier_similarity").n_examples
     x = _evaluation_inputs(Path(vae_folders[0]), n)
     acts_c = [classifier_activations(f, x) for f in classifier_folders]
     acts_v = [run_activations(f, n=n, seed=seed) for f in vae_folders]
     return average_similarity(acts_c, acts_v, metric="cka")
+
+
+def classifier_figure(cfg: Ch7Settings, vae_folders: Mapping[Config, Sequence], *,
+                      seed: int = 0) -> list:
+    """Fig C.1 on each of the design's ``classifier_datasets``: train (or find) one classifier
+    per seed of ``other_seeds`` and compare it with that data set's beta = 1 beta-VAE
+    (:func:`classifier_partner`, its folders in ``vae_folders``)."""
+    s = _check_settings(cfg, "classifier_figure")
+    sims = []
+    for d in s.classifier_datasets:
+        clfs = [train_classifier(classifier_run(s, dataset=d, seed=sd)) for sd in s.other_seeds]
+        sims.append(classifier_similarity(clfs, vae_folders[classifier_partner(d)], s, seed=seed))
+    return sims
 
 
 # ---------------------------------------------------------------------------------- C.5, tables
@@ -721,8 +759,6 @@ def _values(configs: Sequence[Config], model: str, key: str, architecture: str) 
 def _hyper_rows(configs: Sequence[Config], architecture: str, thesis: Sequence[str],
                 threshold: int) -> list[tuple]:
     """Rows of Tables C.2/C.5: each objective's strengths (thesis, ours) and the fixed ones."""
-    from latentdims.models.vaes import AnnealedVAEConfig
-
     objectives = (("β-VAE", "β", "beta_vae", "beta"), ("β-TC VAE", "β", "beta_tc_vae", "beta"),
                   ("DIP-VAE II", "λ_od", "dip_vae_ii", "lambda_od"),
                   ("Annealed VAE", "C_max", "annealed_vae", "c_max"))
@@ -736,18 +772,13 @@ def _hyper_rows(configs: Sequence[Config], architecture: str, thesis: Sequence[s
     return rows
 
 
-def configuration_tables(profile: str) -> dict[str, Any]:
-    """Tables C.1-C.5 with the thesis' value beside the one this profile uses.
+def configuration_tables(cfg: Ch7Settings) -> dict[str, Any]:
+    """Tables C.1-C.5 with the thesis' value beside the one the design ``cfg`` uses.
 
     Returns a dict ``"table-C.1"`` ... ``"table-C.5"`` -> DataFrame.
     """
-    import pandas as pd
-
-    from latentdims.models.architectures import (CONV_DENSE, CONV_FILTERS, CONV_KERNELS, DECONV_FILTERS,
-                                       FC_DECODER_WIDTHS, FC_ENCODER_WIDTHS)
-    from latentdims.studies.thesis_runs import thesis_settings
-
-    t, s = thesis_settings(profile), ch7_settings(profile)
+    s = _check_settings(cfg, "configuration_tables")
+    t = s.training
     every = (list(s.epoch_configs) + [c for p in s.regularised_pairs + s.objective_pairs for c in p]
              + list(s.series_configs) + list(s.loss_configs))
     fc = [s.fc_epoch_config] + [c for p in s.fc_beta_pairs + s.fc_objective_pairs for c in p]

@@ -2,19 +2,25 @@
 number of latents n, the measurements taken on each trained model, the downstream task, and the
 adapter that lets :func:`latentdims.maths.fondue.fondue` train through the project's cache.
 
-* :class:`Ch8Settings` / :func:`ch8_settings`: which datasets, n, seeds, epochs and sizes each
+* :class:`Ch8Settings` / :func:`settings`: which datasets, n, seeds, epochs and sizes each
   profile uses (``paper`` = the thesis: n = 3..42, 5 seeds, FONDUE over 10 seeds, 10,000
-  examples; ``quick`` and ``smoke`` are reduced, see the function's docstring).
+  examples; ``quick`` and ``smoke`` are reduced, see the function's docstring), with the
+  training sizes of :mod:`latentdims.studies.thesis_runs`.  A notebook resolves its profile
+  once (``cfg = settings(profile)``) and passes ``cfg`` to every function below.
 * :func:`ch8_run`: a :class:`latentdims.studies.thesis_runs.ThesisRun` for one (model, dataset, n, seed),
   either fully trained (the profile's steps) or trained for ``epochs`` FONDUE epochs.
 * :func:`sweep_over_n` and :func:`measure_run` / :func:`sweep_measures`: the trained models of a
-  sweep and one row of numbers per model (reconstruction loss, downstream accuracy, the traces
-  of Var[M] and Var[Z], the IDEs of M and Z, the counts of variable types).
-* :func:`downstream_accuracy`: gradient-boosted trees per label on mean representations (L2257).
+  sweep and one row of numbers per model (reconstruction loss, downstream accuracy
+  (:func:`latentdims.maths.fondue.downstream_accuracy`), the traces of Var[M] and Var[Z], the
+  IDEs of M and Z, the counts of variable types); :func:`elbow_curves` for the elbow figures.
 * :func:`fondue_trainer`, :func:`run_fondue`, :func:`run_binary_search`: FONDUE, FONDUE_IB,
   FONDUE_IDE and the supervised binary searches on cached trainings (one training per distinct
   (configuration, n, epochs, seed), shared by every search and notebook that asks for it).
-* :func:`data_ides` (Fig 8.4) and :func:`layer_ides` (Fig 8.11).
+* Notebook 51's searches as :class:`Search` (the result and the training it ran on):
+  :func:`main_searches`, :func:`side_searches`, :func:`initialisation_searches`,
+  :func:`supervised_searches`; the elbow panels of Figs 8.6-8.8 and D.1-D.4
+  (:func:`side_elbow_panels`) and every FONDUE table (:func:`fondue_tables`).
+* :func:`data_ides` (Fig 8.4), :func:`snapshot_folder` and :func:`layer_ides` (Fig 8.11).
 * :data:`THESIS_TABLES` and :func:`fondue_table`: Tables 8.1-8.8 and D.5 with our numbers beside
   the thesis' A100 numbers.
 
@@ -24,22 +30,39 @@ pass over the 90 % training split of dSprites (10,368 steps of batch 64, spec se
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
+from scipy.special import expit
 
-from latentdims.core.validation import check_array, check_choice, check_int, check_same_length
-from latentdims.data.images import has_real_data
+from latentdims.core.cache import entry_path
 from latentdims.core.profiles import by_profile
+from latentdims.core.sweeps import run_sweep
+from latentdims.core.validation import check_choice, check_int
+from latentdims.data.images import has_real_data
+from latentdims.maths.fondue import (DATA_IDE, FondueResult, TrainingOutput, binary_search,
+                                     covariance_traces, downstream_accuracy, expected_trace_gap,
+                                     fondue)
+from latentdims.maths.intrinsic_dim import mle, repeated_id
+from latentdims.maths.variables import classify_variables
+from latentdims.models import architectures
+from latentdims.models.base import Representations
+from latentdims.studies import thesis_runs
+from latentdims.studies.thesis_runs import ThesisSettings
 
-__all__ = ["Ch8Settings", "ch8_settings", "ch8_run", "NSweep", "sweep_over_n", "measure_run",
-           "sweep_measures", "downstream_accuracy", "fondue_trainer", "run_fondue",
-           "run_binary_search", "search_training_seconds", "has_real_data", "init_datasets",
-           "data_ides", "layer_ides", "THESIS_TABLES", "fondue_table", "FIGURE_CONFIGS",
+__all__ = ["Ch8Settings", "settings", "ch8_run", "NSweep", "sweep_over_n", "measure_run",
+           "sweep_measures", "ElbowCurves", "elbow_curves", "fondue_trainer", "run_fondue",
+           "run_binary_search", "Search", "FLAVOURS", "main_searches", "side_searches",
+           "initialisation_searches", "supervised_searches", "mean_n", "chosen_n",
+           "improvement_left", "thesis_value", "side_elbow_panels", "D_FIGURES",
+           "search_training_seconds", "fondue_tables", "has_real_data", "init_datasets",
+           "data_ides", "snapshot_folder", "layer_ides", "THESIS_TABLES", "fondue_table", "FIGURE_CONFIGS",
            "SIDE_SEARCHES", "by_seed", "settings_table", "timed", "architecture_table", "mle_table"]
 
 # Regularisation hyper-parameter of each objective (Tables 8.2-8.3; the AE has none).
@@ -48,10 +71,14 @@ _DEFAULT_PARAMS = {"beta_vae": {"beta": 1.0}, "dip_vae_ii": {"lambda_od": 1.0}, 
 
 @dataclass(frozen=True)
 class Ch8Settings:
-    """The chapter-8 design in one profile.
+    """The chapter-8 design in one profile (from :func:`settings`).
 
     Attributes
     ----------
+    profile : str
+        The profile's name, a label for table captions (nothing branches on it).
+    training : ThesisSettings
+        How much a fully trained model trains (:func:`latentdims.studies.thesis_runs.settings`).
     datasets : tuple of str
         Data sets of the sweeps over n (Figs 8.1, 8.5, 8.9-8.12).
     ns, seeds : tuple of int
@@ -96,6 +123,8 @@ class Ch8Settings:
     gbt_iterations : int
         Boosting iterations of the downstream classifiers (the code: 100).
     """
+    profile: str
+    training: ThesisSettings
     datasets: tuple
     ns: tuple
     seeds: tuple
@@ -122,7 +151,7 @@ class Ch8Settings:
     gbt_iterations: int
 
 
-def ch8_settings(profile: str) -> Ch8Settings:
+def settings(profile: str) -> Ch8Settings:
     """The chapter-8 design of ``profile``.
 
     ``paper`` is the thesis: Symsol, dSprites and CelebA; n = 3, 6, 8, 10, 12, 18, 24, 32, 42
@@ -145,10 +174,16 @@ def ch8_settings(profile: str) -> Ch8Settings:
     unpolarised: with them FONDUE rejected n = 11 and then n = 5 on dSprites (seed 0) and went
     on down to n = 2 (where we stopped it), far below the 6-11 of the 300-step searches.
     ``smoke`` only proves the code runs (a handful of 4-step trainings).
+
+    >>> cfg = settings("quick")
+    >>> cfg.ns, cfg.epoch_steps, cfg.training.steps
+    ((3, 6, 10, 18), 300, 1500)
     """
+    training = thesis_runs.settings(profile)
     return by_profile(
         profile,
-        smoke=Ch8Settings(datasets=("dsprites",), ns=(2, 4), seeds=(0,), side_ns=(2,),
+        smoke=Ch8Settings(profile="smoke", training=training, datasets=("dsprites",), ns=(2, 4),
+                          seeds=(0,), side_ns=(2,),
                           side_seeds=(0,), side_epochs=1, d_betas=(4.0,), d_lambdas=(0.5,),
                           fondue_seeds=(0,), ib_seeds=(0,),
                           side_searches=("beta4", "dip05", "fc"), side_criteria=("trace", "ib"),
@@ -156,7 +191,8 @@ def ch8_settings(profile: str) -> Ch8Settings:
                           max_n=2, random_inits=(1,), supervised_range=(1, 2), ide_points=300,
                           ide_runs=2, ide_ks=(3, 5, 10, 20), rep_k=5, layer_points=64,
                           gbt_iterations=5),
-        quick=Ch8Settings(datasets=("dsprites",), ns=(3, 6, 10, 18), seeds=(0,),
+        quick=Ch8Settings(profile="quick", training=training, datasets=("dsprites",),
+                          ns=(3, 6, 10, 18), seeds=(0,),
                           side_ns=(3, 11), side_seeds=(0,), side_epochs=1,
                           d_betas=(0.5, 4.0), d_lambdas=(0.5,), fondue_seeds=(0, 1),
                           ib_seeds=(0,), side_searches=("beta4", "dip05", "fc"),
@@ -166,7 +202,8 @@ def ch8_settings(profile: str) -> Ch8Settings:
                           supervised_range=(1, 64), ide_points=2_000, ide_runs=3,
                           ide_ks=(3, 5, 10, 20), rep_k=20, layer_points=500,
                           gbt_iterations=30),
-        paper=Ch8Settings(datasets=("symsol", "dsprites", "celeba"),
+        paper=Ch8Settings(profile="paper", training=training,
+                          datasets=("symsol", "dsprites", "celeba"),
                           ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), seeds=(0, 1, 2, 3, 4),
                           side_ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), side_seeds=(0, 1, 2, 3, 4),
                           side_epochs=29, d_betas=(0.5, 2.0, 4.0), d_lambdas=(0.5, 2.0),
@@ -203,27 +240,36 @@ def _params(model: str, params: dict) -> dict:
     return {**_DEFAULT_PARAMS[model], **params}
 
 
-def ch8_run(model: str = "beta_vae", *, profile: str, dataset: str = "dsprites",
+def _check_settings(cfg, func: str) -> Ch8Settings:
+    if not isinstance(cfg, Ch8Settings):
+        raise TypeError(f"{func}: `cfg` must be the chapter-8 settings (cfg = settings(profile) "
+                        f"of latentdims.studies.thesis_ch8); got {type(cfg).__name__}.")
+    return cfg
+
+
+def ch8_run(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = "dsprites",
             latent_dim: int = 10, seed: int = 0, architecture: str = "conv",
             epochs: int | None = None, **params: Any):
     """One chapter-8 training as a :class:`~latentdims.studies.thesis_runs.ThesisRun`.
 
-    ``epochs=None`` gives the profile's full training (:func:`thesis_settings`), the same cache
-    entry as ``thesis_run(model, beta=1, ...)`` in the other thesis notebooks; ``epochs=e`` a
-    FONDUE training of ``e * epoch_steps`` steps.  The objective's hyper-parameter is always
-    spelled out (beta = 1, lambda_od = 1 by default) so equal configurations share one entry.
-    """
-    from latentdims.studies.thesis_runs import thesis_run
+    ``epochs=None`` gives the profile's full training (``cfg.training``), the same cache
+    entry as ``thesis_run(model, training, beta=1, ...)`` in the other thesis notebooks;
+    ``epochs=e`` a FONDUE training of ``e * epoch_steps`` steps.  The objective's
+    hyper-parameter is always spelled out (beta = 1, lambda_od = 1 by default) so equal
+    configurations share one entry.
 
+    >>> ch8_run(settings("quick"), model="dip_vae_ii", latent_dim=5, epochs=2).steps
+    600
+    """
+    s = _check_settings(cfg, "ch8_run")
     params = _params(model, params)
     if epochs is None:
-        return thesis_run(model, profile=profile, dataset=dataset, latent_dim=latent_dim,
-                          architecture=architecture, seed=seed, **params)
+        return thesis_runs.thesis_run(model, s.training, dataset=dataset, latent_dim=latent_dim,
+                                      architecture=architecture, seed=seed, **params)
     e = check_int(epochs, name="epochs", func="ch8_run", minimum=1)
-    steps = ch8_settings(profile).epoch_steps
-    return thesis_run(model, profile=profile, dataset=dataset, latent_dim=latent_dim,
-                      architecture=architecture, seed=seed, steps=e * steps,
-                      steps_per_epoch=steps, **params)
+    return thesis_runs.thesis_run(model, s.training, dataset=dataset, latent_dim=latent_dim,
+                                  architecture=architecture, seed=seed, steps=e * s.epoch_steps,
+                                  steps_per_epoch=s.epoch_steps, **params)
 
 
 # ------------------------------------------------------------------------------- sweeps over n
@@ -236,111 +282,37 @@ class NSweep:
     runs: tuple
 
 
-def sweep_over_n(model: str = "beta_vae", *, profile: str, dataset: str = "dsprites",
+def sweep_over_n(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = "dsprites",
                  ns=None, seeds=None, epochs: int | None = None, architecture: str = "conv",
                  **params: Any) -> NSweep:
     """Train (or find in the cache) one model per (seed, n); defaults: the main sweep of
-    ``profile``.  Runs in-process (:func:`latentdims.core.sweeps.run_sweep` with ``workers=0``)."""
-    from latentdims.core.sweeps import run_sweep
-    from latentdims.studies.thesis_runs import train_run
-
-    s = ch8_settings(profile)
+    ``cfg``.  Runs in-process (:func:`latentdims.core.sweeps.run_sweep` with ``workers=0``)."""
+    s = _check_settings(cfg, "sweep_over_n")
     ns = tuple(int(n) for n in (s.ns if ns is None else ns))
     seeds = tuple(int(x) for x in (s.seeds if seeds is None else seeds))
     if not ns or not seeds:
         raise ValueError(f"sweep_over_n: `ns` and `seeds` must be non-empty; got {ns}, {seeds}.")
-    runs = [ch8_run(model, profile=profile, dataset=dataset, latent_dim=n, seed=seed,
+    runs = [ch8_run(s, model=model, dataset=dataset, latent_dim=n, seed=seed,
                     architecture=architecture, epochs=epochs, **params)
             for seed in seeds for n in ns]
-    folders = run_sweep(train_run, runs, workers=0)
+    folders = run_sweep(thesis_runs.train_run, runs, workers=0)
     k = len(ns)
     return NSweep(ns, seeds, tuple(tuple(folders[i * k:(i + 1) * k]) for i in range(len(seeds))),
                   tuple(runs))
 
 
-def downstream_accuracy(mean, classes, *, iterations: int = 100, seed: int = 0) -> float:
-    r"""Average test accuracy of gradient-boosted trees, one classifier per label, on mean
-    representations (thesis L2257).
-
-    .. math::
-        {\rm acc} = \frac{1}{K}\sum_{k=1}^{K}\frac{1}{h_{\rm test}}
-        \sum_{i \in {\rm test}} [\hat y_k(\mu^{(i)}) = y^{(i)}_k]
-
-    The examples are split in half (first half: training, second: test); a label with one
-    class in the training half counts as predicted exactly when the test half has that class.
-
-    Parameters
-    ----------
-    mean : array, shape (h, n)
-        Mean representation.
-    classes : array of int, shape (h, K)
-        Labels (factor classes).
-    iterations : int
-        Boosting iterations (the author's code: 100 trees of scikit-learn's
-        ``GradientBoostingClassifier``; we use ``HistGradientBoostingClassifier``, the same
-        model family with binned features, much faster on this CPU).
-    seed : int
-
-    Returns
-    -------
-    float in [0, 1]
-
-    Examples
-    --------
-    A label that is a threshold of the representation (with a margin) is learnt exactly:
-
-    >>> x = np.concatenate([np.linspace(-1, -0.2, 100), np.linspace(0.2, 1, 100)])[:, None]
-    >>> y = (x[:, 0] > 0).astype(int)[:, None]
-    >>> perm = np.random.default_rng(0).permutation(200)
-    >>> downstream_accuracy(x[perm], y[perm], iterations=5)
-    1.0
-    """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from threadpoolctl import threadpool_limits
-
-    func = "downstream_accuracy"
-    mean = check_array(mean, name="mean", func=func, ndim=2)
-    classes = np.asarray(classes)
-    if classes.ndim == 1:
-        classes = classes[:, None]
-    check_same_length(func=func, mean=mean, classes=classes)
-    if len(mean) < 4 or classes.shape[1] == 0:
-        raise ValueError(f"{func}: need at least 4 examples and one label; got {len(mean)} "
-                         f"examples and {classes.shape[1]} labels.")
-    iterations = check_int(iterations, name="iterations", func=func, minimum=1)
-    half = len(mean) // 2
-    scores = []
-    for k in range(classes.shape[1]):
-        y_train, y_test = classes[:half, k], classes[half:, k]
-        if len(np.unique(y_train)) < 2:
-            scores.append(float(np.mean(y_test == y_train[0])))
-            continue
-        clf = HistGradientBoostingClassifier(max_iter=iterations, early_stopping=False,
-                                             random_state=seed)
-        # one OpenMP thread: TensorFlow already holds the cores, and oversubscribed OpenMP
-        # threads made the many small trees of 40-class labels crawl on the shared 2-core CPU
-        with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="openmp"):
-            # many classes on few examples (smoke sizes) only warns that y "could be a regression"
-            warnings.simplefilter("ignore", UserWarning)
-            clf.fit(mean[:half], y_train)
-            scores.append(float(np.mean(clf.predict(mean[half:]) == y_test)))
-    return float(np.mean(scores))
-
-
-def measure_run(folder, *, profile: str, seed: int = 0) -> dict[str, float]:
+def measure_run(folder, cfg: Ch8Settings, *, seed: int = 0) -> dict[str, float]:
     """The chapter-8 numbers of one trained model (one row of :func:`sweep_measures`).
 
     Keys: ``n``, ``seed``, ``reconstruction`` (Bernoulli loss per image on the evaluation set at
-    the end of training), ``accuracy`` (:func:`downstream_accuracy` on M), ``trace_mean`` and
-    ``trace_sampled`` (Tr Var[M], Tr Var[Z], unfloored), ``trace_gap`` and ``expected_gap``
-    (the passive count plus sum(1 - w_i), :func:`latentdims.maths.fondue.expected_trace_gap`),
-    ``ide_mean`` and ``ide_sampled`` (MLE with ``rep_k`` neighbours), ``active``, ``mixed``,
-    ``passive`` (the rule of Section 6.4.1, alpha = 0.1) and ``stand_in``.
+    the end of training), ``accuracy`` (:func:`~latentdims.maths.fondue.downstream_accuracy`
+    on M with ``gbt_iterations``), ``trace_mean`` and ``trace_sampled`` (Tr Var[M],
+    Tr Var[Z], unfloored), ``trace_gap`` and ``expected_gap`` (the passive count plus
+    sum(1 - w_i), :func:`latentdims.maths.fondue.expected_trace_gap`), ``ide_mean`` and
+    ``ide_sampled`` (MLE with ``rep_k`` neighbours), ``active``, ``mixed``, ``passive`` (the
+    rule of Section 6.4.1, alpha = 0.1) and ``stand_in``.
     """
-    from latentdims.maths.fondue import covariance_traces, expected_trace_gap
-    from latentdims.maths.variables import classify_variables
-
-    s = ch8_settings(profile)
+    s = _check_settings(cfg, "measure_run")
     res = _read_outputs(folder)
     reps = res["representations"]
     last = res["history"][-1]
@@ -365,11 +337,6 @@ def _read_outputs(folder) -> dict[str, Any]:
     """What a trained run's folder holds, without rebuilding its network (which
     :func:`~latentdims.studies.thesis_runs.load_run` does, at a few seconds per model): ``run``,
     ``history``, ``meta``, ``arrays`` (``representations.npz``) and ``representations``."""
-    import json
-
-    from latentdims.models.base import Representations
-    from latentdims.studies.thesis_runs import read_run
-
     folder = Path(folder)
     if not (folder / "representations.npz").is_file():
         raise FileNotFoundError(f"_read_outputs: {str(folder)!r} is not a trained-run folder (no "
@@ -381,26 +348,22 @@ def _read_outputs(folder) -> dict[str, Any]:
     with open(folder / "meta.json") as f:
         meta = json.load(f)
     reps = Representations(mean=arrays["mean"], variance=arrays["variance"], sampled=arrays["sampled"])
-    return {"run": read_run(folder), "history": history, "meta": meta, "arrays": arrays,
-            "representations": reps}
+    return {"run": thesis_runs.read_run(folder), "history": history, "meta": meta,
+            "arrays": arrays, "representations": reps}
 
 
 def _safe_mle(X, k: int) -> float:
     """MLE of a representation; NaN (recorded, never raised) when too few distinct points
     remain, e.g. a collapsed latent space."""
-    from latentdims.maths.intrinsic_dim import mle
-
     try:
         return float(mle(np.asarray(X, dtype=np.float64), k=k))
     except ValueError:
         return float("nan")
 
 
-def sweep_measures(sweep: NSweep, *, profile: str):
+def sweep_measures(sweep: NSweep, cfg: Ch8Settings):
     """:func:`measure_run` on every model of ``sweep``, as a pandas DataFrame."""
-    import pandas as pd
-
-    return pd.DataFrame([measure_run(f, profile=profile) for row in sweep.folders for f in row])
+    return pd.DataFrame([measure_run(f, cfg) for row in sweep.folders for f in row])
 
 
 def by_seed(frame, column: str, ns) -> np.ndarray:
@@ -409,8 +372,45 @@ def by_seed(frame, column: str, ns) -> np.ndarray:
     return table.reindex(columns=list(ns)).to_numpy(dtype=float)
 
 
+@dataclass(frozen=True)
+class ElbowCurves:
+    """The elbow curves of one sweep over n (Figs 8.5-8.8, 8.12, D.1-D.4).
+
+    Attributes
+    ----------
+    dataset : str
+    ns : tuple of int
+    reconstruction, accuracy : ndarray (n_seeds, len(ns))
+        Bernoulli loss per image and downstream accuracy (:func:`measure_run`).
+    stand_in : bool
+        Whether the models trained on a labelled stand-in.
+    """
+    dataset: str
+    ns: tuple
+    reconstruction: np.ndarray
+    accuracy: np.ndarray
+    stand_in: bool
+
+    @property
+    def label(self) -> str:
+        """The data set's name, marked ``(STAND-IN)`` where it is one."""
+        return f"{self.dataset} (STAND-IN)" if self.stand_in else self.dataset
+
+    def panel(self, lines: Mapping[str, float] | None = None) -> tuple:
+        """``(ns, reconstruction, accuracy, lines)`` for
+        :func:`latentdims.plotting.thesis_ch8.elbow_panels`."""
+        return self.ns, self.reconstruction, self.accuracy, lines
+
+
+def elbow_curves(sweep: NSweep, cfg: Ch8Settings) -> ElbowCurves:
+    """The reconstruction and accuracy curves of a sweep (:func:`sweep_measures`)."""
+    m = sweep_measures(sweep, cfg)
+    return ElbowCurves(sweep.runs[0].dataset, sweep.ns, by_seed(m, "reconstruction", sweep.ns),
+                       by_seed(m, "accuracy", sweep.ns), bool(m["stand_in"].any()))
+
+
 # ------------------------------------------------------------------------------------- FONDUE
-def fondue_trainer(model: str = "beta_vae", *, profile: str, dataset: str = "dsprites",
+def fondue_trainer(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = "dsprites",
                    seed: int = 0, architecture: str = "conv", reconstructions: bool = False,
                    **params: Any) -> Callable[[int, int], Any]:
     """``train(n, epochs)`` for :func:`latentdims.maths.fondue.fondue`: trains (or loads from the
@@ -422,20 +422,17 @@ def fondue_trainer(model: str = "beta_vae", *, profile: str, dataset: str = "dsp
     sigmoid(logits) for the sampled z, which FONDUE_IB needs (the author's code passes the
     logits themselves; we compare x with a reconstruction on the same [0, 1] scale).
     """
-    from scipy.special import expit
-
-    from latentdims.maths.fondue import TrainingOutput
-    from latentdims.studies.thesis_runs import evaluation_data, load_run, train_run
+    s = _check_settings(cfg, "fondue_trainer")
 
     def train(n: int, epochs: int):
-        run = ch8_run(model, profile=profile, dataset=dataset, latent_dim=int(n), seed=seed,
+        run = ch8_run(s, model=model, dataset=dataset, latent_dim=int(n), seed=seed,
                       architecture=architecture, epochs=epochs, **params)
-        folder = train_run(run)
+        folder = thesis_runs.train_run(run)
         reps = _read_outputs(folder)["representations"]
         kwargs = {}
         if reconstructions:   # only FONDUE_IB needs the network itself (the decoder)
-            x = evaluation_data(run)
-            logits = np.asarray(load_run(folder).model.decode(reps.sampled.astype(np.float32)))
+            x = thesis_runs.evaluation_data(run)
+            logits = np.asarray(thesis_runs.load_run(folder).model.decode(reps.sampled.astype(np.float32)))
             kwargs = {"inputs": x, "reconstructions": expit(logits)}
         return TrainingOutput(mean=reps.mean, variance=reps.variance, sampled=reps.sampled,
                               **kwargs)
@@ -443,27 +440,229 @@ def fondue_trainer(model: str = "beta_vae", *, profile: str, dataset: str = "dsp
     return train
 
 
-def run_fondue(model: str = "beta_vae", *, profile: str, dataset: str = "dsprites",
+def run_fondue(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = "dsprites",
                criterion: str = "trace", seed: int = 0, n_init: int | None = None,
                architecture: str = "conv", epochs: int | None = None, **params: Any):
     """FONDUE / FONDUE_IB / FONDUE_IDE (``criterion`` "trace", "ib", "ide") on cached trainings
-    with the profile's epochs and ``max_n``; ``n_init`` defaults to the data IDE retained by the
-    thesis (4, 11, 22; :data:`latentdims.maths.fondue.DATA_IDE`).  Returns the
+    with the design's ``fondue_epochs`` and ``max_n``; ``n_init`` defaults to the data IDE
+    retained by the thesis (4, 11, 22; :data:`latentdims.maths.fondue.DATA_IDE`).  Returns the
     :class:`~latentdims.maths.fondue.FondueResult` (each step logged)."""
-    from latentdims.maths.fondue import DATA_IDE, fondue
-
-    s = ch8_settings(profile)
+    s = _check_settings(cfg, "run_fondue")
     if n_init is None:
         n_init = min(DATA_IDE.get(dataset, 10), s.max_n)
-    train = fondue_trainer(model, profile=profile, dataset=dataset, seed=seed,
-                           architecture=architecture, reconstructions=criterion == "ib", **params)
+    train = fondue_trainer(s, model=model, dataset=dataset, seed=seed, architecture=architecture,
+                           reconstructions=criterion == "ib", **params)
     return fondue(train, n_init, criterion=criterion, epochs=s.fondue_epochs if epochs is None
                   else epochs, max_n=max(s.max_n, n_init), seed=seed, warn=False)
 
 
-def search_training_seconds(result, model: str = "beta_vae", *, profile: str,
-                            dataset: str = "dsprites", seed: int = 0, architecture: str = "conv",
-                            **params: Any) -> float:
+def run_binary_search(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = "dsprites",
+                      criterion: str = "trace", seed: int = 0, architecture: str = "conv",
+                      **params: Any):
+    """The supervised binary searches of Table D.5 (BS_FONDUE with "trace", IB with "ib")
+    over the design's ``supervised_range``."""
+    s = _check_settings(cfg, "run_binary_search")
+    train = fondue_trainer(s, model=model, dataset=dataset, seed=seed, architecture=architecture,
+                           reconstructions=criterion == "ib", **params)
+    lower, upper = s.supervised_range
+    return binary_search(train, lower=lower, upper=upper, criterion=criterion,
+                         epochs=s.fondue_epochs, seed=seed)
+
+
+def init_datasets(cfg: Ch8Settings) -> tuple[str, ...]:
+    """Data sets of the initialisation tables 8.4-8.6: the design's ``init_datasets``, plus
+    CelebA whenever the real files are present (its stand-in is not run in the short
+    profiles)."""
+    names = tuple(_check_settings(cfg, "init_datasets").init_datasets)
+    if "celeba" not in names and has_real_data("celeba"):
+        names = names + ("celeba",)
+    return names
+
+
+# ------------------------------------------------------------------------ notebook 51's searches
+# the three flavours of FONDUE on the beta = 1 conv VAE: criterion -> algorithm (Tables 8.1, 8.8)
+FLAVOURS = {"trace": "FONDUE", "ib": "FONDUE_IB", "ide": "FONDUE_IDE"}
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search (FONDUE or a supervised binary search) and the training it ran on: the model,
+    its hyper-parameters (sorted (name, value) pairs), architecture, data set and seed, which
+    :func:`search_training_seconds` needs to find its trainings in the cache."""
+    result: FondueResult
+    model: str = "beta_vae"
+    params: tuple = (("beta", 1.0),)
+    architecture: str = "conv"
+    dataset: str = "dsprites"
+    seed: int = 0
+
+
+def _search(cfg: Ch8Settings, *, model: str = "beta_vae", params: Mapping | None = None,
+            architecture: str = "conv", dataset: str = "dsprites", seed: int = 0,
+            supervised: bool = False, **options: Any) -> Search:
+    params = {"beta": 1.0} if params is None else dict(params)
+    run = run_binary_search if supervised else run_fondue
+    result = run(cfg, model=model, dataset=dataset, seed=seed, architecture=architecture,
+                 **options, **params)
+    return Search(result, model, tuple(sorted(params.items())), architecture, dataset, seed)
+
+
+def main_searches(cfg: Ch8Settings) -> dict[tuple[str, str], list[Search]]:
+    """FONDUE and FONDUE_IDE with each of ``fondue_seeds`` and FONDUE_IB with each of
+    ``ib_seeds`` on the beta = 1 conv VAE of every data set (Tables 8.1, 8.8), from the data
+    IDE: ``{(algorithm, dataset): [Search per seed]}``."""
+    s = _check_settings(cfg, "main_searches")
+    seeds = {"trace": s.fondue_seeds, "ib": s.ib_seeds, "ide": s.fondue_seeds}
+    return {(FLAVOURS[c], ds): [_search(s, dataset=ds, criterion=c, seed=seed) for seed in seeds[c]]
+            for ds in s.datasets for c in FLAVOURS}
+
+
+def side_searches(cfg: Ch8Settings) -> tuple[dict[str, list[Search]], dict[str, list[Search]]]:
+    """FONDUE (seed 0, dSprites) on the other objectives and architectures of
+    ``side_searches`` (:data:`SIDE_SEARCHES`: Tables 8.2, 8.3, 8.7), and on the FC VAE with each
+    criterion of ``side_criteria`` (Table 8.7, Fig 8.8) when ``"fc"`` is among them.
+
+    Returns ``(side, fc)``: ``{key: [Search]}`` and ``{criterion: [Search]}`` (the FC VAE's
+    "trace" search is the one of ``side["fc"]``, run once).
+    """
+    s = _check_settings(cfg, "side_searches")
+    done: dict[tuple, list[Search]] = {}
+
+    def search(model, params, arch, criterion="trace"):
+        key = (model, tuple(sorted(params.items())), arch, criterion)
+        if key not in done:
+            done[key] = [_search(s, model=model, params=params, architecture=arch,
+                                 dataset="dsprites", criterion=criterion, seed=seed)
+                         for seed in s.fondue_seeds[:1]]
+        return done[key]
+
+    side = {key: search(m, prm, arch) for key, (m, prm, arch, _, _) in
+            ((k, SIDE_SEARCHES[k]) for k in s.side_searches)}
+    fc = ({c: search("beta_vae", {"beta": 1.0}, "fc", c) for c in s.side_criteria}
+          if "fc" in side else {})
+    return side, fc
+
+
+def initialisation_searches(cfg: Ch8Settings, main: Mapping[tuple[str, str], list[Search]]
+                            ) -> tuple[dict[str, Search], dict[tuple[int, str], list[Search]]]:
+    """Tables 8.4-8.6: FONDUE (seed 0) from the data IDE (the main search where it ran) and from
+    each n_init of ``random_inits``, on every data set of :func:`init_datasets`.
+
+    Returns ``(references, inits)``: ``{dataset: Search}`` and ``{(n_init, dataset): [Search]}``.
+    """
+    s = _check_settings(cfg, "initialisation_searches")
+    names = init_datasets(s)
+    references = {ds: (main[("FONDUE", ds)][0] if ("FONDUE", ds) in main
+                       else _search(s, dataset=ds, seed=0)) for ds in names}
+    inits = {(k, ds): [_search(s, dataset=ds, seed=0, n_init=k)]
+             for ds in names for k in s.random_inits}
+    return references, inits
+
+
+def supervised_searches(cfg: Ch8Settings) -> dict[tuple[str, str], list[Search]]:
+    """Table D.5: BS_FONDUE ("trace") and IB ("ib") over ``supervised_range`` on the beta = 1
+    conv VAE of every data set, seed 0: ``{(algorithm, dataset): [Search]}``."""
+    s = _check_settings(cfg, "supervised_searches")
+    return {(algo, ds): [_search(s, dataset=ds, criterion=c, seed=seed, supervised=True)
+                         for seed in s.fondue_seeds[:1]]
+            for ds in s.datasets for c, algo in (("trace", "BS_FONDUE"), ("ib", "IB"))}
+
+
+def mean_n(searches: Sequence[Search]) -> float:
+    """The mean n found by ``searches`` (one per seed)."""
+    return float(np.mean([r.result.n for r in searches]))
+
+
+def chosen_n(main: Mapping[tuple[str, str], list[Search]], algorithms: Sequence[str],
+             dataset: str) -> dict[str, float]:
+    """``{algorithm: mean n}`` of the main searches on ``dataset`` (the elbow figures' lines)."""
+    return {a: mean_n(main[(a, dataset)]) for a in algorithms}
+
+
+def improvement_left(ns, values, n_star: float, *, higher_is_better: bool = False) -> float:
+    r"""Share of a curve's improvement over the sweep still left at ``n_star``.
+
+    .. math:: \frac{v(n^\star) - v(n_{\max})}{v(n_{\min}) - v(n_{\max})}
+
+    with :math:`v` the mean over seeds (negated when higher is better) interpolated linearly in
+    n; NaN when the curve does not improve over the sweep.
+
+    >>> improvement_left([1, 2, 3], [3.0, 2.0, 1.0], 2)
+    0.5
+    """
+    v = np.nanmean(np.atleast_2d(values), axis=0)
+    v = -v if higher_is_better else v
+    total = v[0] - v[-1]
+    if total <= 0:
+        return float("nan")
+    return float((np.interp(n_star, ns, v) - v[-1]) / total)
+
+
+def thesis_value(table: str, setting: str, dataset: str) -> float:
+    """The thesis' n of one row of :data:`THESIS_TABLES` (NaN if it has no such row)."""
+    return {(r[0], r[1]): r[2] for r in THESIS_TABLES[table]}.get((setting, dataset), np.nan)
+
+
+# Figs D.1-D.4: (model, data set, hyper-parameter, thesis table); the values are the design's
+# d_betas / d_lambdas.
+D_FIGURES = {
+    "figure-D.1": ("beta_vae", "symsol", "beta", "8.2"),
+    "figure-D.2": ("beta_vae", "dsprites", "beta", "8.2"),
+    "figure-D.3": ("dip_vae_ii", "symsol", "lambda_od", "8.3"),
+    "figure-D.4": ("dip_vae_ii", "dsprites", "lambda_od", "8.3"),
+}
+
+
+def side_elbow_panels(cfg: Ch8Settings, main: Mapping, side: Mapping,
+                      fc: Mapping) -> dict[str, dict[str, tuple]]:
+    """The elbow panels of Figs 8.6-8.8 and D.1-D.4: ``{figure id: {panel label: (ns,
+    reconstruction, accuracy, lines)}}``, each sweep over ``side_ns`` and ``side_seeds`` trained
+    for ``side_epochs`` (:data:`FIGURE_CONFIGS`, :data:`D_FIGURES`).
+
+    The lines: the VAE's FONDUE and FONDUE_IB n on the deterministic AE (Fig 8.6, as in the
+    thesis), our FONDUE n where the search ran (``side``, ``fc``), else the thesis' value.
+    """
+    s = _check_settings(cfg, "side_elbow_panels")
+    curves: dict[tuple, ElbowCurves] = {}
+
+    def panel(model, params, arch, ds, lines):
+        key = (model, tuple(sorted(params.items())), arch, ds)
+        if key not in curves:   # Figs 8.7a and D.1 share a sweep
+            sweep = sweep_over_n(s, model=model, dataset=ds, ns=s.side_ns, seeds=s.side_seeds,
+                                 epochs=s.side_epochs, architecture=arch, **params)
+            curves[key] = elbow_curves(sweep, s)
+        c = curves[key]
+        return c.label, c.panel({k: v for k, v in lines.items() if np.isfinite(v)})
+
+    side_n = {key: mean_n(res) for key, res in side.items()}
+    out = {}
+    name, p = panel(*FIGURE_CONFIGS["figure-8.6"], chosen_n(main, ("FONDUE", "FONDUE_IB"), "dsprites"))
+    out["figure-8.6"] = {name: p}
+    pa = panel(*FIGURE_CONFIGS["figure-8.7a"],
+               {"FONDUE (thesis, Table 8.2)": thesis_value("8.2", "beta=4", "symsol")})
+    pb = panel(*FIGURE_CONFIGS["figure-8.7b"], {"FONDUE (ours)": side_n.get("dip05", np.nan),
+                                                "FONDUE (thesis)": thesis_value("8.3", "lambda_od=0.5",
+                                                                                "dsprites")})
+    out["figure-8.7"] = {f"(a) β-VAE β = 4, {pa[0]}": pa[1], f"(b) DIP-VAE II λ_od = 0.5, {pb[0]}": pb[1]}
+    lines88 = ({f"{FLAVOURS[c]} (ours)": mean_n(res) for c, res in fc.items()} if fc else
+               {f"{a} (thesis)": thesis_value("8.7", a, "dsprites") for a in ("FONDUE", "FONDUE_IB")})
+    name, p = panel(*FIGURE_CONFIGS["figure-8.8"], lines88)
+    out["figure-8.8"] = {name: p}
+    ours_n = {(SIDE_SEARCHES[key][0], next(iter(SIDE_SEARCHES[key][1].values())), "dsprites"): n
+              for key, n in side_n.items() if SIDE_SEARCHES[key][2] == "conv"}
+    for fig_id, (model, ds, key, table) in D_FIGURES.items():
+        panels = {}
+        for v in (s.d_betas if key == "beta" else s.d_lambdas):
+            lines = {"FONDUE (thesis)": thesis_value(table, f"{key}={v:g}", ds)}
+            if (model, v, ds) in ours_n:
+                lines = {"FONDUE (ours)": ours_n[(model, v, ds)], **lines}
+            nm, p = panel(model, {key: v}, "conv", ds, lines)
+            panels[f"{key} = {v:g}, {nm}"] = p
+        out[fig_id] = panels
+    return out
+
+
+def search_training_seconds(search: Search, cfg: Ch8Settings) -> float:
     r"""Training time of a search from an empty cache: the sum, over the distinct n it
     visited, of the build time logged when that model was trained (``build_seconds`` of its
     cache entry; wall seconds on the machine and load of that moment).
@@ -474,16 +673,13 @@ def search_training_seconds(result, model: str = "beta_vae", *, profile: str,
     time (``result.seconds``) only counts the trainings that were not in the cache yet.
     Models not in the cache count as NaN.
     """
-    import json
-
-    from latentdims.core.cache import entry_path
-    from latentdims.studies.thesis_runs import CACHE_NAME
-
+    s = _check_settings(cfg, "search_training_seconds")
     total = 0.0
-    for ev in result.evaluations:
-        run = ch8_run(model, profile=profile, dataset=dataset, latent_dim=int(ev.n), seed=seed,
-                      architecture=architecture, epochs=result.epochs, **params)
-        config = entry_path(CACHE_NAME, run) / "config.json"
+    for ev in search.result.evaluations:
+        run = ch8_run(s, model=search.model, dataset=search.dataset, latent_dim=int(ev.n),
+                      seed=search.seed, architecture=search.architecture,
+                      epochs=search.result.epochs, **dict(search.params))
+        config = entry_path(thesis_runs.CACHE_NAME, run) / "config.json"
         if not config.is_file():
             return float("nan")
         with open(config) as f:
@@ -491,42 +687,14 @@ def search_training_seconds(result, model: str = "beta_vae", *, profile: str,
     return total
 
 
-def init_datasets(profile: str) -> tuple[str, ...]:
-    """Data sets of the initialisation tables 8.4-8.6 in ``profile``: its ``init_datasets``,
-    plus CelebA whenever the real files are present (its stand-in is not run in the short
-    profiles)."""
-    names = tuple(ch8_settings(profile).init_datasets)
-    if "celeba" not in names and has_real_data("celeba"):
-        names = names + ("celeba",)
-    return names
-
-
-def run_binary_search(model: str = "beta_vae", *, profile: str, dataset: str = "dsprites",
-                      criterion: str = "trace", seed: int = 0, architecture: str = "conv",
-                      **params: Any):
-    """The supervised binary searches of Table D.5 (BS_FONDUE with "trace", IB with "ib")
-    over the profile's ``supervised_range``."""
-    from latentdims.maths.fondue import binary_search
-
-    s = ch8_settings(profile)
-    train = fondue_trainer(model, profile=profile, dataset=dataset, seed=seed,
-                           architecture=architecture, reconstructions=criterion == "ib", **params)
-    lower, upper = s.supervised_range
-    return binary_search(train, lower=lower, upper=upper, criterion=criterion,
-                         epochs=s.fondue_epochs, seed=seed)
-
-
 # -------------------------------------------------------------------------------- IDE figures
-def data_ides(dataset: str, *, profile: str, seed: int = 0, path=None) -> dict[str, Any]:
-    """IDEs of a data set (Fig 8.4): MLE with each k of the profile and TwoNN (discarding the
-    10 % largest ratios, the thesis' "anchor 0.9"), repeated on subsamples of 80 % of the
-    points (Table D.4).  Returns ``{"values": {label: array}, "stand_in": bool,
-    "description": str}``."""
-    from latentdims.data.images import load_image_dataset
-    from latentdims.maths.intrinsic_dim import repeated_id
-
-    s = ch8_settings(profile)
-    data = load_image_dataset(dataset, n=s.ide_points, path=path, seed=seed)
+def data_ides(dataset: str, cfg: Ch8Settings, *, seed: int = 0, path=None) -> dict[str, Any]:
+    """IDEs of a data set (Fig 8.4): MLE with each k of ``ide_ks`` and TwoNN (discarding the
+    10 % largest ratios, the thesis' "anchor 0.9"), repeated ``ide_runs`` times on subsamples of
+    80 % of ``ide_points`` points (Table D.4).  Returns ``{"values": {label: array},
+    "stand_in": bool, "description": str}``."""
+    s = _check_settings(cfg, "data_ides")
+    data = thesis_runs.cached_image_dataset(dataset, n=s.ide_points, path=path, seed=seed)
     X = data.images.reshape(len(data.images), -1).astype(np.float64)
     values = {f"MLE (k={k})": repeated_id(X, "mle", k=k, n_runs=s.ide_runs, fraction=0.8,
                                           seed=seed).values for k in s.ide_ks}
@@ -534,20 +702,28 @@ def data_ides(dataset: str, *, profile: str, seed: int = 0, path=None) -> dict[s
     return {"values": values, "stand_in": bool(data.stand_in), "description": data.description}
 
 
-def layer_ides(folder, *, profile: str, epochs=None, seed: int = 0) -> dict[str, Any]:
-    """MLE of every layer's activations (flattened) at the end of each epoch of a
-    ``snapshots=True`` run (Fig 8.11).  Returns ``{"layers": [...], "values": {epoch: array}}``
-    (epochs 1-based in the labels)."""
-    from latentdims.studies.thesis_runs import read_run, evaluation_data, load_snapshot_model
+def snapshot_folder(cfg: Ch8Settings, *, dataset: str = "dsprites", latent_dim: int = 10,
+                    seed: int = 0) -> Path:
+    """Train (or find in the cache) the fully trained beta = 1 conv VAE with a snapshot at every
+    epoch, for :func:`layer_ides` (Fig 8.11); with n = 10 it is chapter 7's run of that
+    configuration.  Returns the run folder."""
+    run = ch8_run(_check_settings(cfg, "snapshot_folder"), dataset=dataset, latent_dim=latent_dim,
+                  seed=seed)
+    return thesis_runs.train_run(dataclasses.replace(run, snapshots=True))
 
-    s = ch8_settings(profile)
-    run = read_run(Path(folder))
-    x = evaluation_data(run)[:s.layer_points]
+
+def layer_ides(folder, cfg: Ch8Settings, *, epochs=None, seed: int = 0) -> dict[str, Any]:
+    """MLE of every layer's activations (flattened, ``layer_points`` evaluation images,
+    ``rep_k`` neighbours) at the end of each epoch of a ``snapshots=True`` run (Fig 8.11).
+    Returns ``{"layers": [...], "values": {epoch: array}}`` (epochs 1-based in the labels)."""
+    s = _check_settings(cfg, "layer_ides")
+    run = thesis_runs.read_run(Path(folder))
+    x = thesis_runs.evaluation_data(run)[:s.layer_points]
     k = min(s.rep_k, len(x) - 2)
     epochs = range(run.epochs) if epochs is None else epochs
     layers, values = None, {}
     for e in epochs:
-        acts = load_snapshot_model(folder, e).layer_activations(x, seed=seed)
+        acts = thesis_runs.load_snapshot_model(folder, e).layer_activations(x, seed=seed)
         layers = list(acts)
         values[str(e + 1)] = np.array([_safe_mle(a.reshape(len(a), -1), k) for a in acts.values()])
     return {"layers": layers, "values": values}
@@ -613,8 +789,6 @@ def fondue_table(table: str, ours: dict, *, extra: dict | None = None):
         "models trained (ours)", "epochs (ours)", and the thesis' n, SD, time/run (A100, min),
         models trained and epochs.
     """
-    import pandas as pd
-
     check_choice(table, sorted(THESIS_TABLES), name="table", func="fondue_table")
     rows = []
     keys = [(r[0], r[1]) for r in THESIS_TABLES[table]]
@@ -638,13 +812,81 @@ def fondue_table(table: str, ours: dict, *, extra: dict | None = None):
     return pd.DataFrame(rows).round(2)
 
 
-def settings_table(profile: str):
+def _training_times(ours: Mapping[tuple, list[Search]], cfg: Ch8Settings) -> dict[tuple, float]:
+    """Mean training time from an empty cache of each row's searches."""
+    out = {}
+    for key, res in ours.items():
+        secs = [search_training_seconds(r, cfg) for r in res]
+        out[key] = float(np.mean(secs)) if secs else np.nan
+    return out
+
+
+def _table(tid: str, ours: Mapping[tuple, list[Search]], cfg: Ch8Settings):
+    results = {key: [r.result for r in res] for key, res in ours.items()}
+    return fondue_table(tid, results, extra={"training time/run (ours, s)": _training_times(ours, cfg)})
+
+
+def fondue_tables(cfg: Ch8Settings, *, main: Mapping, side: Mapping, fc: Mapping,
+                  references: Mapping, inits: Mapping, supervised: Mapping) -> dict[str, tuple]:
+    """Tables 8.1-8.8 and D.5 from notebook 51's searches, with our numbers beside the thesis'
+    (:func:`fondue_table`) and each row's training time from an empty cache
+    (:func:`search_training_seconds`).
+
+    Parameters
+    ----------
+    cfg : Ch8Settings
+    main, side, fc, references, inits, supervised :
+        From :func:`main_searches`, :func:`side_searches` (both parts),
+        :func:`initialisation_searches` (both parts) and :func:`supervised_searches`.
+
+    Returns
+    -------
+    dict ``"table-8.1"`` ... -> (DataFrame, caption), in the order the notebook saves them
+    """
+    s = _check_settings(cfg, "fondue_tables")
+    common = (f"Ours: profile {s.profile}; β = 1: FONDUE and FONDUE_IDE with {len(s.fondue_seeds)} "
+              f"seed(s), FONDUE_IB with {len(s.ib_seeds)}; 1 seed for the others; {s.fondue_epochs} "
+              f"epoch(s) of {s.epoch_steps} steps per training; our times are wall seconds on a shared "
+              "2-core CPU; thesis: 10 seeds, NVIDIA A100 minutes. Empty 'ours' cells: rows not run in "
+              "this profile.")
+    rows = {
+        "8.1": ({k: v for k, v in main.items() if k[0] in ("FONDUE", "FONDUE_IB")},
+                "FONDUE and FONDUE_IB."),
+        "8.2": ({("beta=4", "dsprites"): side["beta4"]} if "beta4" in side else {},
+                "FONDUE with β-VAE."),
+        "8.3": ({("lambda_od=0.5", "dsprites"): side["dip05"]} if "dip05" in side else {},
+                "FONDUE with DIP-VAE II."),
+        "8.7": ({(FLAVOURS[c], "dsprites"): res for c, res in fc.items()}, "Fully-connected VAEs."),
+        "8.8": ({k: v for k, v in main.items() if k[0] in ("FONDUE", "FONDUE_IDE")},
+                "FONDUE and FONDUE_IDE."),
+        "D.5": (dict(supervised), f"BS_FONDUE and IB over [l, u] = {s.supervised_range}."),
+    }
+    out = {f"table-{tid}": (_table(tid, ours, s), f"{cap} {common}") for tid, (ours, cap) in rows.items()}
+    for tid, ds in (("8.4", "symsol"), ("8.5", "celeba"), ("8.6", "dsprites")):
+        ours = {(f"n_init={k}", d): res for (k, d), res in inits.items() if d == ds}
+        if ours:
+            ours[("random n_init", ds)] = [r for res in ours.values() for r in res]
+            ours[(f"n_init={references[ds].result.start[0]} (data IDE)", ds)] = [references[ds]]
+        if not ours:
+            data_note = (f"{ds}: not run in profile {s.profile} (to keep its run time"
+                         + (f"; CelebA is run only from its real files, absent here: $LATENTDIMS_DATA/{ds}/"
+                            if ds == "celeba" and not has_real_data(ds) else "")
+                         + "), so the 'ours' cells are empty.")
+        elif has_real_data(ds):
+            data_note = f"{ds}: real files."
+        else:
+            data_note = f"{ds}: our rows use the labelled STAND-IN images, not the real {ds} data."
+        out[f"table-{tid}"] = (_table(tid, ours, s),
+                               f"FONDUE on {ds} with other initial n (rows n_init=k: ours, seed 0; "
+                               f"'random n_init': their average beside the thesis' average). "
+                               f"{data_note} " + common)
+    return out
+
+
+def settings_table(cfg: Ch8Settings):
     """Table D.1 (training hyper-parameters) with the thesis' value beside ours."""
-    import pandas as pd
-
-    from latentdims.studies.thesis_runs import thesis_settings
-
-    t, s = thesis_settings(profile), ch8_settings(profile)
+    s = _check_settings(cfg, "settings_table")
+    t = s.training
     rows = [("Batch size", 64, t.batch_size),
             ("Latent space dimension", "3, 6, 8, 10, 12, 18, 24, 32 (Celeba also 42-200)",
              ", ".join(map(str, s.ns))),
@@ -671,10 +913,7 @@ def timed(fn: Callable, *args, **kwargs):
 def architecture_table(architecture: str, *, channels: int = 1):
     """Tables D.2 (``"conv"``) and D.3 (``"fc"``): the thesis' layers as printed beside the layers
     our models build (from :mod:`latentdims.models.architectures`); n is the swept latent size."""
-    import pandas as pd
-
-    from latentdims.models import architectures as a
-
+    a = architectures
     check_choice(architecture, a.ARCHITECTURES, name="architecture", func="architecture_table")
     if architecture == "conv":
         thesis = ["Input 64x63xchannels [sic]"] + [f"Conv 4x4, {f}, ReLU, stride 2" for f in (32, 32, 64, 64)] + [
@@ -701,11 +940,9 @@ def architecture_table(architecture: str, *, channels: int = 1):
     return pd.DataFrame(rows, columns=["part", "thesis (as printed)", "ours"])
 
 
-def mle_table(profile: str):
+def mle_table(cfg: Ch8Settings):
     """Table D.4 (MLE hyper-parameters) with ours beside the thesis'."""
-    import pandas as pd
-
-    s = ch8_settings(profile)
+    s = _check_settings(cfg, "mle_table")
     rows = [("k", "3, 5, 10, 20", ", ".join(map(str, s.ide_ks))),
             ("anchor (fraction of points used as centres)", 0.8, 0.8), ("seed", 0, 0),
             ("runs", 5, s.ide_runs), ("examples", "10,000", s.ide_points),

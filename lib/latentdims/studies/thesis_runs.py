@@ -7,7 +7,8 @@ loop (:func:`latentdims.models.training.train`: checkpoints every epoch, resume,
 :func:`latentdims.core.cache.cached`, and returns the cache folder; :func:`load_run` rebuilds the model
 from it.  Sweeps map :func:`train_run` over a grid with :func:`latentdims.core.sweeps.run_sweep`::
 
-    runs = [thesis_run("beta_vae", profile="quick", beta=b, seed=s) for b in (1, 4, 8) for s in (0, 1)]
+    training = settings("quick")
+    runs = [thesis_run("beta_vae", training, beta=b, seed=s) for b in (1, 4, 8) for s in (0, 1)]
     folders = run_sweep(train_run, runs, workers=0)
     result = load_run(folders[0])      # result.model, result.representations, result.history
 
@@ -22,7 +23,8 @@ the end of every epoch (``snapshots.npz``, ``snapshots/epoch_NNNNN.npz``): an ep
 
 The evaluation set is the last ``n_eval`` images of a seeded random subset of ``n_train + n_eval``
 images (the thesis splits 90/10, Table C.1); :func:`run_data` rebuilds it (e.g. for layer
-activations) without storing images in the cache.
+activations) without storing images in the cache.  :func:`cached_image_dataset` is
+:func:`latentdims.data.images.load_image_dataset` with its 3-D stand-ins kept in the cache.
 """
 from __future__ import annotations
 
@@ -35,20 +37,31 @@ from typing import Any
 
 import numpy as np
 
-from latentdims.core.validation import check_choice, check_int
-from latentdims.core.cache import cached
+from latentdims.core.cache import cached, cached_arrays
 from latentdims.core.io import save_npz, write_json
 from latentdims.core.profiles import by_profile
+from latentdims.core.validation import check_choice, check_int
+from latentdims.data import dsprites as ds
+from latentdims.data.images import DATASETS, ImageDataset, has_real_data, load_image_dataset
+from latentdims.models import MODELS, make_model, model_class
+from latentdims.models.base import Representations
+from latentdims.models.ivae import auxiliary_from_factors
+from latentdims.models.training import TrainConfig, load_weights, save_weights, train
 
-__all__ = ["ThesisSettings", "thesis_settings", "ThesisRun", "thesis_run", "REGULARISATION",
-           "regularisation_values", "RunData", "run_data", "evaluation_data", "train_run", "ThesisRunResult",
-           "load_run", "read_run", "rebuild_model", "load_snapshots", "load_snapshot_model"]
+__all__ = ["ThesisSettings", "settings", "GRIDS", "ThesisRun", "thesis_run", "REGULARISATION",
+           "regularisation_values", "cached_image_dataset", "RunData", "run_data",
+           "evaluation_data", "train_run", "ThesisRunResult", "load_run", "read_run",
+           "rebuild_model", "load_snapshots", "load_snapshot_model"]
 
 CACHE_NAME = "thesis_model"
 _VERSION = 1   # bump when a change of the code changes trained models (it is part of the key)
 
 
 # ---------------------------------------------------------------------------------- profiles
+# Which regularisation strengths a sweep trains (ThesisSettings.grid, regularisation_values).
+GRIDS = ("ends", "ends_and_middle", "all")
+
+
 @dataclass(frozen=True)
 class ThesisSettings:
     """How much to train per model in a profile.
@@ -70,6 +83,9 @@ class ThesisSettings:
     learning_rate : float
         Adam's learning rate: the thesis' 1e-4 (Tables A.1, C.1, D.1) in ``paper``; 1e-3 in the
         shorter profiles, whose models would otherwise stop far from the polarised regime.
+    grid : {'ends', 'ends_and_middle', 'all'}
+        Which regularisation strengths of :data:`REGULARISATION` a sweep trains
+        (:func:`regularisation_values`): the first and last, also the middle one, or all.
     """
     n_train: int | None
     n_eval: int
@@ -77,9 +93,13 @@ class ThesisSettings:
     steps_per_epoch: int
     batch_size: int = 64
     learning_rate: float = 1e-4
+    grid: str = "all"
+
+    def __post_init__(self) -> None:
+        check_choice(self.grid, GRIDS, name="grid", func="ThesisSettings")
 
 
-def thesis_settings(profile: str) -> ThesisSettings:
+def settings(profile: str) -> ThesisSettings:
     """Training sizes per profile.
 
     ``smoke`` proves the code runs (seconds).  ``quick`` trains 1,500 steps of batch 64 on 20,000
@@ -90,16 +110,21 @@ def thesis_settings(profile: str) -> ThesisSettings:
     variables; beta = 8 gave 5 passive, 1 mixed, 4 active (the thesis' beta = 8 model after 300k
     steps: 3, 3, 4, L1610).  At the thesis' 1e-4, 1,500 steps left every variable of the beta = 8
     model mixed.  ``paper`` is the thesis: 300k steps of batch 64 at 1e-4 on the 90 % split,
-    checkpointed every 6,000 steps (Table C.1), 10,000 evaluation images.
+    checkpointed every 6,000 steps (Table C.1), 10,000 evaluation images.  The sweeps train the
+    first and last regularisation strengths in ``smoke``, also the middle one in ``quick``, all
+    of them in ``paper`` (``grid``).
+
+    >>> settings("quick").grid, settings("smoke").steps
+    ('ends_and_middle', 8)
     """
     return by_profile(
         profile,
         smoke=ThesisSettings(n_train=256, n_eval=64, steps=8, steps_per_epoch=4, batch_size=32,
-                             learning_rate=1e-3),
+                             learning_rate=1e-3, grid="ends"),
         quick=ThesisSettings(n_train=20_000, n_eval=2_000, steps=1_500, steps_per_epoch=500,
-                             learning_rate=1e-3),
+                             learning_rate=1e-3, grid="ends_and_middle"),
         paper=ThesisSettings(n_train=None, n_eval=10_000, steps=300_000, steps_per_epoch=6_000,
-                             learning_rate=1e-4))
+                             learning_rate=1e-4, grid="all"))
 
 
 # Regularisation strengths (Table C.2, chapter 7; chapter 6 used Locatello et al.'s grid, which
@@ -113,19 +138,23 @@ REGULARISATION: dict[str, tuple[str, tuple[float, ...]]] = {
 }
 
 
-def regularisation_values(model: str, profile: str) -> tuple[str, tuple[float, ...]]:
-    """The hyper-parameter a sweep varies for ``model`` and its values in ``profile``.
+def regularisation_values(model: str, training: ThesisSettings) -> tuple[str, tuple[float, ...]]:
+    """The hyper-parameter a sweep varies for ``model`` and its values under ``training``.
 
-    ``paper``: the thesis' grid; ``quick``: its first, middle and last values; ``smoke``: its
-    first and last.
+    ``training.grid``: ``"all"`` (``paper``) the thesis' grid; ``"ends_and_middle"``
+    (``quick``) its first, middle and last values; ``"ends"`` (``smoke``) its first and last.
 
-    >>> regularisation_values("beta_vae", "quick")
+    >>> regularisation_values("beta_vae", settings("quick"))
     ('beta', (1.0, 4.0, 8.0))
     """
-    check_choice(model, sorted(REGULARISATION), name="model", func="regularisation_values")
+    func = "regularisation_values"
+    check_choice(model, sorted(REGULARISATION), name="model", func=func)
+    if not isinstance(training, ThesisSettings):
+        raise TypeError(f"{func}: `training` must be a ThesisSettings (settings(profile)); got "
+                        f"{type(training).__name__}.")
     name, grid = REGULARISATION[model]
-    values = by_profile(profile, smoke=(grid[0], grid[-1]),
-                        quick=(grid[0], grid[len(grid) // 2], grid[-1]), paper=grid)
+    values = {"ends": (grid[0], grid[-1]), "ends_and_middle": (grid[0], grid[len(grid) // 2], grid[-1]),
+              "all": grid}[training.grid]
     return name, tuple(values)
 
 
@@ -173,9 +202,6 @@ class ThesisRun:
     version: int = _VERSION
 
     def __post_init__(self) -> None:
-        from latentdims.data.images import DATASETS
-        from latentdims.models import MODELS
-
         func = "ThesisRun"
         check_choice(self.model, MODELS, name="model", func=func)
         check_choice(self.dataset, DATASETS, name="dataset", func=func)
@@ -201,23 +227,24 @@ class ThesisRun:
                 "channels": int(channels), "seed": self.seed, **dict(self.params)}
 
 
-def thesis_run(model: str, *, profile: str = "quick", dataset: str = "dsprites",
+def thesis_run(model: str, training: ThesisSettings, *, dataset: str = "dsprites",
                latent_dim: int | None = None, architecture: str = "conv", seed: int = 0,
                data_seed: int = 0, snapshots: bool = False, steps: int | None = None,
                steps_per_epoch: int | None = None, **params: Any) -> ThesisRun:
-    """A :class:`ThesisRun` with the sizes of ``profile`` and the given hyper-parameters,
-    checked at once by building the model's config.
+    """A :class:`ThesisRun` with the sizes of ``training`` (:func:`settings`) and the given
+    hyper-parameters, checked at once by building the model's config.
 
     ``latent_dim`` defaults to 10 (Table C.1), 30 for the iVAE (Table A.1).  ``steps`` and
-    ``steps_per_epoch`` override the profile's; change any other field with
+    ``steps_per_epoch`` override the settings'; change any other field with
     ``dataclasses.replace(run, n_eval=10_000)``.
 
-    >>> thesis_run("dip_vae_ii", profile="smoke", lambda_od=5).params
+    >>> thesis_run("dip_vae_ii", settings("smoke"), lambda_od=5).params
     (('lambda_od', 5.0),)
     """
-    from latentdims.models import model_class
-
-    s = thesis_settings(profile)
+    if not isinstance(training, ThesisSettings):
+        raise TypeError(f"thesis_run: `training` must be a ThesisSettings (settings(profile)); "
+                        f"got {type(training).__name__}.")
+    s = training
     cls = model_class(model)
     latent_dim = cls.config_class().latent_dim if latent_dim is None else latent_dim
     allowed = {f.name for f in dataclasses.fields(cls.config_class)} - {
@@ -241,13 +268,21 @@ def thesis_run(model: str, *, profile: str = "quick", dataset: str = "dsprites",
 
 
 # ---------------------------------------------------------------------------------- data
+def cached_image_dataset(name: str, *, n: int | None = None, path=None, seed: int = 0,
+                         allow_stand_in: bool = True) -> ImageDataset:
+    """:func:`latentdims.data.images.load_image_dataset` with its rendered 3-D stand-ins
+    (SmallNORB, Cars3D, Symsol) kept in the run cache (``stand_in_<name>``), keyed by
+    ``(name, n, seed)`` and the renderer's version; real files and the other stand-ins are
+    loaded afresh."""
+    return load_image_dataset(name, n=n, path=path, seed=seed, allow_stand_in=allow_stand_in,
+                              cache=cached_arrays)
+
+
 class _LazyImages:
     """Binary dSprites images rendered on demand by position (for the full 90 % split)."""
 
     def __init__(self, indices: np.ndarray):
-        from latentdims.data.dsprites import DSprites
-
-        self._ds, self._indices = DSprites("binary"), indices
+        self._ds, self._indices = ds.DSprites("binary"), indices
 
     def __len__(self) -> int:
         return len(self._indices)
@@ -277,10 +312,6 @@ class RunData:
 
 def run_data(run: ThesisRun) -> RunData:
     """Load (or render) the run's images and split them into training and evaluation sets."""
-    from latentdims.data import dsprites as ds
-    from latentdims.data.images import has_real_data, load_image_dataset
-    from latentdims.models.ivae import auxiliary_from_factors
-
     lazy = run.n_train is None and run.dataset == "dsprites" and not has_real_data("dsprites")
     if lazy:
         order = np.random.default_rng(run.data_seed).permutation(ds.N_IMAGES)
@@ -294,7 +325,7 @@ def run_data(run: ThesisRun) -> RunData:
         eval_indices = eval_idx.astype(np.int64)
     else:
         n = None if run.n_train is None else run.n_train + run.n_eval
-        data = load_image_dataset(run.dataset, n=n, seed=run.data_seed)
+        data = cached_image_dataset(run.dataset, n=n, seed=run.data_seed)
         if len(data) <= run.n_eval:
             raise ValueError(f"run_data: {run.dataset!r} has {len(data)} images, not more than "
                              f"`n_eval` = {run.n_eval}; lower n_eval.")
@@ -325,9 +356,6 @@ def evaluation_data(run: ThesisRun) -> Any:
     keyed by what fixes them: data set, sizes, data seed and whether ``u`` is attached.  Real
     files are read afresh (they can change on disk; they are not copied into the cache).
     """
-    from latentdims.core.cache import cached_arrays
-    from latentdims.data.images import has_real_data
-
     if not isinstance(run, ThesisRun):
         raise TypeError(f"evaluation_data: `run` must be a ThesisRun; got {type(run).__name__}.")
     if has_real_data(run.dataset):
@@ -369,9 +397,6 @@ def train_run(run: ThesisRun, *, progress: bool = False, rebuild: bool = False) 
     can map it over runs in other processes.  An interrupted training resumes from its last
     epoch (the checkpoints live in the cache's work folder).
     """
-    from latentdims.models import make_model
-    from latentdims.models.training import TrainConfig, save_weights, train
-
     if not isinstance(run, ThesisRun):
         raise TypeError(f"train_run: `run` must be a ThesisRun (see thesis_run(...)); got "
                         f"{type(run).__name__}.")
@@ -453,9 +478,6 @@ def read_run(folder: Path) -> ThesisRun:
 
 
 def rebuild_model(run: ThesisRun, meta: dict, weights: Path):
-    from latentdims.models import make_model
-    from latentdims.models.training import load_weights
-
     model = make_model(run.model, **run.model_config(meta["channels"])).ensure_built()
     load_weights(model, weights)
     return model
@@ -463,8 +485,6 @@ def rebuild_model(run: ThesisRun, meta: dict, weights: Path):
 
 def load_run(folder: str | Path) -> ThesisRunResult:
     """Read a folder written by :func:`train_run` and rebuild its model."""
-    from latentdims.models.base import Representations
-
     folder = Path(folder)
     if not (folder / "config.json").is_file() or not (folder / "model.npz").is_file():
         raise FileNotFoundError(f"load_run: {str(folder)!r} is not a trained-run folder (no "

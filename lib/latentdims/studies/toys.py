@@ -1,265 +1,60 @@
-"""Toy studies of the jet papers' appendix and the talks, with their closed forms.
+"""The toy studies of notebooks 00-05: the jet papers' appendix, the talks' toys and the thesis'
+background, with the sizes of each profile.
 
-* :func:`linear_vae_optimum`: the linear VAE on Gaussian data (ICLR paper appendix A.3,
-  Eqs 4-9; NeurIPS appendix A.2): per principal direction of standard deviation ``sigma``,
-  ``D = beta^2`` and ``R = -log(beta / sigma)`` for ``beta < sigma``, and the uninformative
-  optimum (``D = sigma^2``, ``R = 0``) above.
-* Toy data sets: 1-D / d-D Gaussians (optionally rotated), the talks' 2-D "bananas", a filled
-  disc for the plain autoencoder, and the curse-of-dimensionality toy (ten N(0, 1) directions and
-  one N(0, 0.1)); :func:`toy_population` gives the population behind the Gaussian ones.
+A notebook resolves its profile once, ``cfg = settings(profile)`` (a :class:`ToyStudySettings`),
+and passes the part it needs down, e.g. ``toy_beta_sweep("bananas", cfg.bananas, ...)``.
+
 * :func:`toy_beta_sweep`: a dense VAE (:class:`latentdims.models.dense_vae.DenseVAE`) trained
-  over a log-uniform grid of ``beta`` by annealing upwards (weights kept from step to step, as in
-  the papers' production run), cached; rates, distortions and per-latent KL measured on held-out
-  data at every step, and the weights of every step kept for plotting.
+  over a log-uniform grid of ``beta`` by annealing (weights kept from step to step, as in the
+  papers' production run), cached; rates, distortions and per-latent KL measured on held-out data
+  at every step, and the weights of every step kept for plotting (:func:`toy_model`).
 * Measurements on trained toys: :func:`decoded_curve` (the curve a 1-D latent decodes to),
-  :func:`pca_distortion` (the best linear reconstruction, for comparison), :func:`reconstruction_smear`
-  (how far the posterior's noise moves a reconstruction, the talks' "resolution ~ beta"),
-  :func:`linear_vae_parameters` (the matrices of a trained linear VAE) and
-  :func:`toy_correlation_dimension` (the correlation dimension of a toy data set, cached).
+  :func:`reconstruction_smear` (how far the posterior's noise moves a reconstruction, the talks'
+  "resolution ~ beta"), :func:`posterior_std_ratios` (ICLR Eq. 6), :func:`bananas_regimes` (the
+  talks' three regimes), :func:`linear_vae_check` (a trained linear VAE against the thesis'
+  Section 4.2) and :func:`linear_vae_rotation_scan` (its ELBO under latent rotations).
+* :func:`toy_correlation_dimension`: the correlation dimension of a toy data set, cached.
+* The thesis' background examples: :func:`bimodal_kl_fits` (Figure 2.2),
+  :func:`independence_stats` (Figure 2.1) and :func:`entanglement_example` (Figure 4.2).
 
-Note on the ICLR text: A.3 says the data have "variance sigma-bar" but every formula uses
-sigma-bar as the standard deviation (e.g. ``sigma(x) = beta / sigma-bar``); we follow the formulas.
+The data sets are in :mod:`latentdims.data.toys`, the closed forms in
+:mod:`latentdims.maths.linear_vae` and :mod:`latentdims.maths.divergences`.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
+from scipy.spatial.distance import pdist, squareform
+from scipy.stats import spearmanr
 
-from latentdims.core.validation import check_array, check_choice, check_int, check_positive
 from latentdims.core.cache import cached, cached_arrays
-from latentdims.core.profiles import by_profile
+from latentdims.core.profiles import by_profile, check_profile
+from latentdims.core.validation import check_array, check_choice, check_int, check_positive
+from latentdims.data.dsprites import render_dsprites
+from latentdims.data.toys import toy_data, toy_data_spec, toy_population
+from latentdims.maths.dimensionality import CorrelationDimension, correlation_dimension
+from latentdims.maths.divergences import (INDEPENDENCE_GRAPHS, GaussianFit, GaussianMixture,
+                                          fit_gaussian_kl, independence_samples,
+                                          partial_correlation, quadrature_grid)
+from latentdims.maths.linear_vae import (RotationScan, linear_vae_parameters, linear_vae_posterior,
+                                         rotated_elbos)
+from latentdims.models.dense_vae import DenseVAE, DenseVAEConfig
+from latentdims.models.training import TrainConfig, load_weights, save_weights, train
 
-__all__ = ["LinearVAEOptimum", "linear_vae_optimum", "random_rotation", "gaussian_data",
-           "banana_data", "curse_data", "ring_data", "TOY_DATASETS", "ToyPopulation",
-           "toy_population", "ToySettings", "toy_settings", "ae_settings", "bananas_settings",
-           "curse_settings", "linear_check_settings", "ToySweep", "toy_beta_sweep", "toy_model",
-           "DecodedCurve", "decoded_curve", "pca_distortion", "reconstruction_smear",
-           "LinearVAEParameters", "linear_vae_parameters", "LinearVAECheck", "linear_vae_check",
-           "CorrelationSettings", "correlation_settings", "ToyCorrelation",
-           "toy_correlation_dimension"]
-
-
-@dataclass(frozen=True)
-class LinearVAEOptimum:
-    """The optimum of the linear VAE at each ``beta`` (arrays over betas, and directions).
-
-    Attributes
-    ----------
-    rate, distortion : (K,)
-        ``R = sum_i max(0, -log(beta / sigma_i))`` nats and ``D = sum_i min(beta, sigma_i)^2``.
-    rate_per_direction : (K, d)
-    encoder_slope, decoder_slope, posterior_std : (K, d)
-        ``mu(x) = a x``, ``rho(z) = b z`` and ``sigma(x)`` of ICLR Eq. 6 (Eq. 5 above sigma_i).
-    """
-    rate: np.ndarray
-    distortion: np.ndarray
-    rate_per_direction: np.ndarray
-    encoder_slope: np.ndarray
-    decoder_slope: np.ndarray
-    posterior_std: np.ndarray
+__all__ = ["ToySettings", "CorrelationSettings", "ToyStudySettings", "settings", "ToySweep",
+           "toy_beta_sweep", "toy_model", "DecodedCurve", "decoded_curve", "reconstruction_smear",
+           "posterior_std_ratios", "BananaRegime", "bananas_regimes", "LinearVAECheck",
+           "linear_vae_check", "linear_vae_rotation_scan", "ToyCorrelation",
+           "toy_correlation_dimension", "KLFits", "bimodal_kl_fits", "independence_stats",
+           "Entanglement", "entanglement_example"]
 
 
-def linear_vae_optimum(sigmas, betas, *, latent_dim: int | None = None) -> LinearVAEOptimum:
-    r"""Closed-form optimum of the linear VAE on centred Gaussian data (ICLR appendix A.3).
-
-    For one direction of standard deviation :math:`\bar\sigma` and :math:`\beta < \bar\sigma`
-    (Eqs 6-8):
-
-    .. math::
-        \mu(x) = \frac{\sqrt{\bar\sigma^2-\beta^2}}{\bar\sigma^2}x,\quad
-        \rho(z) = \sqrt{\bar\sigma^2-\beta^2}\,z,\quad \sigma(x) = \beta/\bar\sigma,\quad
-        D = \beta^2,\quad R = -\log(\beta/\bar\sigma)
-
-    and above :math:`\bar\sigma` the uninformative optimum (Eq. 5): :math:`D = \bar\sigma^2`,
-    :math:`R = 0`.  Independent directions add (Eq. 9), so
-    :math:`D_1 = D_2 = \sum_i \Theta(\bar\sigma_i - \beta)`.
-
-    Parameters
-    ----------
-    sigmas : array, shape (d,)
-        Standard deviations of the principal directions (> 0).
-    betas : array, shape (K,)
-        Resolutions (> 0), same units as ``sigmas``.
-    latent_dim : int, optional
-        Number of latent directions ``n``.  A linear VAE with ``n < d`` latents can encode at most
-        the ``n`` widest directions (the PPCA solution, thesis Eq. 4.10); the others stay
-        uninformative at every ``beta``.  Default: as many latents as directions.
-
-    Examples
-    --------
-    >>> opt = linear_vae_optimum([1.0], [0.5, 2.0])
-    >>> np.round(opt.distortion, 3).tolist(), np.round(opt.rate, 3).tolist()
-    ([0.25, 1.0], [0.693, 0.0])
-    >>> linear_vae_optimum([2.0, 1.0], [0.5], latent_dim=1).distortion.tolist()  # 0.5^2 + 1^2
-    [1.25]
-    """
-    func = "linear_vae_optimum"
-    s = check_array(sigmas, name="sigmas", func=func, ndim=1, min_rows=1)
-    b = check_array(betas, name="betas", func=func, ndim=1, min_rows=1)
-    if np.any(s <= 0) or np.any(b <= 0):
-        raise ValueError(f"{func}: `sigmas` and `betas` must be > 0.")
-    n = len(s) if latent_dim is None else check_int(latent_dim, name="latent_dim", func=func,
-                                                     minimum=1)
-    encodable = np.zeros(len(s), dtype=bool)
-    encodable[np.argsort(-s, kind="stable")[:n]] = True     # the n widest directions
-    S, B = s[None, :], b[:, None]
-    informative = (B < S) & encodable[None, :]
-    rate_i = np.where(informative, np.log(S / B), 0.0)
-    dist_i = np.where(informative, B**2, S**2)
-    root = np.where(informative, np.sqrt(np.clip(S**2 - B**2, 0.0, None)), 0.0)
-    return LinearVAEOptimum(rate=rate_i.sum(axis=1), distortion=dist_i.sum(axis=1),
-                            rate_per_direction=rate_i, encoder_slope=root / S**2,
-                            decoder_slope=root, posterior_std=np.where(informative, B / S, 1.0))
-
-
-# ---------------------------------------------------------------------------------- toy data
-def random_rotation(d: int, *, seed: int = 0) -> np.ndarray:
-    """A uniformly random rotation matrix (orthogonal, determinant +1), shape (d, d).
-
-    >>> r = random_rotation(3, seed=1)
-    >>> bool(np.allclose(r @ r.T, np.eye(3)) and np.isclose(np.linalg.det(r), 1.0))
-    True
-    """
-    d = check_int(d, name="d", func="random_rotation", minimum=1)
-    q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
-    q = q * np.sign(np.diag(r))          # the sign fix makes the draw uniform (Haar)
-    if np.linalg.det(q) < 0:
-        q[:, 0] = -q[:, 0]
-    return q
-
-
-def gaussian_data(n: int, sigmas, *, seed: int = 0, rotation=None) -> np.ndarray:
-    """``n`` points of a centred Gaussian with independent directions of std ``sigmas``, (n, d).
-
-    With ``rotation`` (an orthogonal (d, d) matrix ``R``) the principal directions are the
-    columns of ``R``: ``x = R (sigmas * eps)``, covariance ``R diag(sigmas^2) R^T``.
-    """
-    func = "gaussian_data"
-    s = check_array(sigmas, name="sigmas", func=func, ndim=1, min_rows=1)
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((check_int(n, name="n", func=func, minimum=1), len(s))) * s
-    if rotation is not None:
-        r = check_array(rotation, name="rotation", func=func, shape=(len(s), len(s)))
-        if not np.allclose(r @ r.T, np.eye(len(s)), atol=1e-6):
-            raise ValueError(f"{func}: `rotation` must be orthogonal (R R^T = I); got max "
-                             f"|R R^T - I| = {np.abs(r @ r.T - np.eye(len(s))).max():.3g}. "
-                             f"Use random_rotation(d, seed=...).")
-        x = x @ r.T
-    return x.astype(np.float32)
-
-
-def banana_data(n: int, *, seed: int = 0, noise: float = 0.05, n_bananas: int = 2) -> np.ndarray:
-    """The talks' "bananas": ``n_bananas`` (1 or 2) crescents in 2-D, of size ~1, centred.
-
-    The talks show banana-shaped 2-D data without giving their formula.  A crescent is a half
-    circle of radius 1 with points uniform in angle and Gaussian thickness ``noise``; two are
-    interleaved like scikit-learn's ``make_moons``.  Their scales: the extent along a crescent
-    (standard deviation ~0.9) and the width ``noise``, which a VAE resolves in turn as beta
-    decreases.  The notebooks' data set ``"bananas"`` is one crescent of width 0.1, which puts the
-    two steps where the talks see them (two latents below beta ~ 0.1, one between 0.1 and 1, none
-    above; ``002:L224-262``); with two crescents a one-dimensional latent has to jump between them,
-    and at resolutions comparable to their gap it cuts across instead of following them.
-    """
-    func = "banana_data"
-    n = check_int(n, name="n", func=func, minimum=2)
-    check_positive(noise, name="noise", func=func, strict=False)
-    check_choice(n_bananas, (1, 2), name="n_bananas", func=func)
-    rng = np.random.default_rng(seed)
-    which = np.arange(n) % n_bananas                      # crescent of each point
-    t = rng.uniform(0.0, np.pi, size=n)
-    # make_moons' layout: the upper arc centred at (0, 0), the lower one flipped and shifted
-    x = np.where(which == 0, np.cos(t), 1.0 - np.cos(t))
-    y = np.where(which == 0, np.sin(t), 0.5 - np.sin(t))
-    pts = np.stack([x, y], axis=1) + noise * rng.standard_normal((n, 2))
-    return (pts - pts.mean(axis=0)).astype(np.float32)
-
-
-def ring_data(n: int, *, seed: int = 0) -> np.ndarray:
-    """A filled 2-D disc of radius 1 (uniform), for the plain autoencoder's "dense packing"."""
-    n = check_int(n, name="n", func="ring_data", minimum=1)
-    rng = np.random.default_rng(seed)
-    r, t = np.sqrt(rng.uniform(size=n)), rng.uniform(0, 2 * np.pi, size=n)
-    return np.stack([r * np.cos(t), r * np.sin(t)], axis=1).astype(np.float32)
-
-
-def curse_data(n: int, *, seed: int = 0, n_wide: int = 10, small_sigma: float = 0.1) -> np.ndarray:
-    """The talks' curse-of-dimensionality toy: ``n_wide`` N(0, 1) directions and one N(0, 0.1)."""
-    return gaussian_data(n, [1.0] * n_wide + [small_sigma], seed=seed)
-
-
-TOY_DATASETS = ("gaussian1d", "gaussian3d", "rotated4d", "bananas", "ring", "curse")
-_ROTATED4D_SEED = 4   # the fixed rotation of "rotated4d" (part of the data set's definition)
-
-
-def _data_spec(name: str, func: str = "toy_beta_sweep") -> dict:
-    """The generator and parameters of a named toy data set (also part of the cache key)."""
-    check_choice(name, TOY_DATASETS, name="dataset", func=func)
-    if name == "gaussian1d":
-        return {"kind": "gaussian", "sigmas": [1.0], "rotation_seed": None}
-    if name == "gaussian3d":
-        return {"kind": "gaussian", "sigmas": [2.0, 0.5, 0.1], "rotation_seed": None}
-    if name == "rotated4d":
-        return {"kind": "gaussian", "sigmas": [2.0, 1.0, 0.5, 0.25], "rotation_seed": _ROTATED4D_SEED}
-    if name == "curse":
-        return {"kind": "gaussian", "sigmas": [1.0] * 10 + [0.1], "rotation_seed": None}
-    if name == "bananas":
-        return {"kind": "bananas", "noise": 0.1, "n_bananas": 1}
-    return {"kind": "disc"}
-
-
-def _toy_data(name: str, n: int, seed: int) -> np.ndarray:
-    spec = _data_spec(name)
-    if spec["kind"] == "gaussian":
-        pop = toy_population(name)
-        return gaussian_data(n, pop.sigmas, seed=seed,
-                             rotation=None if spec["rotation_seed"] is None else pop.rotation)
-    if spec["kind"] == "bananas":
-        return banana_data(n, seed=seed, noise=spec["noise"], n_bananas=spec["n_bananas"])
-    return ring_data(n, seed=seed)
-
-
-@dataclass(frozen=True)
-class ToyPopulation:
-    """The population behind a Gaussian toy: ``x = rotation @ (sigmas * eps)``.
-
-    Attributes
-    ----------
-    sigmas : (d,)
-        Standard deviations of the principal directions.
-    rotation : (d, d)
-        Orthogonal; its columns are the principal directions (the identity if not rotated).
-    """
-    sigmas: np.ndarray
-    rotation: np.ndarray
-
-    @property
-    def covariance(self) -> np.ndarray:
-        """``R diag(sigmas^2) R^T``, shape (d, d)."""
-        return (self.rotation * self.sigmas**2) @ self.rotation.T
-
-
-def toy_population(dataset: str) -> ToyPopulation:
-    """The standard deviations and principal directions of a Gaussian toy data set.
-
-    >>> toy_population("gaussian3d").sigmas.tolist()
-    [2.0, 0.5, 0.1]
-    """
-    spec = _data_spec(dataset, func="toy_population")
-    if spec["kind"] != "gaussian":
-        gaussian = [n for n in TOY_DATASETS if _data_spec(n)["kind"] == "gaussian"]
-        raise ValueError(f"toy_population: {dataset!r} is not a Gaussian toy; expected one of "
-                         f"{', '.join(repr(g) for g in gaussian)}.")
-    s = np.asarray(spec["sigmas"], dtype=float)
-    rot = (np.eye(len(s)) if spec["rotation_seed"] is None
-           else random_rotation(len(s), seed=spec["rotation_seed"]))
-    return ToyPopulation(sigmas=s, rotation=rot)
-
-
-# ------------------------------------------------------------------------------ beta sweeps
+# -------------------------------------------------------------------------------- settings
 @dataclass(frozen=True)
 class ToySettings:
-    """How much work a toy sweep does."""
+    """How much work a toy sweep does (all of it is part of the sweep's cache key)."""
     n_train: int            # training points
     n_valid: int            # held-out points for R, D and per-latent KL
     n_betas: int            # log-uniform grid size
@@ -269,16 +64,59 @@ class ToySettings:
     learning_rate: float
 
 
-def toy_settings(profile: str) -> ToySettings:
-    """Sizes per profile: ``smoke`` runs in seconds; ``quick`` shows the steps clearly."""
-    return by_profile(
-        profile,
-        smoke=ToySettings(n_train=1000, n_valid=500, n_betas=6, epochs_first=2, epochs_per_beta=1,
-                          batch_size=250, learning_rate=3e-3),
-        quick=ToySettings(n_train=20000, n_valid=5000, n_betas=25, epochs_first=40,
-                          epochs_per_beta=12, batch_size=250, learning_rate=3e-3),
-        paper=ToySettings(n_train=100000, n_valid=20000, n_betas=40, epochs_first=100,
-                          epochs_per_beta=40, batch_size=250, learning_rate=1e-3))
+@dataclass(frozen=True)
+class CorrelationSettings:
+    """How the correlation dimension of a toy is measured (part of its cache key)."""
+    n_points: int       # points (the distance matrix is O(n_points^2) in memory)
+    n_boot: int         # bootstrap resamples for the band
+    n_scales: int       # log-uniform scales Q
+    q_range: tuple      # (smallest, largest) Q, in data units
+
+
+@dataclass(frozen=True)
+class ToyStudySettings:
+    """The sizes of every toy study of notebooks 00-05 in one profile (from :func:`settings`).
+
+    Attributes
+    ----------
+    profile : str
+        The profile's name, a label for figure titles (nothing branches on it).
+    toy : ToySettings
+        The jet papers' linear VAE on Gaussian data (notebook 00); ``quick`` shows the steps
+        clearly.
+    ae : ToySettings
+        The talks' plain autoencoder (notebook 01; one training, no beta grid).  ``quick``: 60
+        epochs of 20 000 points; the ReLU networks of the notebook have left the straight-line
+        (PCA) solution and wound into the disc well before (checked at 40-100 epochs).
+    bananas : ToySettings
+        The bananas sweep (notebook 02; 2-D data, 10 latents): fewer, longer beta steps than the
+        Gaussian toy.  A grid ratio of ~1.47 per step (19 steps over three decades) still puts
+        five or more points in each regime, and 20 epochs per step let the non-linear model
+        re-converge after each move.  The notebook anneals *upwards* (``direction="up"``):
+        starting at small beta with both directions encoded, a latent only has to switch off as
+        beta grows, which is quick; annealing downwards, the latent for the banana's width
+        switched on only at beta ~ 0.02, well below its width 0.1 (a passive latent is a saddle
+        the optimiser leaves slowly).  ``epochs_first`` is longer because the first step at the
+        smallest beta starts from scratch.
+    curse : ToySettings
+        The curse-of-dimensionality sweep (notebook 03; 11-D data, 17 steps over two decades),
+        sized for the linear VAE of the notebook (a dense one needs longer; see notebook 03).
+    linear_check : ToySettings
+        The linear VAE checked against the thesis' Section 4.2 (notebook 04; a 4-D rotated
+        Gaussian): a coarser grid than the jet papers' toy (13 steps over two decades) is enough
+        to compare the learnt matrices with the closed forms at every step.
+    correlation : CorrelationSettings
+        The correlation dimension of notebook 03.  The talks' 5e5 points (``002:L532``) are out
+        of reach of a full distance matrix, and the point of the toy is that even they are too
+        few.
+    """
+    profile: str
+    toy: ToySettings
+    ae: ToySettings
+    bananas: ToySettings
+    curse: ToySettings
+    linear_check: ToySettings
+    correlation: CorrelationSettings
 
 
 def _study_settings(profile: str, *, n_betas: tuple[int, int, int], quick_train: int,
@@ -298,42 +136,46 @@ def _study_settings(profile: str, *, n_betas: tuple[int, int, int], quick_train:
                           batch_size=250, learning_rate=1e-3))
 
 
-def ae_settings(profile: str) -> ToySettings:
-    """The plain autoencoder of the talks (one training, no beta grid).
+def settings(profile: str) -> ToyStudySettings:
+    """The toy studies' sizes in ``profile``: ``smoke`` runs in seconds, ``quick`` on a 2-core
+    CPU, ``paper`` at the documents' sizes (see :class:`ToyStudySettings` for each choice).
 
-    ``quick``: 60 epochs of 20 000 points; the ReLU networks of the notebook have left the
-    straight-line (PCA) solution and wound into the disc well before (checked at 40-100 epochs).
+    >>> cfg = settings("smoke")
+    >>> cfg.bananas.n_betas, cfg.correlation.n_points
+    (4, 600)
     """
-    return _study_settings(profile, n_betas=(1, 1, 1), quick_train=20000, epochs=(60, 1))
+    check_profile(profile, func="settings")
+    toy = by_profile(
+        profile,
+        smoke=ToySettings(n_train=1000, n_valid=500, n_betas=6, epochs_first=2, epochs_per_beta=1,
+                          batch_size=250, learning_rate=3e-3),
+        quick=ToySettings(n_train=20000, n_valid=5000, n_betas=25, epochs_first=40,
+                          epochs_per_beta=12, batch_size=250, learning_rate=3e-3),
+        paper=ToySettings(n_train=100000, n_valid=20000, n_betas=40, epochs_first=100,
+                          epochs_per_beta=40, batch_size=250, learning_rate=1e-3))
+    correlation = by_profile(
+        profile,
+        smoke=CorrelationSettings(n_points=600, n_boot=20, n_scales=25, q_range=(0.03, 10.0)),
+        quick=CorrelationSettings(n_points=5000, n_boot=100, n_scales=40, q_range=(0.03, 10.0)),
+        paper=CorrelationSettings(n_points=10000, n_boot=200, n_scales=50, q_range=(0.03, 10.0)))
+    return ToyStudySettings(
+        profile=profile, toy=toy,
+        ae=_study_settings(profile, n_betas=(1, 1, 1), quick_train=20000, epochs=(60, 1)),
+        bananas=_study_settings(profile, n_betas=(4, 19, 40), quick_train=10000, epochs=(60, 20)),
+        curse=_study_settings(profile, n_betas=(4, 17, 40), quick_train=10000, epochs=(60, 20)),
+        linear_check=_study_settings(profile, n_betas=(4, 13, 25), quick_train=10000,
+                                     epochs=(40, 15)),
+        correlation=correlation)
 
 
-def bananas_settings(profile: str) -> ToySettings:
-    """The bananas sweep (2-D data, 10 latents): fewer, longer beta steps than the Gaussian toy.
-
-    A grid ratio of ~1.47 per step (19 steps over three decades) still puts five or more points
-    in each regime, and 20 epochs per step let the non-linear model re-converge after each move.
-    The notebook anneals *upwards* (``direction="up"``): starting at small beta with both
-    directions encoded, a latent only has to switch off as beta grows, which is quick; annealing
-    downwards, the latent for the banana's width switched on only at beta ~ 0.02, well below its
-    width 0.1 (a passive latent is a saddle the optimiser leaves slowly).  ``epochs_first`` is
-    longer because the first step at the smallest beta starts from scratch.
-    """
-    return _study_settings(profile, n_betas=(4, 19, 40), quick_train=10000, epochs=(60, 20))
+def _check_type(value, kind, name: str, func: str, attribute: str):
+    if not isinstance(value, kind):
+        raise TypeError(f"{func}: `{name}` must be a {kind.__name__} (e.g. "
+                        f"settings(profile).{attribute}); got {type(value).__name__} {value!r}.")
+    return value
 
 
-def curse_settings(profile: str) -> ToySettings:
-    """The curse-of-dimensionality sweep (11-D data, 17 steps over two decades), sized for the
-    linear VAE of the notebook (a dense one needs longer; see notebook 03)."""
-    return _study_settings(profile, n_betas=(4, 17, 40), quick_train=10000, epochs=(60, 20))
-
-
-def linear_check_settings(profile: str) -> ToySettings:
-    """The linear VAE checked against the thesis' Section 4.2 (a 4-D rotated Gaussian): a
-    coarser grid than the jet papers' toy (13 steps over two decades) is enough to compare the
-    learnt matrices with the closed forms at every step."""
-    return _study_settings(profile, n_betas=(4, 13, 25), quick_train=10000, epochs=(40, 15))
-
-
+# ------------------------------------------------------------------------------ beta sweeps
 @dataclass(frozen=True)
 class ToySweep:
     """Measurements of a toy VAE over a grid of ``beta`` (annealed upwards)."""
@@ -347,26 +189,27 @@ class ToySweep:
     config: dict
 
 
-def _sweep_config(dataset, latent_dim, hidden, beta_range, deterministic, settings, seed,
+def _sweep_config(dataset, latent_dim, hidden, beta_range, deterministic, training, seed,
                   activation):
     # version 2: the data set's generator parameters and the activation are part of the key
-    return {"version": 2, "dataset": dataset, "data": _data_spec(dataset),
+    return {"version": 2, "dataset": dataset, "data": toy_data_spec(dataset, func="toy_beta_sweep"),
             "latent_dim": latent_dim, "hidden": list(hidden), "activation": activation,
             "beta_range": list(beta_range), "deterministic": deterministic,
-            "settings": asdict(settings), "seed": seed}
+            "settings": asdict(training), "seed": seed}
 
 
-def toy_beta_sweep(dataset: str, profile: str, *, latent_dim: int, beta_range=(0.01, 10.0),
-                   hidden: tuple[int, ...] = (64, 64), deterministic: bool = False, seed: int = 0,
-                   direction: str = "down", settings: ToySettings | None = None,
+def toy_beta_sweep(dataset: str, training: ToySettings, *, latent_dim: int,
+                   beta_range=(0.01, 10.0), hidden: tuple[int, ...] = (64, 64),
+                   deterministic: bool = False, seed: int = 0, direction: str = "down",
                    progress: bool = True, activation: str = "tanh") -> ToySweep:
     """Train a dense VAE on a toy data set across ``beta`` (cached); see the module docstring.
 
-    The grid is log-uniform over ``beta_range``, traversed ``"down"`` (default) or ``"up"``;
-    each step starts from the previous step's weights (beta-annealing), trains
-    ``epochs_per_beta`` epochs (``epochs_first`` at the first step), and records R, D and the KL
-    of every latent on the held-out set with the posterior sampled once per point.  Results are
-    returned in increasing ``beta`` either way.  With ``deterministic=True`` the model is a plain
+    ``training`` is the study's :class:`ToySettings` (e.g. ``settings(profile).bananas``).  The
+    grid is log-uniform over ``beta_range``, traversed ``"down"`` (default) or ``"up"``; each
+    step starts from the previous step's weights (beta-annealing), trains ``epochs_per_beta``
+    epochs (``epochs_first`` at the first step), and records R, D and the KL of every latent on
+    the held-out set with the posterior sampled once per point.  Results are returned in
+    increasing ``beta`` either way.  With ``deterministic=True`` the model is a plain
     autoencoder trained once (at ``beta_range[0]``, which it ignores).
 
     Choice: the papers anneal upwards after a priming run; for these small models a single pass
@@ -374,23 +217,21 @@ def toy_beta_sweep(dataset: str, profile: str, *, latent_dim: int, beta_range=(0
     cold start at the smallest beta is a stiff problem with condition number
     ``(sigma_max / beta)^2``), so it is the default here.
     """
-    from latentdims.models.dense_vae import DenseVAE, DenseVAEConfig
-    from latentdims.models.training import TrainConfig, save_weights, train
-
-    settings = settings or toy_settings(profile)
-    check_choice(direction, ("up", "down"), name="direction", func="toy_beta_sweep")
-    latent_dim = check_int(latent_dim, name="latent_dim", func="toy_beta_sweep", minimum=1)
+    func = "toy_beta_sweep"
+    training = _check_type(training, ToySettings, "training", func, "toy")
+    check_choice(direction, ("up", "down"), name="direction", func=func)
+    latent_dim = check_int(latent_dim, name="latent_dim", func=func, minimum=1)
     if len(beta_range) != 2 or not 0 < beta_range[0] <= beta_range[1]:
-        raise ValueError(f"toy_beta_sweep: `beta_range` must be (low, high) with 0 < low <= high; "
+        raise ValueError(f"{func}: `beta_range` must be (low, high) with 0 < low <= high; "
                          f"got {beta_range!r}.")
-    config = {**_sweep_config(dataset, latent_dim, hidden, beta_range, deterministic, settings,
+    config = {**_sweep_config(dataset, latent_dim, hidden, beta_range, deterministic, training,
                               seed, activation), "direction": direction}
-    betas = np.geomspace(beta_range[0], beta_range[1], 1 if deterministic else settings.n_betas)
+    betas = np.geomspace(beta_range[0], beta_range[1], 1 if deterministic else training.n_betas)
     order = list(range(len(betas)))[::-1 if direction == "down" else 1]
 
     def build(out, work):
-        data = _toy_data(dataset, settings.n_train + settings.n_valid, seed)
-        x_train, x_valid = data[:settings.n_train], data[settings.n_train:]
+        data = toy_data(dataset, training.n_train + training.n_valid, seed)
+        x_train, x_valid = data[:training.n_train], data[training.n_train:]
         model = DenseVAE(DenseVAEConfig(data.shape[1], latent_dim, tuple(hidden),
                                         activation=activation, deterministic=deterministic,
                                         seed=seed), beta=betas[0])
@@ -398,8 +239,8 @@ def toy_beta_sweep(dataset: str, profile: str, *, latent_dim: int, beta_range=(0
         for i, k in enumerate(order):
             beta = betas[k]
             model.beta.assign(beta)
-            cfg = TrainConfig(epochs=settings.epochs_first if i == 0 else settings.epochs_per_beta,
-                              batch_size=settings.batch_size, learning_rate=settings.learning_rate,
+            cfg = TrainConfig(epochs=training.epochs_first if i == 0 else training.epochs_per_beta,
+                              batch_size=training.batch_size, learning_rate=training.learning_rate,
                               monitor="loss")
             train(model, x_train, config=cfg, seed=seed + k, checkpoint_dir=work / f"step_{k:03d}",
                   progress=progress, desc=f"{dataset} beta={beta:.3g} ({i + 1}/{len(betas)})")
@@ -423,11 +264,6 @@ def toy_beta_sweep(dataset: str, profile: str, *, latent_dim: int, beta_range=(0
 
 def toy_model(sweep: ToySweep, step: int):
     """The dense VAE of ``sweep`` with the weights it had at the end of beta step ``step``."""
-    from pathlib import Path
-
-    from latentdims.models.dense_vae import DenseVAE, DenseVAEConfig
-    from latentdims.models.training import load_weights
-
     cfg = sweep.config
     k = check_int(step, name="step", func="toy_model", minimum=0)
     if k >= len(sweep.betas):
@@ -491,26 +327,6 @@ def decoded_curve(model, x, *, n_points: int = 4000) -> DecodedCurve:
     return DecodedCurve(z=z, points=points, length=length, codes=codes[:, 0])
 
 
-def pca_distortion(x, k: int) -> float:
-    r"""Mean squared error of the best rank-``k`` linear reconstruction (PCA) of ``x``.
-
-    .. math::
-        D_{\rm PCA}(k) = \sum_{i > k} \lambda_i
-
-    with :math:`\lambda_1 \ge \lambda_2 \ge \dots` the eigenvalues of the (biased) covariance of
-    ``x``: the distortion a *linear* autoencoder with ``k`` latents reaches.
-
-    >>> x = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.5], [0.0, -0.5]])
-    >>> pca_distortion(x, 1)   # the second eigenvalue, 0.5^2 / 2
-    0.125
-    """
-    func = "pca_distortion"
-    x = check_array(x, name="x", func=func, ndim=2, min_rows=2)
-    k = check_int(k, name="k", func=func, minimum=0)
-    eig = np.sort(np.linalg.eigvalsh(np.cov(x, rowvar=False, bias=True).reshape(x.shape[1], -1)))
-    return float(max(eig[: max(x.shape[1] - k, 0)].sum(), 0.0))
-
-
 def reconstruction_smear(model, x, *, step: float = 1e-3) -> np.ndarray:
     r"""How far the posterior's noise moves each reconstruction, per latent direction.
 
@@ -546,43 +362,81 @@ def reconstruction_smear(model, x, *, step: float = 1e-3) -> np.ndarray:
     return smear
 
 
+def posterior_std_ratios(sweep: ToySweep, sigma: float, *, beta_max: float,
+                         n_points: int = 2000) -> np.ndarray:
+    r"""Mean posterior standard deviation over its closed form, :math:`\langle\sigma(x)\rangle /
+    (\beta / \bar\sigma)` (ICLR Eq. 6), at every step of ``sweep`` with ``beta < beta_max``.
+
+    For a one-dimensional Gaussian toy of standard deviation ``sigma``; the mean is over the first
+    ``n_points`` held-out points.  Returns an array of shape (number of steps below
+    ``beta_max``,).
+    """
+    ratios = []
+    for k in [k for k, b in enumerate(sweep.betas) if b < beta_max]:
+        mean, log_var = toy_model(sweep, k).encode(sweep.valid[:n_points])
+        ratios.append(float(np.mean(np.exp(0.5 * np.asarray(log_var)))) / (sweep.betas[k] / sigma))
+    return np.array(ratios)
+
+
 @dataclass(frozen=True)
-class LinearVAEParameters:
-    """The matrices of a trained linear VAE, in the thesis' notation (Section 4.2.1).
+class BananaRegime:
+    """One beta step of the bananas sweep, measured on the held-out data (notebook 02).
 
     Attributes
     ----------
-    W : (m, n)
-        Decoder matrix, ``rho(z) = W z + b``.
-    b : (m,)
-    encoder : (n, m)
-        Posterior-mean matrix, ``mu(x) = encoder @ x + encoder_bias``.
-    encoder_bias : (n,)
-    log_var_weight : (n, m)
-        How the log-variance depends on ``x`` (zero at the optimum, where Sigma is constant).
-    log_var_bias : (n,)
+    step : int
+        The step of the sweep.
+    beta : float
+    mean, log_var : (N, n)
+        Posterior means and log-variances of the held-out points.
+    reconstruction : (N, 2)
+        The model's reconstructions (posterior sampled once).
+    order : (n,)
+        Latents from the most to the least informative (KL per latent).
+    smear_over_beta : (max(n_active, 1),)
+        Median :func:`reconstruction_smear` of the informative latents over beta (first 2000
+        points).
+    code_order : float
+        |Spearman rank correlation| of the most informative latent's code with ``x_1``.
+    recon_spread, data_spread : float
+        Root of the summed variances of the reconstructions and of the data.
     """
-    W: np.ndarray
-    b: np.ndarray
-    encoder: np.ndarray
-    encoder_bias: np.ndarray
-    log_var_weight: np.ndarray
-    log_var_bias: np.ndarray
+    step: int
+    beta: float
+    mean: np.ndarray
+    log_var: np.ndarray
+    reconstruction: np.ndarray
+    order: np.ndarray
+    smear_over_beta: np.ndarray
+    code_order: float
+    recon_spread: float
+    data_spread: float
 
 
-def linear_vae_parameters(model) -> LinearVAEParameters:
-    """Read the matrices of a :class:`~latentdims.models.dense_vae.DenseVAE` with ``hidden=()``."""
-    if tuple(model.config.hidden) != ():
-        raise ValueError(f"linear_vae_parameters: the model must be linear (hidden=()); got "
-                         f"hidden={tuple(model.config.hidden)}.")
-    (dec,) = model.decoder_layers
-    arr = lambda v: np.asarray(v.numpy() if hasattr(v, "numpy") else v, dtype=np.float64)
-    # Keras kernels are (inputs, outputs); the thesis' matrices act on column vectors
-    return LinearVAEParameters(W=arr(dec.kernel).T, b=arr(dec.bias),
-                               encoder=arr(model.mean_head.kernel).T,
-                               encoder_bias=arr(model.mean_head.bias),
-                               log_var_weight=arr(model.log_var_head.kernel).T,
-                               log_var_bias=arr(model.log_var_head.bias))
+def bananas_regimes(sweep: ToySweep, steps: dict, n_active) -> dict:
+    """Measure the bananas sweep at the steps ``steps`` (label -> step): latent and reconstruction
+    spaces, the posterior's smear and the ordering of the code along the banana.
+
+    ``n_active``: informative latents at every step, shape (K,).  Returns label ->
+    :class:`BananaRegime`.
+    """
+    valid = sweep.valid
+    colour = valid[:, 0]
+    out = {}
+    for label, k in steps.items():
+        model = toy_model(sweep, k)
+        mean, log_var = (np.asarray(t) for t in model.encode(valid))
+        recon = np.asarray(model(valid))
+        order = np.argsort(-sweep.kl_per_latent[k])
+        smear = reconstruction_smear(model, valid[:2000])
+        out[label] = BananaRegime(
+            step=int(k), beta=float(sweep.betas[k]), mean=mean, log_var=log_var,
+            reconstruction=recon, order=order,
+            smear_over_beta=np.median(smear[:, order[: max(n_active[k], 1)]], axis=0) / sweep.betas[k],
+            code_order=abs(spearmanr(mean[:, order[0]], colour).statistic),
+            recon_spread=float(np.sqrt(recon.var(axis=0).sum())),
+            data_spread=float(np.sqrt(valid.var(axis=0).sum())))
+    return out
 
 
 @dataclass(frozen=True)
@@ -640,10 +494,8 @@ class LinearVAECheck:
 def linear_vae_check(sweep: ToySweep) -> LinearVAECheck:
     """Compare every step of a linear-VAE sweep on a Gaussian toy with thesis Section 4.2.
 
-    See :class:`LinearVAECheck`; the formulas are in :mod:`latentdims.maths.background`.
+    See :class:`LinearVAECheck`; the formulas are in :mod:`latentdims.maths.linear_vae`.
     """
-    from latentdims.maths.background import linear_vae_posterior
-
     func = "linear_vae_check"
     if tuple(sweep.config["hidden"]) != () or sweep.config["deterministic"]:
         raise ValueError(f"{func}: the sweep must be of a linear VAE (hidden=(), not "
@@ -684,26 +536,23 @@ def linear_vae_check(sweep: ToySweep) -> LinearVAECheck:
     return LinearVAECheck(betas=np.asarray(sweep.betas), **{k: np.asarray(v) for k, v in out.items()})
 
 
+def linear_vae_rotation_scan(sweep: ToySweep, *, beta: float = 0.3,
+                             n_angles: int = 19) -> tuple[int, RotationScan]:
+    """The expected ELBOs of the trained linear VAE of ``sweep`` at the step nearest ``beta``
+    when its decoder is rotated (0 to 90 degrees, ``n_angles`` angles) in the plane of its two
+    most active latents (:func:`latentdims.maths.linear_vae.rotated_elbos`).
+
+    Returns the step and the :class:`~latentdims.maths.linear_vae.RotationScan`.
+    """
+    k = int(np.argmin(np.abs(np.log(sweep.betas / beta))))
+    params = linear_vae_parameters(toy_model(sweep, k))
+    angles = np.linspace(0, np.pi / 2, n_angles)
+    scan = rotated_elbos(sweep.valid, params.W, params.b, float(sweep.betas[k]) ** 2, angles,
+                         plane=tuple(np.argsort(-np.sum(params.W**2, axis=0))[:2]))
+    return k, scan
+
+
 # ------------------------------------------------------------ correlation dimension of toys
-@dataclass(frozen=True)
-class CorrelationSettings:
-    """How the correlation dimension of a toy is measured."""
-    n_points: int       # points (the distance matrix is O(n_points^2) in memory)
-    n_boot: int         # bootstrap resamples for the band
-    n_scales: int       # log-uniform scales Q
-    q_range: tuple      # (smallest, largest) Q, in data units
-
-
-def correlation_settings(profile: str) -> CorrelationSettings:
-    """Point counts per profile; the talks' 5e5 points (``002:L532``) are out of reach of a full
-    distance matrix, and the point of the toy is that even they are too few."""
-    return by_profile(
-        profile,
-        smoke=CorrelationSettings(n_points=600, n_boot=20, n_scales=25, q_range=(0.03, 10.0)),
-        quick=CorrelationSettings(n_points=5000, n_boot=100, n_scales=40, q_range=(0.03, 10.0)),
-        paper=CorrelationSettings(n_points=10000, n_boot=200, n_scales=50, q_range=(0.03, 10.0)))
-
-
 @dataclass(frozen=True)
 class ToyCorrelation:
     """The correlation dimension of a toy data set and the scale where its data run sparse.
@@ -722,26 +571,25 @@ class ToyCorrelation:
     n_points: int
 
 
-def toy_correlation_dimension(dataset: str, profile: str, *, seed: int = 0,
-                              settings: CorrelationSettings | None = None) -> ToyCorrelation:
+def toy_correlation_dimension(dataset: str, correlation: CorrelationSettings, *,
+                              seed: int = 0) -> ToyCorrelation:
     """Correlation dimension ``D_corr(Q)`` (ICLR Eq. 3) of a toy data set, with bands (cached).
 
-    The points are drawn with seed ``seed + 1`` (independent of a VAE's training data).
+    ``correlation``: e.g. ``settings(profile).correlation``.  The points are drawn with seed
+    ``seed + 1`` (independent of a VAE's training data).
     """
-    from scipy.spatial.distance import pdist, squareform
-
-    from latentdims.maths.dimensionality import CorrelationDimension, correlation_dimension
-
-    settings = settings or correlation_settings(profile)
-    spec = _data_spec(dataset, func="toy_correlation_dimension")
-    config = {"version": 1, "dataset": dataset, "data": spec, "settings": asdict(settings),
+    func = "toy_correlation_dimension"
+    correlation = _check_type(correlation, CorrelationSettings, "correlation", func,
+                              "correlation")
+    spec = toy_data_spec(dataset, func=func)
+    config = {"version": 1, "dataset": dataset, "data": spec, "settings": asdict(correlation),
               "seed": seed}
 
     def compute():
-        x = _toy_data(dataset, settings.n_points, seed + 1).astype(np.float64)
+        x = toy_data(dataset, correlation.n_points, seed + 1).astype(np.float64)
         d = pdist(x)
-        q = np.geomspace(settings.q_range[0], settings.q_range[1], settings.n_scales)
-        res = correlation_dimension(d, q, n_boot=settings.n_boot, seed=seed)
+        q = np.geomspace(correlation.q_range[0], correlation.q_range[1], correlation.n_scales)
+        res = correlation_dimension(d, q, n_boot=correlation.n_boot, seed=seed)
         square = squareform(d)
         np.fill_diagonal(square, np.inf)
         return {**asdict(res), "nearest_neighbour": square.min(axis=1)}
@@ -749,4 +597,104 @@ def toy_correlation_dimension(dataset: str, profile: str, *, seed: int = 0,
     arrays = cached_arrays("toy_dcorr", config, compute)
     nn = arrays.pop("nearest_neighbour")
     return ToyCorrelation(result=CorrelationDimension(**arrays), nearest_neighbour=nn,
-                          n_points=settings.n_points)
+                          n_points=correlation.n_points)
+
+
+# --------------------------------------------------------------- the thesis' background
+@dataclass(frozen=True)
+class KLFits:
+    """Figure 2.2's bimodal ``P`` on its quadrature grid and the Gaussians fitted to it.
+
+    Attributes
+    ----------
+    P : GaussianMixture
+    points : (n_per_axis**2, 2)
+        Grid cell centres.
+    n_per_axis : int
+    log_p : (n_per_axis**2,)
+        ``log p`` on the grid.
+    fits : dict
+        Panel title -> :class:`~latentdims.maths.divergences.GaussianFit`: (a) the forward fit,
+        (b) and (c) reverse fits started at either mode.
+    """
+    P: GaussianMixture
+    points: np.ndarray
+    n_per_axis: int
+    log_p: np.ndarray
+    fits: dict
+
+
+def bimodal_kl_fits(*, n_per_axis: int = 160) -> KLFits:
+    """Forward and reverse KL fits of one Gaussian to two 2-D Gaussian modes (thesis Fig. 2.2).
+
+    ``P``'s parameters are not stated in the thesis; the two modes follow Bishop (2006, Fig.
+    10.3), which the caption cites.  The two reverse fits start at the two modes.
+    """
+    P = GaussianMixture(weights=[0.5, 0.5], means=[[-1.5, -1.5], [1.5, 1.5]],
+                        covs=[[[0.6, 0.3], [0.3, 0.6]], [[0.6, -0.3], [-0.3, 0.6]]])
+    points, cell = quadrature_grid([-6.0, -6.0], [6.0, 6.0], n_per_axis)
+    log_p = P.log_pdf(points)
+    fits: dict[str, GaussianFit] = {
+        "(a) forward $D_{KL}(P\\|Q)$": fit_gaussian_kl(log_p, points, cell, direction="forward"),
+        "(b) reverse $D_{KL}(Q\\|P)$": fit_gaussian_kl(log_p, points, cell, direction="reverse",
+                                                       init_mean=P.means[0]),
+        "(c) reverse $D_{KL}(Q\\|P)$": fit_gaussian_kl(log_p, points, cell, direction="reverse",
+                                                       init_mean=P.means[1])}
+    return KLFits(P=P, points=points, n_per_axis=n_per_axis, log_p=log_p, fits=fits)
+
+
+def independence_stats(n_samples: int, *, seed: int = 0) -> dict:
+    """Correlation and partial correlation given Z of X and Y in each graph of thesis Figure 2.1
+    (:func:`latentdims.maths.divergences.independence_samples`), ``n_samples`` samples each.
+
+    Returns graph -> ``{"corr(X,Y)": float, "partial corr(X,Y|Z)": float}``.
+    """
+    stats = {}
+    for graph in INDEPENDENCE_GRAPHS:
+        s = independence_samples(graph, n_samples, seed=seed)
+        stats[graph] = {"corr(X,Y)": float(np.corrcoef(s["x"], s["y"])[0, 1]),
+                        "partial corr(X,Y|Z)": partial_correlation(s["x"], s["y"], s["z"])}
+    return stats
+
+
+@dataclass(frozen=True)
+class Entanglement:
+    """Thesis Figure 4.2's sprites at their latent codes under an aligned and a rotated map.
+
+    Attributes
+    ----------
+    factors : (25, 2)
+        Standardised (x, y) positions of the sprites (height = minus the image row).
+    images : (25, 64, 64)
+        dSprites hearts rendered at those positions.
+    codes : dict
+        Panel title -> latent codes ``factors @ A.T``, shape (25, 2).
+    alignment : dict
+        Panel title -> |correlation| of latents (rows) with factors (columns), shape (2, 2).
+    """
+    factors: np.ndarray
+    images: np.ndarray
+    codes: dict
+    alignment: dict
+
+
+def entanglement_example(*, angle_deg: float = 35.0) -> Entanglement:
+    """dSprites hearts at a 5 x 5 grid of (x, y) positions, coded by an aligned map (a) and by a
+    rotation of ``angle_deg`` (b: each latent mixes both factors) (thesis Figure 4.2, L976)."""
+    grid = np.linspace(2, 29, 5).astype(int)
+    positions = np.array([(i, j) for i in grid for j in grid])
+    # standardised (x, y) factors; image rows run downwards, so the height is minus the row position
+    factors = (positions - positions.mean(axis=0)) / positions.std(axis=0) * np.array([1, -1])
+    angle = np.radians(angle_deg)
+    maps = {"(a) disentangled": np.eye(2),
+            "(b) entangled": np.array([[np.cos(angle), -np.sin(angle)],
+                                       [np.sin(angle), np.cos(angle)]])}
+    images = render_dsprites(np.column_stack([np.full(len(positions), 2), np.full(len(positions), 5),
+                                              np.zeros(len(positions), int), positions]))
+    codes, alignment = {}, {}
+    for title, A in maps.items():
+        z = factors @ A.T
+        codes[title] = z
+        corr = np.corrcoef(np.column_stack([z, factors]), rowvar=False)[:2, 2:]  # latents x factors
+        alignment[title] = np.abs(corr)
+    return Entanglement(factors=factors, images=images, codes=codes, alignment=alignment)

@@ -1,4 +1,4 @@
-r"""Background results of the thesis that can be computed rather than drawn (Chapters 2 and 4).
+r"""Divergences and independence of the thesis' background (Chapter 2), computed rather than drawn.
 
 * Divergences (Section 2.6): the KL divergence between Gaussians (Eq. 2.18) and fits of one
   Gaussian to a multimodal density by minimising the forward or the reverse KL divergence on a
@@ -6,27 +6,21 @@ r"""Background results of the thesis that can be computed rather than drawn (Cha
 * Independence (Section 2.4, Figure 2.1): samples of the three linear-Gaussian graphs that
   illustrate statistical versus conditional independence (collider, chain, fork) and the partial
   correlation that tells them apart.
-* The linear VAE (Section 4.2): the ELBO of Eq. 4.5 for any posterior, its optimal posterior
-  (Eqs 4.6 and 4.8, diagonal Eq. 4.11, beta-weighted Eqs 4.23-4.24), the PPCA objective it
-  reduces to (Eq. 4.10) and the PPCA maximiser (Tipping and Bishop 1999, Eq. 7).
-
-Notation of the thesis: ``x`` in R^m, ``z`` in R^n, decoder ``N(W z + b, gamma I_m)``, posterior
-``N(mu, Sigma)`` with Sigma a *covariance* (the thesis' sigma is a variance).  With the jet papers'
-loss ``|x - rho(z)|^2 / 2 beta^2 + KL`` the decoder variance is ``gamma = beta^2``; the thesis'
-own beta (Eq. 4.22) multiplies gamma, so only the product ``beta_thesis * gamma`` matters.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import solve_triangular
+from scipy.optimize import minimize
+from scipy.special import logsumexp
 
 from latentdims.core.validation import check_array, check_choice, check_int, check_positive
 
-__all__ = ["gaussian_kl", "GaussianMixture", "quadrature_grid", "GaussianFit", "fit_gaussian_kl",
-           "INDEPENDENCE_GRAPHS", "independence_samples", "partial_correlation",
-           "LinearVAEPosterior", "linear_vae_posterior", "linear_vae_elbo", "ppca_objective",
-           "ppca_decoder", "RotationScan", "rotated_elbos"]
+__all__ = ["gaussian_kl", "cholesky_factor", "GaussianMixture", "quadrature_grid", "GaussianFit",
+           "fit_gaussian_kl", "INDEPENDENCE_GRAPHS", "independence_samples", "partial_correlation"]
 
 
 # ------------------------------------------------------------------------------ divergences
@@ -49,14 +43,23 @@ def gaussian_kl(mean0, cov0, mean1, cov1) -> float:
     m1 = check_array(mean1, name="mean1", func=func, shape=(d,))
     c0 = check_array(cov0, name="cov0", func=func, shape=(d, d))
     c1 = check_array(cov1, name="cov1", func=func, shape=(d, d))
-    l0, l1 = _cholesky(c0, "cov0", func), _cholesky(c1, "cov1", func)
+    l0, l1 = cholesky_factor(c0, "cov0", func), cholesky_factor(c1, "cov1", func)
     inv1 = np.linalg.inv(c1)
     diff = m1 - m0
     logdet = 2 * (np.log(np.diag(l1)).sum() - np.log(np.diag(l0)).sum())
     return float(0.5 * (np.trace(inv1 @ c0) + diff @ inv1 @ diff + logdet - d))
 
 
-def _cholesky(cov: np.ndarray, name: str, func: str) -> np.ndarray:
+def cholesky_factor(cov, name: str = "cov", func: str = "cholesky_factor") -> np.ndarray:
+    """The lower Cholesky factor ``L`` of a covariance (``cov = L L^T``), shape (d, d).
+
+    Raises a ``ValueError`` naming ``func`` and the argument ``name``, with the eigenvalues, if
+    ``cov`` is not symmetric positive definite.
+
+    >>> cholesky_factor([[4.0, 0.0], [0.0, 1.0]]).tolist()
+    [[2.0, 0.0], [0.0, 1.0]]
+    """
+    cov = np.asarray(cov, dtype=float)
     try:
         return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError as exc:
@@ -66,8 +69,6 @@ def _cholesky(cov: np.ndarray, name: str, func: str) -> np.ndarray:
 
 def _gaussian_log_pdf(points: np.ndarray, mean: np.ndarray, chol: np.ndarray) -> np.ndarray:
     """log N(points; mean, L L^T) for points (N, d), via the Cholesky factor L."""
-    from scipy.linalg import solve_triangular
-
     white = solve_triangular(chol, (points - mean).T, lower=True)          # (d, N)
     d = len(mean)
     return (-0.5 * np.sum(white**2, axis=0) - np.log(np.diag(chol)).sum()
@@ -97,14 +98,12 @@ class GaussianMixture:
         if np.any(w < 0) or not np.isclose(w.sum(), 1.0):
             raise ValueError(f"{func}: `weights` must be >= 0 and sum to 1; got {w.tolist()}.")
         for k in range(len(w)):
-            _cholesky(c[k], f"covs[{k}]", func)
+            cholesky_factor(c[k], f"covs[{k}]", func)
         for name, value in (("weights", w), ("means", m), ("covs", c)):
             object.__setattr__(self, name, value)
 
     def log_pdf(self, points) -> np.ndarray:
         """``log p`` at ``points`` (N, d), shape (N,)."""
-        from scipy.special import logsumexp
-
         x = check_array(points, name="points", func="GaussianMixture.log_pdf",
                         shape=(None, self.means.shape[1]))
         parts = [np.log(w) + _gaussian_log_pdf(x, m, np.linalg.cholesky(c))
@@ -236,10 +235,6 @@ def fit_gaussian_kl(log_p, points, cell_volume: float, *, direction: str = "forw
     [1] C. Bishop, *Pattern Recognition and Machine Learning*, 2006, Section 10.1.2 and Fig. 10.3.
     [2] L. Bonheme, thesis, Section 2.6 (Eqs 2.4, 2.13) and Figure 2.2.
     """
-    import warnings
-
-    from scipy.optimize import minimize
-
     func = "fit_gaussian_kl"
     x = check_array(points, name="points", func=func, ndim=2, min_rows=2)
     n, d = x.shape
@@ -251,7 +246,7 @@ def fit_gaussian_kl(log_p, points, cell_volume: float, *, direction: str = "forw
                                                               func=func, shape=(d,))
     cov0 = np.eye(d) if init_cov is None else check_array(init_cov, name="init_cov", func=func,
                                                           shape=(d, d))
-    l0 = _cholesky(cov0, "init_cov", func)
+    l0 = cholesky_factor(cov0, "init_cov", func)
     theta0 = np.concatenate([mean0, np.where(np.eye(d, dtype=bool), np.log(np.abs(l0) + 1e-300),
                                              l0)[np.tril_indices(d)]])
     p = np.exp(lp)
@@ -344,224 +339,3 @@ def partial_correlation(x, y, z) -> float:
         raise ValueError(f"{func}: `x` or `y` is a linear function of `z` (correlation "
                          f"{rxz:.6f}, {ryz:.6f}); nothing is left to correlate once z is removed.")
     return float((rxy - rxz * ryz) / np.sqrt((1 - rxz**2) * (1 - ryz**2)))
-
-
-# ----------------------------------------------------------------------------- linear VAE
-@dataclass(frozen=True)
-class LinearVAEPosterior:
-    """The optimal posterior of a linear VAE for a batch of inputs.
-
-    Attributes
-    ----------
-    mean : (N, n)
-        :math:`\\mu^*(x)` for every input.
-    cov : (n, n)
-        :math:`\\Sigma^*` (the same for every input).
-    """
-    mean: np.ndarray
-    cov: np.ndarray
-
-
-def _linear_vae_args(func, x, W, b, gamma):
-    W = check_array(W, name="W", func=func, ndim=2)
-    m, n = W.shape
-    x = check_array(x, name="x", func=func, ndim=(1, 2))
-    x = x[None, :] if x.ndim == 1 else x
-    if x.shape[1] != m:
-        raise ValueError(f"{func}: `x` must have {m} columns (the rows of W); got shape {x.shape}.")
-    b = check_array(b, name="b", func=func, shape=(m,))
-    gamma = check_positive(gamma, name="gamma", func=func)
-    return x, W, b, gamma, m, n
-
-
-def linear_vae_posterior(x, W, b, gamma: float, *, diagonal: bool = False,
-                         beta: float = 1.0) -> LinearVAEPosterior:
-    r"""The posterior that maximises the linear-VAE ELBO for a fixed decoder (thesis Sec. 4.2).
-
-    .. math::
-        \Sigma^* = \left(\tfrac{1}{\beta\gamma}W^TW + I_n\right)^{-1},\qquad
-        \mu^* = (\beta\gamma I_n + W^TW)^{-1}W^T(x-b) = W^T(\beta\gamma I_m + WW^T)^{-1}(x-b)
-
-    (Eqs 4.6 and 4.8 with :math:`\beta = 1`; Eqs 4.23-4.24 with :math:`\beta`), and with a
-    diagonal posterior (Eq. 4.11) :math:`\Sigma^* = (\tfrac{1}{\beta\gamma}\mathrm{diag}[\mathrm{diag}
-    [W^TW]] + I_n)^{-1}`; the mean's optimum does not depend on :math:`\Sigma`, so it is the same.
-
-    Parameters
-    ----------
-    x : array, shape (N, m) or (m,)
-    W : array, shape (m, n)
-        Decoder matrix.
-    b : array, shape (m,)
-        Decoder bias.
-    gamma : float
-        Decoder variance (``beta_jets^2`` for the jet papers' loss).
-    diagonal : bool
-        Restrict :math:`\Sigma` to be diagonal (the "standard" VAE, Section 4.2.2).
-    beta : float
-        The thesis' KL weight (Eq. 4.22); it only enters through :math:`\beta\gamma`.
-
-    Examples
-    --------
-    The worked example of thesis L835-837, :math:`\Lambda^2 = \mathrm{diag}[4, 1]`:
-
-    >>> W = np.diag([2.0, 1.0])
-    >>> np.round(np.diag(linear_vae_posterior(np.zeros(2), W, np.zeros(2), 0.1).cov), 4).tolist()
-    [0.0244, 0.0909]
-    >>> np.round(np.diag(linear_vae_posterior(np.zeros(2), W, np.zeros(2), 100.0).cov), 4).tolist()
-    [0.9615, 0.9901]
-    """
-    func = "linear_vae_posterior"
-    x, W, b, gamma, m, n = _linear_vae_args(func, x, W, b, gamma)
-    bg = check_positive(beta, name="beta", func=func) * gamma
-    wtw = W.T @ W
-    precision = (np.diag(np.diag(wtw)) if diagonal else wtw) / bg + np.eye(n)
-    cov = np.linalg.inv(precision)
-    mean = np.linalg.solve(bg * np.eye(n) + wtw, W.T @ (x - b).T).T      # (N, n)
-    return LinearVAEPosterior(mean=mean, cov=cov)
-
-
-def linear_vae_elbo(x, W, b, gamma: float, mean, cov) -> np.ndarray:
-    r"""The linear-VAE ELBO of thesis Eq. 4.5 (factor 1/2 and constants dropped), per input.
-
-    .. math::
-        \mathcal L = -\left(m\log\gamma + \tfrac1\gamma\lVert x - W\mu - b\rVert^2
-        + \tfrac1\gamma\mathrm{Tr}(\Sigma W^TW) + \mathrm{Tr}\,\Sigma + \lVert\mu\rVert^2
-        - \log\det\Sigma\right)
-
-    Parameters
-    ----------
-    x : array, shape (N, m)
-    W, b, gamma : decoder (see :func:`linear_vae_posterior`)
-    mean : array, shape (N, n)
-        Posterior means.
-    cov : array, shape (n, n)
-        Posterior covariance (positive definite).
-
-    Returns
-    -------
-    elbo : ndarray, shape (N,)
-        At the optimal posterior it equals Eq. 4.10 minus ``n``.
-    """
-    func = "linear_vae_elbo"
-    x, W, b, gamma, m, n = _linear_vae_args(func, x, W, b, gamma)
-    mean = check_array(mean, name="mean", func=func, shape=(len(x), n))
-    cov = check_array(cov, name="cov", func=func, shape=(n, n))
-    chol = _cholesky(cov, "cov", func)
-    resid = x - mean @ W.T - b
-    return -(m * np.log(gamma) + np.sum(resid**2, axis=1) / gamma
-             + np.trace(cov @ W.T @ W) / gamma + np.trace(cov) + np.sum(mean**2, axis=1)
-             - 2 * np.log(np.diag(chol)).sum())
-
-
-def ppca_objective(x, W, b, gamma: float) -> np.ndarray:
-    r"""The PPCA objective the linear VAE reduces to (thesis Eq. 4.10), per input.
-
-    .. math::
-        \mathcal L = -\log\det(WW^T + \gamma I_m) - (x-b)^T(WW^T + \gamma I_m)^{-1}(x-b)
-
-    Invariant to :math:`W \to WR` for any orthogonal R (thesis L796).
-
-    Returns
-    -------
-    ndarray, shape (N,)
-    """
-    func = "ppca_objective"
-    x, W, b, gamma, m, n = _linear_vae_args(func, x, W, b, gamma)
-    c = W @ W.T + gamma * np.eye(m)
-    sign, logdet = np.linalg.slogdet(c)
-    centred = x - b
-    return -logdet - np.einsum("ij,ij->i", centred, np.linalg.solve(c, centred.T).T)
-
-
-def ppca_decoder(covariance, gamma: float, latent_dim: int) -> np.ndarray:
-    r"""The decoder matrix that maximises the expected PPCA objective (Eq. 4.10) on data of
-    covariance ``covariance``.
-
-    .. math::
-        W = U_n\,\mathrm{diag}\left[\sqrt{\max(\lambda_i - \gamma, 0)}\right]
-
-    with :math:`\lambda_1 \ge \dots` the eigenvalues of the covariance and :math:`U_n` their top
-    ``n`` eigenvectors (up to a rotation of the latent space, Eq. 4.10's invariance; a diagonal
-    posterior fixes it up to signed permutations, Eqs 4.12-4.14).  This maximiser is Tipping and
-    Bishop (1999, Eq. 7); the thesis cites it (L796) without writing it out.
-
-    Returns
-    -------
-    W : ndarray, shape (m, n)
-
-    >>> ppca_decoder(np.diag([4.0, 1.0]), 0.5, 1).round(6).tolist()   # sqrt(4 - 0.5)
-    [[1.870829], [0.0]]
-    """
-    func = "ppca_decoder"
-    c = check_array(covariance, name="covariance", func=func, ndim=2)
-    if c.shape[0] != c.shape[1] or not np.allclose(c, c.T):
-        raise ValueError(f"{func}: `covariance` must be a symmetric square matrix; got shape "
-                         f"{c.shape}.")
-    gamma = check_positive(gamma, name="gamma", func=func)
-    n = check_int(latent_dim, name="latent_dim", func=func, minimum=1)
-    eig, vec = np.linalg.eigh(c)
-    top = np.argsort(-eig)[:n]
-    w = vec[:, top] * np.sqrt(np.clip(eig[top] - gamma, 0.0, None))
-    if n > len(eig):
-        w = np.concatenate([w, np.zeros((len(eig), n - len(eig)))], axis=1)
-    # a deterministic sign: the largest entry of every column is positive
-    signs = np.sign(w[np.argmax(np.abs(w), axis=0), np.arange(w.shape[1])])
-    return w * np.where(signs == 0, 1.0, signs)
-
-
-@dataclass(frozen=True)
-class RotationScan:
-    """Expected ELBOs of a linear VAE whose decoder is rotated in one latent plane.
-
-    Attributes
-    ----------
-    angles : (A,)
-        Rotation angles (radians).
-    full : (A,)
-        With a full-covariance posterior: Eq. 4.10 minus n, averaged over the data (constant).
-    diagonal : (A,)
-        With a diagonal posterior (Eq. 4.11 in Eq. 4.5), averaged over the data (largest where
-        ``W^T W`` is diagonal, Eq. 4.13).
-    """
-    angles: np.ndarray
-    full: np.ndarray
-    diagonal: np.ndarray
-
-
-def rotated_elbos(x, W, b, gamma: float, angles, *, plane=(0, 1)) -> RotationScan:
-    r"""The ELBO of a linear VAE under rotations of its latent space (thesis L796 and L826).
-
-    .. math::
-        W_\theta = W R_\theta,\qquad R_\theta = \text{rotation by } \theta
-        \text{ in the latent plane } (i, j)
-
-    The full-covariance ELBO (Eq. 4.10 - n) is the same for every :math:`\theta` (rotational
-    non-identifiability); the diagonal-covariance ELBO is lower for every rotation that makes
-    :math:`W_\theta^T W_\theta` non-diagonal (Hadamard's inequality, Eq. 4.13), which is why a
-    "standard" VAE picks axis-aligned (polarised) latents.
-
-    Parameters
-    ----------
-    x : array, shape (N, m)
-    W : array, shape (m, n)
-    b : array, shape (m,)
-    gamma : float
-    angles : array, shape (A,)
-    plane : (int, int)
-        The two latent axes rotated into each other.
-    """
-    func = "rotated_elbos"
-    x, W, b, gamma, m, n = _linear_vae_args(func, x, W, b, gamma)
-    angles = check_array(angles, name="angles", func=func, ndim=1, min_rows=1)
-    i, j = (check_int(v, name="plane", func=func, minimum=0) for v in plane)
-    if i == j or max(i, j) >= n:
-        raise ValueError(f"{func}: `plane` must name two different latents below {n}; got {plane!r}.")
-    full, diag = [], []
-    for t in angles:
-        rot = np.eye(n)
-        rot[[i, i, j, j], [i, j, i, j]] = np.cos(t), -np.sin(t), np.sin(t), np.cos(t)
-        wr = W @ rot
-        post = linear_vae_posterior(x, wr, b, gamma, diagonal=True)
-        diag.append(linear_vae_elbo(x, wr, b, gamma, post.mean, post.cov).mean())
-        full.append(ppca_objective(x, wr, b, gamma).mean() - n)
-    return RotationScan(angles=angles, full=np.asarray(full), diagonal=np.asarray(diag))

@@ -1,0 +1,592 @@
+r"""The EMD-VAE studies of notebooks 20-25: the cached beta-annealing runs on W, top and mixed jets,
+the correlation dimension of their jets, and the bookkeeping the latent-space figures share.
+
+A notebook resolves its profile once, ``cfg = settings(profile)``, and passes the parts down:
+``annealing_run(cfg.uncent, seed=seed)`` (VAE_uncent; ``cfg.cent``: VAE_cent, ``cfg.top``: top
+jets, ``cfg.mix``: the talks' mixed sample with a categorical latent),
+``jet_correlation_dimension(run, cfg.dcorr)``, ``cfg.figures`` for the latent-space figures.
+
+* :func:`settings` -- the only place that turns the profile into numbers (model, schedule,
+  training and data sizes of each run; jets for :math:`D_{\rm corr}`; figure sizes).
+* :func:`anneal_data` -- the jets of a run (``'mix'``: top + QCD with truth labels).
+* :func:`annealing_run` -- a run trained through :func:`latentdims.models.annealing.train_annealing`
+  and cached through :func:`latentdims.core.cache.cached`, keyed by the full configuration,
+  returned as an :class:`~latentdims.models.annealing.AnnealRun` that can load its jets.
+* :func:`jet_correlation_dimension` -- :math:`D_{\rm corr}(Q)` of a run's training jets from
+  pairwise sharp-Sinkhorn EMDs in GeV, on the :math:`\beta` axis with :math:`Q = 2\beta` (ICLR
+  Eq. 3, ``001:L57-60``), cached.
+* :func:`latent_view` and the helpers after it -- a model at one production step with its latents
+  ordered by KL and the test jets encoded, and the selections the notebooks make from it.
+
+Units: :math:`\beta = \langle H_T\rangle\hat\beta` [GeV]; rates in nats.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from latentdims.core.cache import cached, cached_arrays
+from latentdims.core.profiles import by_profile, check_profile
+from latentdims.core.validation import check_choice, check_int
+from latentdims.data.jets import JetSample
+from latentdims.maths.dimensionality import correlation_dimension
+from latentdims.maths.latent_measures import (JetDcorr, dcorr_scales, kl_curves, latent_order,
+                                              n_informative, position_ranking, smooth_fit_r2)
+from latentdims.maths.sinkhorn import pairwise_emd
+from latentdims.models.annealing import (JET_PROCESSES, PHASES, RUNNER_VERSION, AnnealRun,
+                                         AnnealSchedule, AnnealSettings, export_run,
+                                         train_annealing)
+from latentdims.models.jet_vae import (JetVAE, JetVAEConfig, category_rates, encode_jets,
+                                       jet_batch)
+from latentdims.models.training import TrainConfig
+from latentdims.studies.jet_samples import (JetSampleSettings, jet_sample, jet_sample_path,
+                                            sample_settings)
+
+__all__ = ["AnnealRunSettings", "DcorrSettings", "LatentFigureSettings", "JetVAESettings",
+           "settings", "anneal_data", "annealing_run", "w_runs", "training_summary",
+           "ScheduleShape", "schedule_shape", "jet_correlation_dimension", "informative_counts",
+           "mean_over", "LatentView", "latent_view", "phi_ring_fit", "further_directions",
+           "position_split", "traversal_panels", "CategoryLatents", "category_latents"]
+
+
+# ----------------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class AnnealRunSettings:
+    """One annealing run: its jets and its :class:`~latentdims.models.annealing.AnnealSettings`.
+
+    Attributes
+    ----------
+    profile : str
+        The profile it came from: a label in the cache key and the run's manifest (as before
+        the settings objects), nothing branches on it.
+    process : {'w', 'top', 'qcd', 'mix'}
+        The jet sample (``'mix'``: top + QCD, :func:`anneal_data`).
+    centred : bool
+        False: VAE_uncent (jets at their (eta, phi)); True: VAE_cent (centred jets).
+    anneal : AnnealSettings
+        Model (``anneal.model.n_categories``: a categorical latent ahead of the Gaussian ones),
+        schedule, training and data sizes.
+    samples : JetSampleSettings
+        The sizes of the jet samples it reads (:mod:`latentdims.studies.jet_samples`).
+    """
+    profile: str
+    process: str
+    centred: bool
+    anneal: AnnealSettings
+    samples: JetSampleSettings
+
+    def __post_init__(self) -> None:
+        func = "AnnealRunSettings"
+        check_choice(self.process, JET_PROCESSES, name="process", func=func)
+        if not isinstance(self.anneal, AnnealSettings):
+            raise TypeError(f"{func}: `anneal` must be an AnnealSettings; got "
+                            f"{type(self.anneal).__name__}.")
+        if not isinstance(self.samples, JetSampleSettings):
+            raise TypeError(f"{func}: `samples` must be a JetSampleSettings (from "
+                            f"latentdims.studies.jet_samples.sample_settings); got "
+                            f"{type(self.samples).__name__}.")
+
+
+@dataclass(frozen=True)
+class DcorrSettings:
+    """Jets used for :math:`D_{\\rm corr}` (the papers: 1e4 training jets, ``001:L60``) and the
+    bootstrap resamples of its band."""
+    n_jets: int
+    n_boot: int
+
+
+@dataclass(frozen=True)
+class LatentFigureSettings:
+    """Sizes of the latent-space figures and checks of notebooks 21, 22, 24 and 25.
+
+    Attributes
+    ----------
+    split : str
+        The jets encoded for the densities and the claims: the held-out ``test`` split (the
+        ``valid`` split steered early stopping).
+    n_jets : int or None
+        At most this many of them (None: the whole split).
+    n_grid : int
+        Decoded jets per axis (the papers: 7).
+    n_neighbors, n_folds : int
+        The k-NN regression of :func:`latentdims.maths.latent_measures.smooth_fit_r2`.
+    """
+    split: str
+    n_jets: int | None
+    n_grid: int
+    n_neighbors: int
+    n_folds: int
+
+
+@dataclass(frozen=True)
+class JetVAESettings:
+    """Everything notebooks 20-25 resolve from their profile (:func:`settings`).
+
+    Attributes
+    ----------
+    profile : str
+        A label (figure titles); nothing branches on it.
+    samples : JetSampleSettings
+    uncent, cent, top, mix : AnnealRunSettings
+        VAE_uncent and VAE_cent (W jets), the top-jet run (uncentred) and the talks' mixed
+        sample (top + QCD, centred, two categories).
+    dcorr : DcorrSettings
+    figures : LatentFigureSettings
+    """
+    profile: str
+    samples: JetSampleSettings
+    uncent: AnnealRunSettings
+    cent: AnnealRunSettings
+    top: AnnealRunSettings
+    mix: AnnealRunSettings
+    dcorr: DcorrSettings
+    figures: LatentFigureSettings
+
+
+def _paper_anneal(process: str, n_categories: int) -> AnnealSettings:
+    """The papers' (ICLR A.1.3, ``001:L144``): widths 1024, 4/4/5 layers, 256 latents;
+    :math:`\\hat\\beta` in :math:`10^{-5}..1`, four per decade; up to 50 epochs of 1000 batches of
+    100 per step, early stopping after 10 epochs, LR 3e-5 reduced by :math:`\\sqrt{0.1}` after 5
+    epochs without improvement."""
+    return AnnealSettings(
+        model=JetVAEConfig(n_categories=n_categories),
+        schedule=AnnealSchedule(),
+        train=TrainConfig(epochs=50, batch_size=100, steps_per_epoch=1000, learning_rate=3e-5,
+                          early_stopping_patience=10, lr_patience=5, lr_factor=0.1 ** 0.5,
+                          monitor="val_loss", max_nan_recoveries=3),
+        epochs=(50, 50, 50), n_train=500_000, n_valid=10_000, measure_batch=500)
+
+
+def _quick_anneal(process: str, n_categories: int) -> AnnealSettings:
+    """Widths 128 (2/2/3 layers), 16 latents, :math:`\\hat\\beta` in 0.005..1 (about 3-550 GeV),
+    three grid points per decade (8 steps each way, zig-zag runs of 2 steps starting 4 points
+    lower: 20 steps), epochs of 100 batches, LR 3e-3 reset at each step.  The first step (from the
+    random initialisation, at the smallest :math:`\\hat\\beta`) runs up to 16 epochs (12 for the
+    mixed sample): measured, a 128-wide network decodes every centred W jet to the mean jet for
+    the first ~1000 batches and learns the decay after ~1500.  Then up to 2 / 1 / 5 epochs per
+    priming / zig-zag / production step for W and top jets (first step 12, then 1 / 1 / 4 for
+    the mixed sample and QCD); 16k training W jets, 8000 top / QCD / mixed.  Measured CPU time
+    (user+sys, training and data loading) of the four quick runs: VAE_cent 325 s, VAE_uncent
+    317 s, top 325 s, mixed sample 402 s; about 14 minutes in all on a quiet 2-core CPU (CPU time
+    / 1.6)."""
+    w = process == "w"
+    # Top jets get the W runs' epochs per step (notebook 24 compares their dimensionalities, which
+    # must not differ merely because one run trained longer); the two-category mixed sample, whose
+    # every batch costs two decoder passes, and QCD get fewer.
+    long = process in ("w", "top")
+    width = (128, 128)
+    return AnnealSettings(
+        model=JetVAEConfig(latent_dim=16, pfn_widths=width, encoder_widths=width,
+                           decoder_widths=width + (128,), n_categories=n_categories),
+        schedule=AnnealSchedule(beta_min=0.005, beta_max=1.0, per_decade=3,
+                                zigzag_drop=4, zigzag_length=2),
+        train=TrainConfig(epochs=5, batch_size=100, steps_per_epoch=100, learning_rate=3e-3,
+                          early_stopping_patience=2, lr_patience=1, lr_factor=0.1 ** 0.5,
+                          monitor="val_loss", max_nan_recoveries=3),
+        epochs=(2, 1, 5) if long else (1, 1, 4), first_epochs=16 if long else 12,
+        n_train=16_000 if w else 8000, n_valid=500)
+
+
+def _smoke_anneal(process: str, n_categories: int) -> AnnealSettings:
+    """A few seconds."""
+    return AnnealSettings(
+        model=JetVAEConfig(latent_dim=6, pfn_widths=(16,), encoder_widths=(16,),
+                           decoder_widths=(16,), n_categories=n_categories),
+        schedule=AnnealSchedule(beta_min=0.02, beta_max=0.5, per_decade=1, zigzag_drop=1,
+                                zigzag_length=1),
+        train=TrainConfig(epochs=1, batch_size=50, steps_per_epoch=2, learning_rate=1e-3,
+                          monitor="val_loss", max_nan_recoveries=3),
+        epochs=(1, 1, 1), n_train=200, n_valid=50, measure_batch=50)
+
+
+def settings(profile: str) -> JetVAESettings:
+    """The settings of notebooks 20-25 for ``profile``.
+
+    * Annealing runs (:class:`~latentdims.models.annealing.AnnealSettings`): ``paper`` as the
+      papers (ICLR A.1.3), ``quick`` a small model on a 2-core CPU
+      (the quick top/QCD/mixed runs use fewer jets and, except top, fewer
+      epochs per step), ``smoke`` a few seconds.
+    * :math:`D_{\\rm corr}`: ``smoke`` 40 jets; ``quick`` 500 jets (1.2e5 pairs, about a minute on
+      2 cores); ``paper`` 1e4 (``001:L60``).
+    * Latent figures: ``smoke`` draws 5 x 5 grids from the smoke split (25 jets), ``quick`` and
+      ``paper`` the papers' 7 x 7 over the whole test split (about 1700 W jets in quick).
+
+    >>> cfg = settings("quick")
+    >>> cfg.uncent.anneal.model.latent_dim, cfg.mix.anneal.model.n_categories, cfg.dcorr.n_jets
+    (16, 2, 500)
+    """
+    check_profile(profile, func="jet_vae.settings")
+    samples = sample_settings(profile)
+    build = by_profile(profile, smoke=_smoke_anneal, quick=_quick_anneal, paper=_paper_anneal)
+
+    def run(process: str, centred: bool, n_categories: int = 0) -> AnnealRunSettings:
+        return AnnealRunSettings(profile, process, centred, build(process, n_categories), samples)
+
+    return JetVAESettings(
+        profile=profile, samples=samples,
+        uncent=run("w", False), cent=run("w", True), top=run("top", False),
+        mix=run("mix", True, n_categories=2),
+        dcorr=by_profile(profile, smoke=DcorrSettings(40, 20), quick=DcorrSettings(500, 100),
+                         paper=DcorrSettings(10_000, 200)),
+        figures=by_profile(profile, smoke=LatentFigureSettings("test", None, 5, 3, 3),
+                           quick=LatentFigureSettings("test", None, 7, 25, 5),
+                           paper=LatentFigureSettings("test", 20_000, 7, 50, 5)))
+
+
+# --------------------------------------------------------------------------------------- data
+def anneal_data(process: str, samples: JetSampleSettings, *, centred: bool = False,
+                split: str = "train", n: int | None = None, seed: int = 0
+                ) -> tuple[JetSample, np.ndarray | None]:
+    """The jets an annealing run uses: ``(JetSample, labels)``.
+
+    ``process='mix'`` concatenates the top and QCD samples of the split (half each, shuffled
+    with ``seed``); ``labels`` is then 1 for top and 0 for QCD, else None.  ``n`` keeps the first
+    ``n`` jets (all of the split if None).  ``samples``: the jet-sample sizes
+    (:func:`latentdims.studies.jet_samples.sample_settings`).
+    """
+    func = "anneal_data"
+    check_choice(process, JET_PROCESSES, name="process", func=func)
+    if n is not None:
+        n = check_int(n, name="n", func=func, minimum=1)
+    if process != "mix":
+        sample = jet_sample(process, samples, split=split, centred=centred, progress=False)
+        return (sample if n is None else sample.take(slice(0, min(n, len(sample))))), None
+    top = jet_sample("top", samples, split=split, centred=centred, progress=False)
+    qcd = jet_sample("qcd", samples, split=split, centred=centred, progress=False)
+    half = min(len(top), len(qcd)) if n is None else min(len(top), len(qcd), math.ceil(n / 2))
+    top, qcd = top.take(slice(0, half)), qcd.take(slice(0, half))
+    merged = {}
+    for f in dataclasses.fields(top):
+        a, b = getattr(top, f.name), getattr(qcd, f.name)
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+            merged[f.name] = np.concatenate([a, b])
+        elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            merged[f.name] = None     # truth that only one process has (e.g. W decay angles)
+    labels = np.concatenate([np.ones(half, np.int64), np.zeros(half, np.int64)])
+    sample = dataclasses.replace(top, process="mix", **merged)
+    order = np.random.default_rng([seed, 7]).permutation(len(labels))
+    if n is not None:
+        order = order[:n]
+    return sample.take(order), labels[order]
+
+
+# -------------------------------------------------------------------------------- cached runs
+def _check_run(run: Any, func: str) -> AnnealRunSettings:
+    if not isinstance(run, AnnealRunSettings):
+        raise TypeError(f"{func}: `run` must be an AnnealRunSettings (e.g. settings(profile)"
+                        f".uncent); got {type(run).__name__}.")
+    return run
+
+
+def _run_config(run: AnnealRunSettings, seed: int) -> dict:
+    """The cache key's configuration (unchanged since the runs took a profile string)."""
+    sources = ["top", "qcd"] if run.process == "mix" else [run.process]
+    return {"version": RUNNER_VERSION, "profile": run.profile, "process": run.process,
+            "centred": bool(run.centred), "seed": seed, "settings": run.anneal,
+            "data": [jet_sample_path(p, run.samples).name for p in sources]}
+
+
+def _sampler(run: AnnealRunSettings, seed: int):
+    def sample(split: str, n: int | None):
+        return anneal_data(run.process, run.samples, centred=run.centred, split=split, n=n,
+                           seed=seed)
+    return sample
+
+
+def annealing_run(run: AnnealRunSettings, *, seed: int = 0, progress: bool = True) -> AnnealRun:
+    """The trained annealing run ``run``, from the cache (trained if missing).
+
+    Parameters
+    ----------
+    run : AnnealRunSettings
+        One of :func:`settings`' runs (``cfg.uncent``, ``cfg.cent``, ``cfg.top``, ``cfg.mix``).
+    seed : int
+        Seeds the model, the batch order and the mixing of the mixed sample.
+    progress : bool
+
+    Returns
+    -------
+    AnnealRun
+        Cached as ``jet_anneal/<key>`` with ``key`` a hash of the profile label, variant, seed,
+        the full settings and the data files' names; the checkpoints of an unfinished build live
+        in the cache's work folder, so an interrupted training resumes.  Its
+        :meth:`~latentdims.models.annealing.AnnealRun.data` loads the run's jets.
+    """
+    func = "annealing_run"
+    run = _check_run(run, func)
+    seed = check_int(seed, name="seed", func=func, minimum=0)
+    settings_ = run.anneal
+
+    def build(out: Path, work: Path) -> None:
+        train_sample, _ = anneal_data(run.process, run.samples, centred=run.centred,
+                                      split="train", n=settings_.n_train, seed=seed)
+        valid_sample, _ = anneal_data(run.process, run.samples, centred=run.centred,
+                                      split="valid", n=settings_.n_valid, seed=seed)
+        manifest = train_annealing(
+            settings_, jet_batch(train_sample.weights, train_sample.points),
+            jet_batch(valid_sample.weights, valid_sample.points), work_dir=work,
+            ht_mean=float(np.mean(train_sample.ht)), seed=seed, progress=progress)
+        export_run(manifest, work, out, profile=run.profile, process=run.process,
+                   centred=bool(run.centred), seed=seed, n_train=len(train_sample),
+                   n_valid=len(valid_sample))
+
+    return AnnealRun(cached("jet_anneal", _run_config(run, seed), build),
+                     sampler=_sampler(run, seed))
+
+
+def w_runs(cfg: JetVAESettings, *, seed: int = 0, progress: bool = False) -> dict[str, AnnealRun]:
+    """VAE_uncent and VAE_cent: ``{"uncent": run, "cent": run}`` (:func:`annealing_run`)."""
+    return {"uncent": annealing_run(cfg.uncent, seed=seed, progress=progress),
+            "cent": annealing_run(cfg.cent, seed=seed, progress=progress)}
+
+
+def training_summary(runs: dict[str, AnnealRun]) -> str:
+    """One line per run: steps, :math:`\\langle H_T\\rangle`, epochs and minutes of training."""
+    lines = []
+    for name, r in runs.items():
+        minutes = sum(h["seconds"] for s in r.steps for h in s["history"]) / 60
+        lines.append(f"VAE_{name}: {len(r.steps)} steps, <H_T> = {r.ht_mean:.0f} GeV, "
+                     f"{sum(s['epochs'] for s in r.steps)} epochs, {minutes:.1f} min of training "
+                     f"epochs")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ScheduleShape:
+    """Steps per phase of a run and whether it has the papers' shape (:func:`schedule_shape`)."""
+    n_priming: int
+    n_zigzag: int
+    n_production: int
+    ok: bool
+
+
+def schedule_shape(run: AnnealRun) -> ScheduleShape:
+    """Does the run follow the papers' schedule: priming upwards, zig-zag runs each starting
+    lower (the last at the smallest :math:`\\beta`), production repeating the priming values?"""
+    segments = sorted({s["segment"] for s in run.steps if s["phase"] == "zigzag"})
+    starts = [run.steps[run.indices("zigzag", seg)[0]]["beta_hat"] for seg in segments]
+    ok = (list(run.beta_gev("priming")) == list(run.beta_gev("production"))
+          and bool(np.all(np.diff(run.beta_gev("priming")) > 0))
+          and bool(np.all(np.diff(starts) < 0))
+          and np.isclose(starts[-1], run.steps[0]["beta_hat"]))
+    return ScheduleShape(len(run.indices("priming")), len(run.indices("zigzag")),
+                         len(run.indices("production")), bool(ok))
+
+
+# ----------------------------------------------------------------------------- dimensionality
+def jet_correlation_dimension(run: AnnealRun, dcorr: DcorrSettings, *, n_jets: int | None = None,
+                              q_per_step: int = 2, seed: int = 0,
+                              progress: bool = False) -> JetDcorr:
+    r"""Correlation dimension of a run's training jets, on the run's :math:`\beta` axis.
+
+    .. math::
+        D_{\rm corr}(Q) = \frac{d}{d\log Q}\log\sum_{i\ne j}\Theta\left(Q^2 - S^2(x_i, x_j)
+        \right), \qquad S = \langle H_T\rangle\hat S,\quad Q = 2\beta
+
+    (ICLR Eq. 3 and ``001:L60``: "arbitrarily plotted with Q = 2 beta").  The EMDs are the
+    sharp Sinkhorn ones (:func:`latentdims.maths.sinkhorn.pairwise_emd`) on the first ``n_jets``
+    training jets of the run's sample; the scales :math:`Q` cover the production run's
+    :math:`2\beta` range with ``q_per_step`` points per grid interval
+    (:func:`latentdims.maths.latent_measures.dcorr_scales`).  Cached as ``jet_dcorr`` keyed by the
+    run's sample, ``n_jets`` and the scales.
+
+    Parameters
+    ----------
+    run : AnnealRun
+        From :func:`annealing_run` (it loads its jets).
+    dcorr : DcorrSettings
+        ``cfg.dcorr`` of :func:`settings`.
+    n_jets : int, optional
+        Default ``dcorr.n_jets``.
+    q_per_step : int
+        Scales per interval of the production grid (finer than the grid: D_corr is cheap once the
+        distances exist).
+    seed : int
+        Bootstrap seed.
+    """
+    func = "jet_correlation_dimension"
+    if not isinstance(dcorr, DcorrSettings):
+        raise TypeError(f"{func}: `dcorr` must be a DcorrSettings (settings(profile).dcorr); got "
+                        f"{type(dcorr).__name__}.")
+    n_jets = dcorr.n_jets if n_jets is None else check_int(n_jets, name="n_jets", func=func,
+                                                           minimum=2)
+    q = dcorr_scales(run.beta_gev("production"), q_per_step)
+    config = {"process": run.process, "profile": run.profile, "centred": run.centred,
+              "seed": run.manifest["seed"], "n_jets": n_jets, "ht_mean": run.ht_mean,
+              "q": q, "n_boot": dcorr.n_boot, "boot_seed": seed, "version": 1}
+
+    def compute():
+        jets = run.data("train", n=n_jets)
+        stacked = np.concatenate([jets.weights[..., None], jets.points], axis=-1)
+        dist = pairwise_emd(stacked, progress=progress) * run.ht_mean        # GeV
+        res = correlation_dimension(dist, q, n_boot=dcorr.n_boot, seed=seed)
+        return {"q": res.q, "dcorr": res.dcorr, "lower": res.lower, "upper": res.upper,
+                "valid": res.valid}
+
+    out = cached_arrays("jet_dcorr", config, compute)
+    return JetDcorr(beta=out["q"] / 2, dcorr=out["dcorr"], lower=out["lower"],
+                    upper=out["upper"], valid=out["valid"].astype(bool))
+
+
+def informative_counts(run: AnnealRun, *, threshold: float = 0.1, phase: str = "production"
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """``(beta_gev, number of latents with KL > threshold nats)`` per step of ``phase``."""
+    check_choice(phase, PHASES, name="phase", func="informative_counts")
+    beta, kl = kl_curves(run, phase)
+    return beta, n_informative(kl, threshold=threshold)
+
+
+def mean_over(beta, values, lo: float, hi: float) -> float:
+    """Mean of ``values`` where ``lo <= beta <= hi`` (NaN if none)."""
+    beta, values = np.asarray(beta), np.asarray(values)
+    sel = (beta >= lo) & (beta <= hi)
+    return float(np.mean(values[sel])) if sel.any() else float("nan")
+
+
+# ------------------------------------------------------------------------------- latent views
+@dataclass(frozen=True)
+class LatentView:
+    """A run's model at one production step, with the jets it is looked at through.
+
+    Attributes
+    ----------
+    step : int
+        Global step index.
+    beta_gev : float
+        :math:`\\beta` of the step [GeV].
+    model : JetVAE
+    order : ndarray, shape (n,)
+        Latents by decreasing KL at the step.
+    kl : ndarray, shape (n,)
+        KL per latent at the step [nats] (validation jets).
+    means : ndarray, shape (N, n)
+        Posterior means of the jets given to :func:`latent_view`.
+    metrics : dict
+        The step's measurements (rate, distortion, ...).
+    """
+    step: int
+    beta_gev: float
+    model: JetVAE
+    order: np.ndarray
+    kl: np.ndarray
+    means: np.ndarray
+    metrics: dict
+
+    @property
+    def n_latent(self) -> int:
+        return int(self.model.config.latent_dim)
+
+
+def latent_view(run: AnnealRun, beta_gev: float, jets: JetSample, *,
+                category: int | None = None) -> LatentView:
+    """The model at the production step closest to ``beta_gev``, its latents by KL and the
+    posterior means of ``jets`` (of ``category`` for a model with a categorical latent)."""
+    step = run.closest_step(beta_gev)
+    model = run.load_model(step)
+    means, _ = encode_jets(model, jets.weights, jets.points, category=category)
+    record = run.steps[step]
+    return LatentView(step, float(record["beta_gev"]), model, latent_order(run, step),
+                      np.asarray(record["metrics"]["kl_per_latent"]), means, record["metrics"])
+
+
+def phi_ring_fit(view: LatentView, jets: JetSample, dims, figures: LatentFigureSettings, *,
+                 seed: int = 0) -> tuple[np.ndarray, float]:
+    """How well the latents ``dims`` together predict ``(cos phi, sin phi)`` of the jets
+    (cross-validated :math:`R^2` per target,
+    :func:`~latentdims.maths.latent_measures.smooth_fit_r2`), and the best mean :math:`R^2` of any one of them alone."""
+    dims = [int(d) for d in dims]
+    target = np.stack([np.cos(jets.jet_phi), np.sin(jets.jet_phi)], 1)
+    kw = dict(n_neighbors=figures.n_neighbors, n_folds=figures.n_folds, seed=seed)
+    r2 = smooth_fit_r2(view.means[:, dims], target, **kw)
+    one = max(float(np.mean(smooth_fit_r2(view.means[:, [k]], target, **kw))) for k in dims)
+    return r2, one
+
+
+def further_directions(view: LatentView, jets: JetSample, *, n_leading: int = 12, n_pick: int = 4,
+                       min_kl: float = 0.1):
+    """The directions after the position ones (ICLR Fig. 8): among the ``n_leading`` most
+    informative latents with KL above ``min_kl`` nats, the ``n_pick`` that track the jet's
+    position least (:func:`~latentdims.maths.latent_measures.position_ranking`), in KL order.
+
+    Returns
+    -------
+    leading : list of int
+    table : pandas.DataFrame
+        The position ranking of ``leading``.
+    picked : list of int
+    """
+    leading = [int(i) for i in view.order[: min(n_leading, view.n_latent)] if view.kl[i] > min_kl]
+    table = position_ranking(view.means, jets, leading)
+    least = set(table.index[:n_pick])
+    return leading, table, [k for k in leading if f"z{k}" in least]
+
+
+def position_split(view: LatentView, jets: JetSample, *, k: int = 12, threshold: float = 0.5):
+    """Among the ``k`` leading latents: those that track the jet's position (score above
+    ``threshold``) by decreasing KL, and all ``k`` by increasing position score (the
+    substructure candidates first), with the table."""
+    order = view.order
+    table = position_ranking(view.means, jets, order[:k])
+    pos = [int(i) for i in order[:k] if table.loc[f"z{int(i)}", "position"] > threshold]
+    return pos, [int(s[1:]) for s in table.index], table
+
+
+def traversal_panels(view: LatentView, position, substructure, *, centre) -> list[tuple]:
+    """The two panels of the top-jet traversal at 40 GeV: ``[(dims, window), ...]``.
+
+    Left, the two leading position latents (else the two leading ones) in a detector-wide window;
+    right, the two substructure candidates (else latents 3 and 4 by KL) in a window of half-width
+    0.8 around ``centre`` (the jet decoded at the origin).
+    """
+    order = [int(i) for i in view.order]
+    return [(list(position[:2]) if len(position) >= 2 else order[:2],
+             dict(window_centre=(0.0, 0.0), half_width=np.pi, area=40.0)),
+            (list(substructure[:2]) if len(substructure) >= 2 else order[2:4],
+             dict(window_centre=centre, half_width=0.8, area=60.0))]
+
+
+@dataclass(frozen=True)
+class CategoryLatents:
+    """Each category's posterior on the jets of its own truth class (:func:`category_latents`).
+
+    Attributes
+    ----------
+    rate_top, rate_light : ndarray, shape (n,)
+        KL per latent of top jets in the top category and QCD jets in the light one [nats].
+    order : ndarray, shape (n,)
+        Latents by decreasing ``rate_top``.
+    dims : (int, int)
+        The top category's two most informative latents.
+    means_top, means_light : ndarray
+        Posterior means of the top (QCD) jets in the top (light) category.
+    """
+    rate_top: np.ndarray
+    rate_light: np.ndarray
+    order: np.ndarray
+    dims: tuple[int, int]
+    means_top: np.ndarray
+    means_light: np.ndarray
+
+
+def category_latents(model: JetVAE, jets: JetSample, labels, *, c_top: int,
+                     c_light: int) -> CategoryLatents:
+    """Per-latent KL and posterior means of each category on its truth class (top jets in
+    category ``c_top``, QCD jets in ``c_light``;
+    :func:`latentdims.models.jet_vae.category_rates`)."""
+    is_top = np.asarray(labels) == 1
+    n_cat = model.config.n_categories
+    rate_top = category_rates(model, jets.weights[is_top], jets.points[is_top],
+                              n_categories=n_cat)[c_top]
+    rate_light = category_rates(model, jets.weights[~is_top], jets.points[~is_top],
+                                n_categories=n_cat)[c_light]
+    order = np.argsort(-rate_top, kind="stable")
+    means_top, _ = encode_jets(model, jets.weights[is_top], jets.points[is_top], category=c_top)
+    means_light, _ = encode_jets(model, jets.weights[~is_top], jets.points[~is_top],
+                                 category=c_light)
+    return CategoryLatents(rate_top, rate_light, order, (int(order[0]), int(order[1])),
+                           means_top, means_light)
