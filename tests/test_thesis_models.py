@@ -263,8 +263,10 @@ def test_representations():
     assert reps.mean.shape == reps.variance.shape == reps.sampled.shape == (10, 4)
     assert np.all(reps.variance > 0)
     eps = np.random.default_rng(3).standard_normal((10, 4))
-    np.testing.assert_allclose(reps.sampled, reps.mean + eps * np.sqrt(reps.variance))
-    np.testing.assert_array_equal(model.representations(IMAGES[:10], seed=3).sampled, reps.sampled)
+    # the representations are float32: the float64 reference agrees to float32's precision
+    np.testing.assert_allclose(reps.sampled, reps.mean + eps * np.sqrt(reps.variance), rtol=1e-5)
+    # same seed, other batch size: the same draws (batched convolutions may round differently)
+    np.testing.assert_allclose(model.representations(IMAGES[:10], seed=3).sampled, reps.sampled, rtol=1e-5)
     ae = _model("autoencoder").representations(IMAGES[:5])
     assert np.all(ae.variance == 0) and np.array_equal(ae.sampled, ae.mean)
 

@@ -1,19 +1,21 @@
 """Run profiles: ``smoke`` (seconds per notebook, CI), ``quick`` (2-core CPU, the default) and
 ``paper`` (the documents' own settings, for a GPU).
 
-Settings live beside the code that uses them, as one frozen dataclass per topic with one
-instance per profile, selected with :func:`by_profile`::
+Settings live in the study module of each notebook group (``latentdims.studies``), as frozen
+dataclasses with one instance per profile, selected with :func:`by_profile` in that module's
+``settings(profile)``, the one place where the profile string becomes numbers::
 
     @dataclass(frozen=True)
     class ToySettings:
         n_points: int      # points per toy data set
         epochs: int
 
-    def toy_settings(profile: str) -> ToySettings:
+    def settings(profile: str) -> ToySettings:
         return by_profile(profile, smoke=ToySettings(500, 2), quick=ToySettings(20_000, 40),
                           paper=ToySettings(500_000, 200))
 
-so a notebook never carries a copy-pasted dictionary of numbers.
+A notebook calls ``cfg = settings(profile)`` once and passes ``cfg`` down, so it never carries a
+copy-pasted dictionary of numbers and no function below it sees the profile string.
 """
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 The thesis' models are built by name through the registry below (:data:`MODELS`,
 :func:`model_class`, :func:`make_model`); each family lives in its own file (``vaes``: the
 beta-VAE, beta-TC VAE, DIP-VAE II, Annealed VAE and autoencoder; ``factor_vae``; ``ivae``),
-``jet_vae`` is the EMD-VAE, ``dense_vae`` the toys' dense VAE, ``training`` the one training loop
+``jet_vae`` is the EMD-VAE, ``dense_vae`` the toys' dense VAE, ``classifier`` chapter 7's factor
+classifier, ``training`` the one training loop
 and ``annealing`` the jet papers' beta-annealing schedule.
 """
 from __future__ import annotations
