@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 __all__ = ["repo_root", "notebooks_dir", "data_dir", "cache_dir", "figures_dir", "build_dir",
-           "manifest_path", "shared_dir"]
+           "manifest_path"]
 
 
 def repo_root() -> Path:
@@ -58,7 +58,3 @@ def manifest_path() -> Path:
     """The figure manifest (tracked in git; ``LATENTDIMS_MANIFEST`` redirects it, for tests)."""
     return _from_env("LATENTDIMS_MANIFEST", repo_root() / "figures" / "manifest.csv")
 
-
-def shared_dir() -> Path:
-    """``../shared`` beside the checkout: the documents and the reproduction specs."""
-    return _from_env("LATENTDIMS_SHARED", repo_root().parent / "shared")
