@@ -1,40 +1,88 @@
-# latentdims: the two commands are `make figures` and `make test` (see README.md).
+# latentdims: the two commands are `make figures` and `make test` (see README.md and `make help`).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
-PY := $(VENV)/bin/python
+VENV ?= .venv
 PROFILE ?= quick
 ONLY ?=
+FIGURE ?=
 SEED ?= 0
-STAMP := $(VENV)/.installed
+VERBOSE ?=
+ARGS ?=
 
-.PHONY: figures test lab install clean-build help
+# The interpreter.  By default the project's own venv, $(VENV)/, created and installed on first use
+# (and reinstalled when pyproject.toml changes).  Give PY to use an environment you manage yourself
+# (conda, an existing venv): `make figures PY=python` runs the active interpreter and never creates
+# or installs anything; it only checks that latentdims imports.
+ifeq ($(origin PY),undefined)
+PY := $(VENV)/bin/python
+ENV_READY := $(VENV)/.installed
+else
+ENV_READY := check-python
+endif
+
+REPRODUCE_ARGS := --profile $(PROFILE) --seed $(SEED) \
+	$(foreach g,$(ONLY),--only '$(g)') $(foreach f,$(FIGURE),--figure '$(f)') \
+	$(if $(VERBOSE),--verbose,) $(ARGS)
+
+.PHONY: figures test lab install check-python clean-build help
 
 help:
-	@echo "make figures [PROFILE=smoke|quick|paper] [ONLY=<glob>]  regenerate the figures (default quick)"
-	@echo "make test                                              pytest + nbval (smoke profile)"
-	@echo "make lab                                               JupyterLab on notebooks/"
+	@echo "make figures      run the notebooks and write the figures (profile quick: figures/)"
+	@echo "make test         pytest + the notebooks under nbval (profile smoke)"
+	@echo "make lab          JupyterLab on notebooks/"
+	@echo "make install      create $(VENV)/ and install the pinned stack (done by the others)"
+	@echo "make clean-build  remove build/ (executed notebooks, logs, other profiles' figures)"
+	@echo ""
+	@echo "variables (make figures):"
+	@echo "  PROFILE=smoke|quick|paper  sizes: seconds a notebook | the default | the documents'"
+	@echo "                             (smoke and paper write build/figures-<profile>/, not figures/)"
+	@echo "  FIGURE=<id> ...            only the notebook(s) making these manifest figures:"
+	@echo "                             thesis/figure-6.3, or fig6.3 / tab8.1 when unambiguous"
+	@echo "  ONLY=<glob> ...            only the notebooks whose file name matches, e.g. '2*'"
+	@echo "  SEED=<n>                   the seed injected into every notebook (default 0)"
+	@echo "  VERBOSE=1                  the kernels' output and TensorFlow's C++ logs on the terminal"
+	@echo "  ARGS='...'                 more options of python -m latentdims.reproduce (--help)"
+	@echo "variables (every target):"
+	@echo "  PY=python                  use the active interpreter (conda, own venv): no $(VENV)/"
+	@echo "  VENV=<dir>                 where the project's venv lives (default .venv)"
+	@echo "  PYTHON=<python3.11>        the interpreter that creates the venv"
+	@echo ""
+	@echo "examples:"
+	@echo "  make figures PROFILE=smoke                 # proves every notebook runs (minutes)"
+	@echo "  make figures FIGURE=thesis/figure-6.3      # one figure (runs its notebook)"
+	@echo "  make figures FIGURE='fig6.3 tab8.1'        # two figures"
+	@echo "  make figures ONLY='0* 1*' ARGS=--fail-fast"
+	@echo "  conda env create -f environment.yml && conda activate latentdims && make figures PY=python"
+	@echo "progress: one line per notebook cell on the terminal; the full log (kernel output, times)"
+	@echo "  in build/<profile>/reproduce.log; the table of results and figures/REPORT.md at the end."
 
 # The environment: created on first use, reinstalled when pyproject.toml changes.
-$(STAMP): pyproject.toml
+$(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[jets,dev]"
-	@touch $(STAMP)
+	@touch $@
 
-install: $(STAMP)
+install: $(ENV_READY)
 
-figures: $(STAMP)
-	$(PY) -m latentdims.reproduce --profile $(PROFILE) --seed $(SEED) $(if $(ONLY),--only '$(ONLY)',)
+check-python:
+	@$(PY) -c "import latentdims, papermill, pytest" 2>/dev/null || { \
+		echo "make: '$(PY)' cannot import latentdims (or papermill, pytest)."; \
+		echo "  Install the project into it: $(PY) -m pip install -e '.[jets,dev]'"; \
+		echo "  (conda: conda env create -f environment.yml && conda activate latentdims),"; \
+		echo "  or leave PY unset to let make create $(VENV)/."; exit 1; }
 
-test: $(STAMP)
+figures: $(ENV_READY)
+	$(PY) -m latentdims.reproduce $(strip $(REPRODUCE_ARGS))
+
+test: $(ENV_READY)
 	LATENTDIMS_PROFILE=smoke $(PY) -m pytest tests lib/latentdims
 	# the notebooks' smoke figures go to build/, so they never overwrite `make figures` output
 	LATENTDIMS_PROFILE=smoke LATENTDIMS_FIGURES=$(CURDIR)/build/nbval-figures MPLBACKEND=agg \
 		$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks
 
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+lab: $(ENV_READY)
+	$(PY) -m jupyter lab notebooks/
 
 clean-build:
 	rm -rf build

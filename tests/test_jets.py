@@ -5,10 +5,12 @@ checks recompute the selection from what is stored.
 """
 import filecmp
 import json
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import h5py
 import numpy as np
@@ -293,7 +295,7 @@ def _jetnet_file(path, n_part, n_jets=4, type_column=False):
     rng = np.random.default_rng(0)
     pf = np.zeros((n_jets, n_part, 4), dtype=np.float32)
     for j in range(n_jets):
-        k = 5 + 3 * j
+        k = min(5 + 3 * j, n_part)
         pt = np.sort(rng.uniform(0.01, 0.3, k))[::-1]
         pf[j, :k] = np.stack([rng.normal(0, .2, k), rng.normal(0, .2, k), pt / pt.sum(),
                               np.ones(k)], axis=1)
@@ -333,16 +335,16 @@ def test_read_jetnet_errors(tmp_path):
         jets.read_jetnet(tmp_path / "y.h5")
 
 
-def _pandas_file(path, key="particles"):
-    # Three jets in the original layout: pT0, eta0, phi0, E0, ..., E49; two massless particles
+def _pandas_file(path, key="particles", n=3):
+    # n jets in the original layout: pT0, eta0, phi0, E0, ..., E49; two massless particles
     # of 50 GeV at eta = 0, phi = +-0.5, then zero padding.
     cols = {}
     for i in range(50):
         on = i < 2
-        cols[f"pT{i}"] = [50.0 if on else 0.0] * 3
-        cols[f"eta{i}"] = [0.0] * 3
-        cols[f"phi{i}"] = [(0.5 if i == 0 else -0.5) if on else 0.0] * 3
-        cols[f"E{i}"] = [50.0 if on else 0.0] * 3
+        cols[f"pT{i}"] = [50.0 if on else 0.0] * n
+        cols[f"eta{i}"] = [0.0] * n
+        cols[f"phi{i}"] = [(0.5 if i == 0 else -0.5) if on else 0.0] * n
+        cols[f"E{i}"] = [50.0 if on else 0.0] * n
     pd.DataFrame(cols).to_hdf(path, key=key)
 
 
@@ -388,6 +390,93 @@ def test_jet_sample_generates_once_then_reuses(monkeypatch, tmp_path):
         jet_samples.jet_sample("w", "smoke")
     with pytest.raises(ValueError, match="unknown profile 'fast'"):
         jet_samples.sample_settings("fast")
+
+
+def test_generated_files_carry_checksums_and_a_flipped_byte_is_an_error(tmp_path, w_file):
+    with h5py.File(w_file, "r") as f:
+        assert all(f[k].fletcher32 for k in f.keys())
+        chunk = f["particles"].id.get_chunk_info(0)
+    damaged = tmp_path / "w.h5"
+    raw = bytearray(w_file.read_bytes())
+    raw[chunk.byte_offset + chunk.size // 2] ^= 0x01
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(jets.DamagedFileError, match=r"load_jets: reading '.*w.h5' failed .*"
+                                                    r"damaged.*generate it again"):
+        jets.load_jets(damaged, split="all")
+
+
+def test_a_damaged_generated_sample_is_set_aside_and_generated_again(tmp_path):
+    tiny = jet_samples.JetSampleSettings("smoke", n_w=6, n_other=6, chunk_size=6)
+    first = jet_samples.jet_sample("w", tiny, split="all", workers=1, progress=False)
+    path = jet_samples.jet_sample_path("w", tiny)
+    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])        # a truncated copy
+    with pytest.warns(UserWarning, match=r"not a readable HDF5 file.*moved aside to "
+                                         r"'.*\.damaged-.*generated again"):
+        again = jet_samples.jet_sample("w", tiny, split="all", workers=1, progress=False)
+    np.testing.assert_array_equal(again.weights, first.weights)
+    assert len(list(path.parent.glob(path.name + ".damaged-*"))) == 1
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("generated a sample although a real file is there")
+
+
+@pytest.mark.parametrize("layout,name", [("latentdims", "w-paper.h5"), ("latentdims", "w.h5"),
+                                         ("pandas", "w.h5"), ("jetnet", "w150.hdf5"),
+                                         ("jetnet", "w.hdf5")])
+def test_jet_sample_uses_a_real_file_of_every_layout(tmp_path, monkeypatch, capsys, w_file,
+                                                    layout, name):
+    folder = tmp_path / "data" / "jets"        # $LATENTDIMS_DATA/jets in the tests (conftest)
+    folder.mkdir(parents=True)
+    real = folder / name
+    if layout == "latentdims":
+        shutil.copyfile(w_file, real)          # 40 jets in this project's layout
+    elif layout == "pandas":
+        _pandas_file(real, n=40)
+    else:
+        _jetnet_file(real, 150 if "150" in name else 30, n_jets=40)
+    tiny = jet_samples.JetSampleSettings("smoke", n_w=24, n_other=24, chunk_size=6)
+    monkeypatch.setattr(jet_samples, "generate_jets", _refuse)
+    assert jet_samples.real_jet_file("w") == real and jet_samples.real_jet_file("top") is None
+    assert jet_samples.jet_sample_path("w", tiny) == real
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")        # JetNet: "centred although `centred` is False"
+        train = jet_samples.jet_sample("w", tiny, split="train")
+        every = jet_samples.jet_sample("w", tiny, split="all")
+        test = jet_samples.jet_sample("w", tiny, split="test", n=2)
+    said = capsys.readouterr().out
+    assert said.count("jet_sample: 'w' jets from the real file") == 1       # said once
+    assert f"'{real}' ({layout} layout, the first 24 of 40 jets)" in said
+    assert (len(train), len(every), len(test)) == (20, 24, 2)
+    assert train.info["layout"] == layout and train.process == "w" and train.split == "train"
+    np.testing.assert_array_equal(train.weights, every.weights[:20])
+    np.testing.assert_array_equal(test.weights, every.weights[22:24])
+    if layout == "latentdims":
+        np.testing.assert_array_equal(every.weights, jets.load_jets(w_file, n=24, split="all").weights)
+    with pytest.raises(ValueError, match="asked for n = 5 jets but the 'test' split of .* holds 2"
+                       ), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        jet_samples.jet_sample("w", tiny, split="test", n=5)
+    # the other processes are still generated
+    assert jet_samples.jet_sample_path("top", tiny).name.startswith("top-smoke-seed0-")
+
+
+def test_jet_cache_keys_record_the_data_source(tmp_path, w_file):
+    from latentdims.core.cache import config_key
+    from latentdims.studies import jet_vae
+    cfg = jet_vae.settings("smoke")
+    generated = jet_samples.jet_sample_identity("w", cfg.samples)
+    assert generated == "w-smoke-seed0-6f9d745d2b.h5"      # deterministic, the keys' old spelling
+    key = config_key(jet_vae._run_config(cfg.uncent, 0))
+    folder = tmp_path / "data" / "jets"
+    folder.mkdir(parents=True)
+    shutil.copyfile(w_file, folder / "w.h5")
+    real = jet_samples.jet_sample_identity("w", cfg.samples)
+    assert real.startswith("real file w.h5 (") and "sha256 of the first MiB" in real
+    assert config_key(jet_vae._run_config(cfg.uncent, 0)) != key
+    (folder / "w.h5").unlink()
+    _pandas_file(folder / "w.h5", n=40)                  # replaced by another file, same name
+    assert jet_samples.jet_sample_identity("w", cfg.samples) != real
 
 
 def test_profile_sizes():

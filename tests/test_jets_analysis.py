@@ -344,6 +344,75 @@ def test_emd_scales(toy_samples):
     assert res.medians["translation"] > res.medians["decay"] > res.medians["shower"]
 
 
+def test_emd_scales_half_turn_costs_pi_ht(toy_samples):
+    res = study.emd_scales(TINY, seed=0)
+    ratio = res.half_turn / (np.pi * res.scales.ht)
+    # a half turn never costs more than pi H_T (the other way round the phi circle is as long),
+    # and compact jets (toy prongs within ~0.5 of the axis) lose little of it
+    assert res.half_turn.shape == (30,) and np.all(ratio <= 1 + 1e-9) and np.all(ratio > 0.8)
+    one = ja.exact_emd([[1.0]], [[[0.3, 2.0]]], [[1.0]], ja.translate_jets([[[0.3, 2.0]]], [0.0, np.pi]))
+    assert one[0] == pytest.approx(np.pi)
+
+
+def brute_d2(w, p, beta=1.0):
+    r = ja.ground_distance(p, p) ** beta
+    n = len(w)
+    e2 = sum(w[i] * w[j] * r[i, j] for i in range(n) for j in range(i + 1, n))
+    e3 = sum(w[i] * w[j] * w[k] * r[i, j] * r[i, k] * r[j, k]
+             for i in range(n) for j in range(i + 1, n) for k in range(j + 1, n))
+    return e3 / e2**3
+
+
+def test_energy_correlation_d2_is_the_triple_sum_and_separates_two_from_three_prongs():
+    xw, xp, _, _ = random_clouds(3, 9, 9, seed=2)
+    xw[0, -2:] = 0.0                                # padding contributes nothing
+    for beta in (1.0, 2.0):
+        got = study.energy_correlation_d2(xw, xp, beta=beta, chunk=2)
+        np.testing.assert_allclose(got, [brute_d2(w, p, beta) for w, p in zip(xw, xp)], rtol=1e-10)
+    rng = np.random.default_rng(0)
+
+    centres = np.array([[0.0, 0.0], [0.3, 0.0], [0.15, 0.26]])
+    points = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.01, (30, 2))
+    two = np.where(np.arange(30) < 20, 1 / 20, 0.0)      # the third blob padded away
+    d2 = study.energy_correlation_d2([two, np.full(30, 1 / 30)], [points, points])
+    assert d2[0] < 0.5 * d2[1]                            # two prongs: low D2
+    assert study.energy_correlation_d2([[1.0, 0.0]], [[[0.0, 0.0], [0.1, 0.0]]])[0] == np.inf
+    with pytest.raises(ValueError, match="energy_correlation_d2: `weights` must have shape"):
+        study.energy_correlation_d2(xw[0], xp[0])
+    with pytest.raises(ValueError, match="energy_correlation_d2: `weights` must be finite"):
+        study.energy_correlation_d2(np.full((1, 2), np.nan), xp[:1, :2])
+
+
+def test_prong_measures_are_not_the_selection_quantities():
+    s = toy_sample(n_jets=20)
+    m = study.prong_measures(s)
+    np.testing.assert_allclose(m.d2, study.energy_correlation_d2(s.weights, s.points))
+    third = ja.split_prongs(s.weights, s.points, s.masks, n_prongs=3).fractions[:, 2]
+    np.testing.assert_allclose(m.third_share, third)
+    assert np.all((m.third_share >= 0) & (m.third_share <= 1 / 3 + 1e-12))
+
+
+def test_pixel_triplets_measure_real_jets():
+    s = toy_sample(n_jets=12)
+    t = study.pixel_triplets(s, TINY, seed=1)
+    assert t.l1_ab.shape == t.emd_bc.shape == (30,)
+    assert np.all((t.l1_ab >= 0) & (t.l1_ab <= 2 + 1e-9)) and 0 <= t.discordant <= 1
+    rng = np.random.default_rng(1)
+    a, b, c = rng.choice(12, 3, replace=False)       # the first triplet drawn
+    img = ja.jet_images(s.weights[[a, b]], s.points[[a, b]], s.masks[[a, b]], n_pixels=80,
+                        half_width=1.6, centre=(0.0, 0.0))
+    assert t.l1_ab[0] == pytest.approx(float(ja.pixel_distance(img[0], img[1], norm="l1")))
+    emd = ja.exact_emd(s.weights[[b]], s.points[[b]], s.weights[[c]], s.points[[c]])[0]
+    assert t.emd_bc[0] == pytest.approx(550.0 * emd)
+    flipped = study.PixelTriplets(l1_ab=np.array([2.0, 1.0]), l1_bc=np.array([1.0, 0.5]),
+                                  emd_ab=np.array([10.0, 30.0]), emd_bc=np.array([20.0, 20.0]))
+    assert flipped.discordant == 0.5 and flipped.maximal == 0.25
+    with pytest.raises(ValueError, match="pixel_triplets: need at least 3 jets"):
+        study.pixel_triplets(s.take(slice(0, 2)), TINY)
+    with pytest.raises(TypeError, match="pixel_triplets: `cfg` must be a JetStudySettings"):
+        study.pixel_triplets(s, "smoke")
+
+
 def test_transport_pair_moves_all_the_weight():
     """What the claim `emd-plan-marginals` of notebook 12 recorded before: the exact plan moves
     all of jet 1's pT onto jet 2."""

@@ -87,3 +87,48 @@ def test_outputs_keep_dotted_ids():
     assert [p.name for p in manifest.output_paths(e)] == ["figure-5.1.png", "figure-5.1.pdf"]
     t = manifest.Entry("thesis", "table-8.1", "table", "51_x.ipynb", "")
     assert [p.suffix for p in manifest.output_paths(t)] == [".png", ".pdf", ".csv", ".md"]
+
+
+def _record_calls(nb):
+    """The keyword names of every ``run.record_claim(...)`` call in a notebook's code."""
+    import ast
+
+    src = "\n".join("".join(c["source"]) for c in _cells(nb) if c["cell_type"] == "code")
+    src = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!")))
+    calls = []
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "record_claim":
+            calls.append({k.arg for k in node.keywords})
+    return calls
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_record_says_its_kind_and_data(nb):
+    for keywords in _record_calls(nb):
+        if None in keywords:      # **kwargs: checked at run time by record_claim
+            continue
+        assert {"kind", "data", "source"} <= keywords, f"{nb.name}: a record_claim lacks kind/data"
+
+
+LINE_CITATION = re.compile(r"\b00[0-4]:L\d|\b(?:thesis|paper|talk)s?,? L\d{2,}")
+TYPED_RESULT = re.compile(r"(?i)(observed in our|in our (quick|smoke) run|\b\d+ of \d+ claims)")
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_citations_a_reader_can_follow_and_no_typed_results(nb):
+    for i, c in enumerate(_cells(nb)):
+        text = "".join(c["source"])
+        assert not LINE_CITATION.search(text), (
+            f"{nb.name} cell {i}: cite the document by section/figure/equation, not line numbers: "
+            f"{LINE_CITATION.search(text).group()!r}")
+        if c["cell_type"] == "markdown":
+            assert not TYPED_RESULT.search(text), (
+                f"{nb.name} cell {i}: a result of our run typed in markdown "
+                f"({TYPED_RESULT.search(text).group()!r}); compute it in a cell instead")
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_last_cell_concludes(nb):
+    code = [c for c in _cells(nb) if c["cell_type"] == "code"]
+    assert "".join(code[-1]["source"]).strip() == "run.conclude()", (
+        f"{nb.name}: the last code cell should be `run.conclude()` (computed pass counts)")

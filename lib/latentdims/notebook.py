@@ -8,9 +8,26 @@ Every notebook starts with::
 and then, per figure::
 
     run.save_figure(fig, "talks", "bananas-dims")
-    run.record_claim("bananas-d2-high-beta", figure="talks/bananas-dims", source="002:L85",
+    run.record_claim("bananas-d2-high-beta", figure="talks/bananas-dims",
+                     source="talk 'Autoencoder introduction', slide 'The Variational Autoencoder'",
+                     kind="document", data="toy:the talk's two-banana data",
                      value=d2_at_high_beta, expectation="D2 < 0.3 for beta >> 1",
                      passed=d2_at_high_beta < 0.3)
+
+Every record says what it is and what it ran on:
+
+* ``kind``: ``"document"`` for a claim a document makes about its results, checked at the
+  document's strength; ``"sanity"`` for a property of our own code or data that must hold for the
+  figure to mean anything (a plan's marginals, a sample's cuts, an identity, a schedule's shape).
+  Sanity checks are counted apart and never enter the fidelity figure of ``figures/REPORT.md``.
+* ``data``: a key of :data:`DATA_SOURCES` (the jet samples, ``"analytic"``), an image data set
+  name of :mod:`latentdims.data.images` (resolved when recorded: the public files if present,
+  else the labelled stand-in), ``"toy:<what>"`` for toy data a document defines itself,
+  ``"stand-in:<what>"`` for any other stand-in, or a list of these (a stand-in if any is).
+* ``substitution``: what differs from the document's experiment (``"beta-VAE in place of the
+  beta-TC VAE"``), or None.
+* ``source``: the document as its readers know it (paper, section, figure, equation; thesis
+  section; talk and slide), never a line number of a text file.
 
 A claim that fails is recorded, not raised: the notebook runs on and ``figures/REPORT.md``
 shows the failure beside the figure.  The ledger of a notebook is
@@ -22,20 +39,67 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from IPython.display import Markdown, display
 
 from latentdims.core import manifest, paths
 from latentdims.core.io import write_json
 from latentdims.core.profiles import check_profile
+from latentdims.data.images import DATASETS as IMAGE_DATASETS
+from latentdims.data.images import has_real_data
 from latentdims.plotting.output import save_figure, save_table
 from latentdims.plotting.style import set_style
 
-__all__ = ["Claim", "NotebookRun", "start_notebook", "claims_path", "read_claims"]
+__all__ = ["Claim", "NotebookRun", "start_notebook", "claims_path", "read_claims", "KINDS",
+           "DATA_SOURCES", "data_label"]
+
+KINDS = ("document", "sanity")
+
+# Data that are the documents' own or an equivalent (same generator, same selection).
+DATA_SOURCES = {
+    "w-jets": "W jets: Pythia8 + FastJet, the papers' process, generator and selection",
+    "top-jets": "top jets: Pythia8 + FastJet, the talks' process and selection",
+    "qcd-jets": "light-quark/gluon jets: Pythia8 + FastJet, the talks' process and selection",
+    "mixed-jets": "the talks' mixed sample of top and light jets (Pythia8 + FastJet)",
+    "analytic": "no data: closed forms and the document's own construction",
+}
+_LINE_CITATION = re.compile(r"\b\d{3}:L\d|\bL\d{2,5}\b")
+
+
+def data_label(data: Any, *, func: str = "record_claim") -> tuple[str, bool]:
+    """``(label, stand_in)`` for the ``data`` of a record (see the module docstring).
+
+    >>> data_label("w-jets")[1]
+    False
+    >>> data_label(["toy:two bananas", "stand-in:rendered solids"])
+    ('two bananas + rendered solids (stand-in)', True)
+    """
+    if isinstance(data, (list, tuple)):
+        if not data:
+            raise ValueError(f"{func}: `data` is an empty list; name the data the claim ran on.")
+        parts = [data_label(d, func=func) for d in data]
+        return " + ".join(p[0] for p in parts), any(p[1] for p in parts)
+    if not isinstance(data, str) or not data.strip():
+        raise TypeError(f"{func}: `data` must name the data the claim ran on (a key of "
+                        f"DATA_SOURCES, an image data set, 'toy:<what>' or 'stand-in:<what>'); "
+                        f"got {data!r}.")
+    if data in DATA_SOURCES:
+        return DATA_SOURCES[data], False
+    if data in IMAGE_DATASETS:
+        real = has_real_data(data)
+        return (f"{data} (public files)", False) if real else (f"{data} (stand-in)", True)
+    kind, _, what = data.partition(":")
+    if kind in ("toy", "stand-in") and what.strip():
+        return (what.strip(), False) if kind == "toy" else (f"{what.strip()} (stand-in)", True)
+    raise ValueError(f"{func}: unknown `data` {data!r}; use one of {sorted(DATA_SOURCES)}, an "
+                     f"image data set {list(IMAGE_DATASETS)}, 'toy:<what>' for toy data a "
+                     f"document defines, or 'stand-in:<what>'.")
 
 
 def claims_path(notebook: str) -> Path:
@@ -66,13 +130,22 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Claim:
-    """One check of a document's claim on numbers computed in the notebook."""
+    """One check, on numbers computed in the notebook, of a document's claim or of our own code."""
     id: str
     figure: str          # "document/id" of the figure it belongs to
-    source: str          # where the document says it, e.g. "001:L55" (seed file : line)
+    source: str          # where the document says it, e.g. "ICLR 2022 paper, Sec. 3, Fig. 2"
     value: Any           # what we measured
     expectation: str     # what the document leads us to expect, as a readable condition
     passed: bool
+    kind: str = "document"           # "document" claim or "sanity" check (see KINDS)
+    data: str = ""                   # what it ran on (see data_label)
+    stand_in: bool = False           # the data are a stand-in for the document's
+    substitution: str | None = None  # what differs from the document's experiment
+
+    @property
+    def faithful(self) -> bool:
+        """On the document's data (or an equivalent) and its experiment, with no substitution."""
+        return not self.stand_in and not self.substitution
 
 
 @dataclass
@@ -100,11 +173,13 @@ class NotebookRun:
                           profile=self.profile, seed=self.seed)
 
     def record_claim(self, claim_id: str, *, figure: str, source: str, value: Any,
-                     expectation: str, passed: bool) -> Claim:
+                     expectation: str, passed: bool, kind: str, data: Any,
+                     substitution: str | None = None) -> Claim:
         """Record a check of a claim (it is never raised; see the module docstring).
 
         ``figure`` must name a manifest entry (``"document/id"``), so the report can show the
-        claim beside its figure.
+        claim beside its figure; ``kind``, ``data`` and ``substitution`` say what it is and what
+        it ran on.
         """
         if "/" not in figure:
             raise ValueError(f"record_claim: `figure` must be 'document/id' such as "
@@ -114,8 +189,22 @@ class NotebookRun:
         if not isinstance(passed, (bool, np.bool_)):
             raise TypeError(f"record_claim: `passed` must be a bool computed from the numbers; "
                             f"got {type(passed).__name__} {passed!r}.")
+        if kind not in KINDS:
+            raise ValueError(f"record_claim: `kind` must be one of {KINDS} ('document' for what a "
+                             f"document claims, 'sanity' for a check of our own construction); "
+                             f"got {kind!r}.")
+        if not isinstance(source, str) or not source.strip() or _LINE_CITATION.search(source):
+            raise ValueError(f"record_claim: `source` must cite the document as its readers know "
+                             f"it (paper, section, figure or equation; thesis section; talk and "
+                             f"slide), not by line numbers; got {source!r}.")
+        if substitution is not None and (not isinstance(substitution, str)
+                                         or not substitution.strip()):
+            raise ValueError(f"record_claim: `substitution` must say what differs from the "
+                             f"document's experiment, or be None; got {substitution!r}.")
+        label, stand_in = data_label(data)
         claim = Claim(id=claim_id, figure=figure, source=source, value=_plain(value),
-                      expectation=expectation, passed=bool(passed))
+                      expectation=expectation, passed=bool(passed), kind=kind, data=label,
+                      stand_in=stand_in, substitution=substitution)
         self.claims = [c for c in self.claims if c.id != claim_id] + [claim]
         self._ledger()
         return claim
@@ -125,7 +214,33 @@ class NotebookRun:
         import pandas as pd
 
         return pd.DataFrame([asdict(c) for c in self.claims],
-                            columns=["id", "figure", "source", "value", "expectation", "passed"])
+                            columns=["id", "kind", "figure", "source", "value", "expectation",
+                                     "passed", "data", "substitution"])
+
+    def conclude(self):
+        """Show what this run found (:meth:`summary_markdown`) and return :meth:`summary`: the
+        last cell of every notebook."""
+        display(Markdown(self.summary_markdown()))
+        return self.summary()
+
+    def summary_markdown(self):
+        """What this run found, as Markdown computed from the claims just recorded (display it
+        with ``IPython.display.Markdown``; notebook text never types a result by hand)."""
+        doc = [c for c in self.claims if c.kind == "document"]
+        faithful = [c for c in doc if c.faithful]
+        other = [c for c in doc if not c.faithful]
+        sanity = [c for c in self.claims if c.kind == "sanity"]
+        held = lambda cs: sum(c.passed for c in cs)   # noqa: E731
+        lines = [f"**This run ({self.profile} profile, seed {self.seed}):** "
+                 f"{held(doc)} of {len(doc)} document claims held "
+                 f"({held(faithful)}/{len(faithful)} on the document's data or an equivalent, "
+                 f"{held(other)}/{len(other)} on a stand-in or with a substitution); "
+                 f"{held(sanity)} of {len(sanity)} sanity checks passed."]
+        failed = [c for c in self.claims if not c.passed]
+        if failed:
+            lines.append("")
+            lines.append("Not held: " + ", ".join(f"`{c.id}`" for c in failed) + ".")
+        return "\n".join(lines)
 
 
 def start_notebook(notebook: str, *, profile: str, seed: int = 0) -> NotebookRun:

@@ -3,27 +3,42 @@
 ``python -m latentdims.reproduce --profile quick`` (what ``make figures`` calls) executes every
 notebook of ``notebooks/`` with the papermill parameters ``profile`` and ``seed``, saves the
 executed copies under ``build/<profile>/``, checks that each notebook wrote the files the manifest
-promises, and writes ``figures/REPORT.md``.  A failing notebook is reported with its error cell
-and the others still run (``--fail-fast`` stops at the first failure); the exit status is
-non-zero if any notebook failed, is missing, or did not write its figures.
+promises, and writes ``REPORT.md`` beside the figures (``figures/`` for quick,
+``build/figures-<profile>/`` for the other profiles; see :func:`latentdims.core.paths.figures_dir`).
+
+While it runs it says which notebook and which cell is executing (``[ 3/25] 02_talks_bananas.ipynb
+cell 7/12 (0:42) ...``) on the terminal and, with times and everything the kernels print
+(TensorFlow's C++ logs included), in ``build/<profile>/reproduce.log``.  ``--figure ID`` runs only
+the notebook(s) that make a manifest figure.  A failing notebook is reported with its error cell
+and the others still run (``--fail-fast`` stops at the first failure); the exit status is non-zero
+if any notebook failed, is missing, or did not write its figures (1), or if the arguments are
+wrong (2).
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import fnmatch
+import functools
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Callable
 
+from latentdims import show_tensorflow_logs
 from latentdims.core import manifest, paths
 from latentdims.core.io import ensure_writable_dir
 from latentdims.core.profiles import PROFILES, check_profile, default_profile
 from latentdims.notebook import claims_path, read_claims
 from latentdims.report import write_report
 
-__all__ = ["NotebookResult", "select_notebooks", "run_notebook", "run_all", "main"]
+__all__ = ["NotebookResult", "RunLog", "select_notebooks", "notebooks_for_figures", "run_notebook",
+           "run_all", "build_parser", "main"]
+
+LOG_NAME = "reproduce.log"
 
 
 @dataclass
@@ -39,25 +54,203 @@ class NotebookResult:
     missing_outputs: list[str] = field(default_factory=list)
 
 
+# --------------------------------------------------------------------------- choosing notebooks
+def _figure_token(text: str) -> str:
+    """A figure id as typed (``fig6.3``, ``Fig. 6.3``, ``tab8.1``, ``figure-6.3``) in the
+    manifest's form (``figure-6.3``, ``table-8.1``), lower case.
+
+    >>> [_figure_token(t) for t in ("fig6.3", "Fig. 6.3", "figure 6.3", "tab A.1", "bananas-dims")]
+    ['figure-6.3', 'figure-6.3', 'figure-6.3', 'table-a.1', 'bananas-dims']
+    """
+    t = text.strip().lower()
+    m = re.fullmatch(r"(fig|figure|tab|table)\.?[\s_-]*([a-z]?\.?\d+(?:\.\d+)*)", t)
+    if not m:
+        return t
+    kind = "figure" if m.group(1).startswith("fig") else "table"
+    return f"{kind}-{m.group(2)}"
+
+
+def notebooks_for_figures(figures: list[str], entries: list[manifest.Entry]) -> list[str]:
+    """The notebooks that make the manifest figures ``figures`` (sorted, without repeats).
+
+    Each item is ``document/id`` (``thesis/figure-6.3``) or an id alone if one notebook makes
+    every figure of that id; ids may be abbreviated (``fig6.3``, ``tab8.1``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown id (with the closest ids of the manifest) or an id that names figures of
+        different notebooks in several documents (with the ``document/id`` to choose from).
+
+    >>> e = [manifest.Entry("thesis", "figure-6.3", "figure", "31_x.ipynb", ""),
+    ...      manifest.Entry("iclr2022", "figure-4", "figure", "10_y.ipynb", ""),
+    ...      manifest.Entry("neurips2021", "figure-4", "figure", "20_z.ipynb", "")]
+    >>> notebooks_for_figures(["fig6.3", "iclr2022/figure-4"], e)
+    ['10_y.ipynb', '31_x.ipynb']
+    """
+    names: set[str] = set()
+    for text in figures:
+        document, _, fid = text.strip().rpartition("/")
+        token = _figure_token(fid)
+        hits = [e for e in entries if e.id.lower() == token
+                and (not document or e.document.lower() == document.lower())]
+        if not hits:
+            known = [e.key for e in entries] + sorted({e.id for e in entries})
+            wanted = f"{document.lower()}/{token}" if document else token
+            close = difflib.get_close_matches(wanted, known, n=6, cutoff=0.6)
+            close += [k for k in known if token and token in k.lower() and k not in close][:6]
+            raise ValueError(
+                f"reproduce: unknown figure {text!r} (--figure / FIGURE=); "
+                + (f"close matches: {', '.join(close[:8])}. " if close else "")
+                + "The ids are those of figures/manifest.csv, as `document/id` "
+                  "(e.g. thesis/figure-6.3) or `fig6.3`; list them with --list.")
+        found = {e.notebook for e in hits}
+        if len(found) > 1:
+            raise ValueError(f"reproduce: figure {text!r} is ambiguous: "
+                             + ", ".join(f"{e.key} ({e.notebook})" for e in hits)
+                             + "; give its document, e.g. --figure " + hits[0].key + ".")
+        names |= found
+    return sorted(names)
+
+
 def select_notebooks(notebooks_dir: Path, only: list[str] | None,
-                     entries: list[manifest.Entry]) -> list[tuple[str, Path]]:
-    """Notebook names (sorted) matching any of the ``only`` globs, with their paths.
+                     entries: list[manifest.Entry],
+                     figures: list[str] | None = None) -> list[tuple[str, Path]]:
+    """Notebook names (sorted) matching any of the ``only`` globs or making any of the
+    manifest ``figures`` (all notebooks if neither is given), with their paths.
 
     Names promised by the manifest but absent on disk are kept (and reported as missing).
     """
     on_disk = {p.name: p for p in notebooks_dir.glob("[0-9]*.ipynb")}
     promised = {e.notebook for e in entries}
     names = sorted(set(on_disk) | promised)
-    if only:
-        names = [n for n in names if any(fnmatch.fnmatch(n, g) or fnmatch.fnmatch(Path(n).stem, g)
-                                         for g in only)]
-        if not names:
-            raise SystemExit(f"reproduce: no notebook matches --only {' '.join(only)!r}; "
-                             f"available: {', '.join(sorted(on_disk)) or 'none'} "
-                             f"(in {notebooks_dir}).")
+    if only or figures:
+        chosen = set(notebooks_for_figures(figures, entries)) if figures else set()
+        for glob in only or []:
+            matched = {n for n in names if fnmatch.fnmatch(n, glob) or fnmatch.fnmatch(Path(n).stem, glob)}
+            if not matched:
+                raise ValueError(f"reproduce: no notebook matches --only {glob!r}; available: "
+                                 f"{', '.join(sorted(on_disk)) or 'none'} (in {notebooks_dir}).")
+            chosen |= matched
+        names = [n for n in names if n in chosen]
     return [(n, on_disk.get(n, notebooks_dir / n)) for n in names]
 
 
+# --------------------------------------------------------------------------- progress and the log
+class RunLog:
+    """Progress lines on the terminal and, with times, in a log file (which also receives what
+    the kernels print on their own standard output and error).
+
+    On a terminal the cell lines overwrite each other; in a pipe or a file each is a line.
+    """
+
+    def __init__(self, path: Path | None, stream: IO[str] | None = None):
+        self.path = path
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.file: IO[str] | None = None
+        self._transient = False
+        if path is not None:
+            path.write_text("")                      # a fresh log for every run
+            self.file = open(path, "a", buffering=1)  # appended to by the kernels as well
+
+    def line(self, text: str, *, transient: bool = False, terminal: bool = True) -> None:
+        if self.file is not None:
+            self.file.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+            self.file.flush()
+        if not terminal:
+            return
+        if self.tty:
+            self.stream.write("\r\x1b[K" + text + ("" if transient else "\n"))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+        self._transient = transient and self.tty
+
+    def close(self) -> None:
+        if self._transient:
+            self.stream.write("\n")
+            self.stream.flush()
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+    def __enter__(self) -> "RunLog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _CellProgress:
+    """Called by the engine at the start and end of each cell: one line per code cell."""
+
+    def __init__(self, log: RunLog, prefix: str):
+        self.log, self.prefix, self.start = log, prefix, time.time()
+        self.numbers: dict[int, int] = {}
+        self.began: dict[int, float] = {}
+
+    def __call__(self, event: str, cells, index: int) -> None:
+        if not self.numbers:
+            code = [i for i, c in enumerate(cells) if c.cell_type == "code"]
+            self.numbers = {i: k + 1 for k, i in enumerate(code)}
+        if index not in self.numbers:
+            return
+        where = f"{self.prefix} cell {self.numbers[index]}/{len(self.numbers)}"
+        if event == "start":
+            self.began[index] = time.time()
+            elapsed = int(time.time() - self.start)
+            first = next((ln.strip() for ln in cells[index].source.splitlines()
+                          if ln.strip() and not ln.lstrip().startswith("#")), "")
+            self.log.line(f"{where} ({elapsed // 60}:{elapsed % 60:02d}) {first[:50]}",
+                          transient=True)
+        else:
+            took = time.time() - self.began.get(index, time.time())
+            self.log.line(f"{where} done in {took:.1f} s", terminal=False)
+
+
+@functools.cache
+def _engine() -> str:
+    """Register (once) papermill's nbclient engine with a callback per cell; its name."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class CellProgressEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, on_cell=None, **kwargs):
+            if on_cell is not None:
+                start, complete = nb_man.cell_start, nb_man.cell_complete
+
+                def cell_start(cell, cell_index=None, **kw):
+                    on_cell("start", nb_man.nb.cells, cell_index)
+                    return start(cell, cell_index, **kw)
+
+                def cell_complete(cell, cell_index=None, **kw):
+                    out = complete(cell, cell_index, **kw)
+                    on_cell("end", nb_man.nb.cells, cell_index)
+                    return out
+
+                nb_man.cell_start, nb_man.cell_complete = cell_start, cell_complete
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register("latentdims", CellProgressEngine)
+    return "latentdims"
+
+
+def _kernel_manager(output: IO[str] | None):
+    """A kernel manager class whose kernels write their own stdout/stderr to ``output``."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            if output is not None:
+                kw.setdefault("stdout", output)
+                kw.setdefault("stderr", output)
+            return await super().start_kernel(**kw)
+
+    return LoggedKernelManager
+
+
+# --------------------------------------------------------------------------- running
 def _error_summary(exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
@@ -69,8 +262,14 @@ def _error_summary(exc: BaseException) -> str:
 
 
 def run_notebook(name: str, path: Path, *, profile: str, seed: int, out_dir: Path,
-                 entries: list[manifest.Entry], cwd: Path, progress: bool = False) -> NotebookResult:
-    """Execute one notebook with papermill and check what it wrote."""
+                 entries: list[manifest.Entry], cwd: Path,
+                 on_cell: Callable[[str, list, int], None] | None = None,
+                 kernel_output: IO[str] | None = None) -> NotebookResult:
+    """Execute one notebook with papermill and check what it wrote.
+
+    ``on_cell(event, cells, index)`` is called as each cell starts (``"start"``) and ends
+    (``"end"``); the kernel's own stdout and stderr go to ``kernel_output`` if given.
+    """
     import papermill as pm
 
     result = NotebookResult(name)
@@ -80,18 +279,22 @@ def run_notebook(name: str, path: Path, *, profile: str, seed: int, out_dir: Pat
         result.status = "missing"
         result.error = f"notebook {path} does not exist (the manifest promises {len(promised)} figures from it)"
         return result
+    os.environ["LATENTDIMS_PROFILE"] = profile       # the kernel and the claims ledger agree
+    figures = paths.figures_dir(profile)
     claims_path(name).unlink(missing_ok=True)
     start = time.time()
     try:
         pm.execute_notebook(str(path), str(out_dir / name), parameters={"profile": profile, "seed": seed},
-                            kernel_name="python3", cwd=str(cwd), progress_bar=progress)
+                            kernel_name="python3", cwd=str(cwd), progress_bar=False,
+                            engine_name=_engine(), on_cell=on_cell,
+                            kernel_manager_class=_kernel_manager(kernel_output))
         result.status = "ok"
     except Exception as exc:  # a failing notebook is reported; the others still run
         result.status = "failed"
         result.error = _error_summary(exc)
     result.minutes = (time.time() - start) / 60
     for e in promised:
-        stale = [f.name for f in manifest.output_paths(e)
+        stale = [f.name for f in manifest.output_paths(e, figures)
                  if not f.is_file() or f.stat().st_mtime < start - 1]
         if stale:
             result.missing_outputs.append(f"{e.key} ({', '.join(stale)})")
@@ -122,94 +325,164 @@ def format_table(results: list[NotebookResult]) -> str:
     return "\n".join(lines)
 
 
-def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None, fail_fast: bool = False,
-            notebooks_dir: Path | None = None, build_dir: Path | None = None,
-            report: bool = True) -> list[NotebookResult]:
-    from tqdm.auto import tqdm
-
-    check_profile(profile, func="reproduce")
-    notebooks_dir = notebooks_dir or paths.notebooks_dir()
+def _check_notebooks_dir(notebooks_dir: Path) -> Path:
     if not notebooks_dir.is_dir():
-        raise SystemExit(f"reproduce: the notebooks folder {str(notebooks_dir)!r} does not exist.")
+        raise FileNotFoundError(f"reproduce: the notebooks folder {str(notebooks_dir)!r} does not "
+                                f"exist; run from a clone of the repository or pass "
+                                f"--notebooks-dir (or set LATENTDIMS_NOTEBOOKS).")
+    return notebooks_dir
+
+
+def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None,
+            figures: list[str] | None = None, fail_fast: bool = False,
+            notebooks_dir: Path | None = None, build_dir: Path | None = None,
+            log_path: Path | None = None, verbose: bool = False,
+            report: bool = True) -> list[NotebookResult]:
+    """Run the selected notebooks (all, or those of ``only`` globs and ``figures`` ids) with
+    ``profile`` and ``seed``; progress on stderr and in ``log_path`` (default
+    ``<build>/<profile>/reproduce.log``).  ``verbose`` shows the kernels' own output (and
+    TensorFlow's C++ logs) on the terminal instead of only in the log."""
+    check_profile(profile, func="reproduce")
+    notebooks_dir = _check_notebooks_dir(notebooks_dir or paths.notebooks_dir())
     entries = manifest.load_manifest()
-    selected = select_notebooks(notebooks_dir, only, entries)
+    selected = select_notebooks(notebooks_dir, only, entries, figures)
     out_dir = ensure_writable_dir((build_dir or paths.build_dir()) / profile, what="build folder")
-    ensure_writable_dir(paths.figures_dir(), what="figures folder")
+    ensure_writable_dir(paths.figures_dir(profile), what="figures folder")
+    log_path = Path(log_path) if log_path is not None else out_dir / LOG_NAME
+    ensure_writable_dir(log_path.parent, what="folder of the log file")
     # the kernels inherit the environment: library defaults then agree with the injected profile
     os.environ["LATENTDIMS_PROFILE"] = profile
     os.environ.setdefault("MPLBACKEND", "agg")
+    if verbose:
+        show_tensorflow_logs()
 
     results: list[NotebookResult] = []
-    bar = tqdm(selected, desc=f"notebooks ({profile})", unit="nb")
-    for name, path in bar:
-        if fail_fast and any(r.status != "ok" for r in results):
-            results.append(NotebookResult(name, status="skipped", error="skipped after a failure (--fail-fast)"))
-            continue
-        bar.set_postfix_str(name)
-        res = run_notebook(name, path, profile=profile, seed=seed, out_dir=out_dir, entries=entries,
-                           cwd=notebooks_dir)
-        results.append(res)
-        bar.write(f"{name}: {res.status} in {res.minutes:.2f} min" + (f" -- {res.error}" if res.error else ""))
-    if report:
-
-        write_report()
+    width = len(str(len(selected)))
+    with RunLog(log_path) as log:
+        log.line(f"reproduce: profile {profile}, seed {seed}, {len(selected)} notebook(s); "
+                 f"figures in {paths.figures_dir(profile)}; log {log_path}")
+        for i, (name, path) in enumerate(selected, start=1):
+            prefix = f"[{i:>{width}}/{len(selected)}] {name}"
+            if fail_fast and any(r.status != "ok" for r in results):
+                results.append(NotebookResult(name, status="skipped",
+                                              error="skipped after a failure (--fail-fast)"))
+                log.line(f"{prefix}: skipped (--fail-fast)")
+                continue
+            log.line(f"{prefix} starts", transient=True)
+            res = run_notebook(name, path, profile=profile, seed=seed, out_dir=out_dir,
+                               entries=entries, cwd=notebooks_dir,
+                               on_cell=_CellProgress(log, prefix),
+                               kernel_output=None if verbose else log.file)
+            results.append(res)
+            log.line(f"{prefix}: {res.status} in {res.minutes:.2f} min, figures "
+                     f"{res.figures_written}/{res.figures_expected}, claims "
+                     f"{res.claims_passed}/{res.claims_total}"
+                     + (f" -- {res.error}" if res.error else ""))
+        if report:
+            write_report(paths.figures_dir(profile) / "REPORT.md")
     return results
+
+
+# --------------------------------------------------------------------------- command line
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, e.g. --seed 0; got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0; got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m latentdims.reproduce",
-        description="Run the numbered notebooks with papermill and regenerate every figure and table "
-                    "listed in figures/manifest.csv; executed notebooks go to build/<profile>/ and a "
-                    "report to figures/REPORT.md.",
-        epilog="Examples: `python -m latentdims.reproduce --profile smoke`; "
-               "`python -m latentdims.reproduce --only '0*' --only '*bananas*'`; "
-               "`python -m latentdims.reproduce --list`.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the numbered notebooks with papermill and regenerate the figures and "
+                    "tables listed in figures/manifest.csv.\n"
+                    "Executed notebooks go to build/<profile>/; the figures and REPORT.md to "
+                    "figures/ (profile quick) or\nbuild/figures-<profile>/ (smoke, paper), or to "
+                    "$LATENTDIMS_FIGURES if set.  Progress (notebook, cell)\nis shown on the "
+                    f"terminal and written, with the kernels' own output, to "
+                    f"build/<profile>/{LOG_NAME}.",
+        epilog="examples:\n"
+               "  python -m latentdims.reproduce                          # every notebook, quick\n"
+               "  python -m latentdims.reproduce --profile smoke          # seconds a notebook\n"
+               "  python -m latentdims.reproduce --figure thesis/figure-6.3   # one figure's notebook\n"
+               "  python -m latentdims.reproduce --figure fig6.3 --figure tab8.1\n"
+               "  python -m latentdims.reproduce --only '0*' --only '*bananas*'\n"
+               "  python -m latentdims.reproduce --list --figure fig6.3   # which notebook, no run\n"
+               "  python -m latentdims.reproduce --verbose --only '20*'   # kernels' output, TF logs\n"
+               "\nexit status: 0 all ok; 1 a notebook failed, is missing or did not write its "
+               "figures; 2 bad arguments.\n"
+               "environment: LATENTDIMS_PROFILE (default profile), LATENTDIMS_FIGURES, "
+               "LATENTDIMS_BUILD, LATENTDIMS_NOTEBOOKS,\n"
+               "  LATENTDIMS_TF_LOGS=1 (keep TensorFlow's C++ logs); see lib/latentdims/core/paths.py.")
     p.add_argument("--profile", default=None,
                    help=f"one of {', '.join(PROFILES)} (default: $LATENTDIMS_PROFILE or 'quick')")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="the seed injected into every notebook, >= 0 (default 0)")
     p.add_argument("--only", action="append", metavar="GLOB",
                    help="run only notebooks whose file name matches GLOB (repeatable), e.g. '2*'")
-    p.add_argument("--seed", type=int, default=0, help="the seed injected into every notebook (default 0)")
+    p.add_argument("--figure", action="append", metavar="ID",
+                   help="run only the notebook(s) that make manifest figure ID (repeatable): "
+                        "'thesis/figure-6.3', or 'fig6.3' / 'tab8.1' if the id is unambiguous")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing notebook")
     p.add_argument("--notebooks-dir", type=Path, default=None,
-                   help="folder of the numbered notebooks (default: notebooks/)")
+                   help="folder of the numbered notebooks (default: notebooks/, or "
+                        "$LATENTDIMS_NOTEBOOKS)")
     p.add_argument("--build-dir", type=Path, default=None,
                    help="where executed notebooks go (default: build/, or $LATENTDIMS_BUILD)")
+    p.add_argument("--log", type=Path, default=None, metavar="FILE",
+                   help=f"the log file (default: <build-dir>/<profile>/{LOG_NAME})")
+    p.add_argument("--verbose", action="store_true",
+                   help="show the kernels' own output and TensorFlow's C++ logs on the terminal "
+                        "(by default they go to the log only)")
     p.add_argument("--list", action="store_true",
-                   help="list the notebooks and the figures each promises, then exit")
-    p.add_argument("--report-only", action="store_true", help="rewrite figures/REPORT.md and exit")
+                   help="list the selected notebooks and the figures each promises, then exit")
+    p.add_argument("--report-only", action="store_true", help="rewrite REPORT.md and exit")
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        profile = check_profile(args.profile, func="reproduce") if args.profile else default_profile()
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+def _run(args: argparse.Namespace) -> int:
+    profile = check_profile(args.profile, func="reproduce") if args.profile else default_profile()
     if args.report_only:
-
-        print(f"wrote {write_report()}")
+        os.environ["LATENTDIMS_PROFILE"] = profile
+        print(f"wrote {write_report(paths.figures_dir(profile) / 'REPORT.md')}")
         return 0
     if args.list:
         entries = manifest.load_manifest()
-        for name, path in select_notebooks(args.notebooks_dir or paths.notebooks_dir(), args.only,
-                                           entries):
+        notebooks_dir = _check_notebooks_dir(args.notebooks_dir or paths.notebooks_dir())
+        for name, path in select_notebooks(notebooks_dir, args.only, entries, args.figure):
             keys = [e.key for e in entries if e.notebook == name]
             flag = "" if path.is_file() else "  [missing]"
             print(f"{name}{flag}: {', '.join(keys) or '(no manifest figures)'}")
         return 0
-    try:
-        results = run_all(profile=profile, seed=args.seed, only=args.only, fail_fast=args.fail_fast,
-                          notebooks_dir=args.notebooks_dir, build_dir=args.build_dir)
-    except PermissionError as exc:
-        print(f"reproduce: {exc}", file=sys.stderr)
-        return 2
+    results = run_all(profile=profile, seed=args.seed, only=args.only, figures=args.figure,
+                      fail_fast=args.fail_fast, notebooks_dir=args.notebooks_dir,
+                      build_dir=args.build_dir, log_path=args.log, verbose=args.verbose)
     print()
     print(format_table(results))
-    print(f"\nreport: {paths.figures_dir() / 'REPORT.md'}")
+    build = (args.build_dir or paths.build_dir()) / profile
+    print(f"\nreport: {paths.figures_dir(profile) / 'REPORT.md'}\n"
+          f"log: {args.log or build / LOG_NAME}")
     return 0 if all(r.status == "ok" for r in results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line (see ``--help``); bad arguments print one message and return 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ValueError, OSError) as exc:          # bad input: a message, no traceback
+        message = str(exc)
+        print(message if message.startswith("reproduce:") else f"reproduce: {message}",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nreproduce: interrupted; the notebooks run so far are in build/<profile>/ and "
+              "their figures are kept.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ pos_y           32     ``linspace(0, 1, 32)``                0 ... 31
 ==============  =====  ===================================  =========================
 
 (plus a constant ``color`` factor, dropped here as the thesis does: "dSprites have ... 5
-generative factors", thesis L2249).  Image ``i`` of the file has the factors
+generative factors", thesis Sec. 8.4.1).  Image ``i`` of the file has the factors
 ``numpy.unravel_index(i, (3, 6, 40, 32, 32))``: ``pos_y`` varies fastest (dSprites README).
 :func:`render_dsprites` follows these values and this order, so factor labels and indices are
 interchangeable with the file's.  The pixels are *not* those of the file (which cannot be fetched
@@ -23,7 +23,7 @@ curve), which is enough for the thesis' qualitative claims but will not reproduc
 the posterior-mean range of Fig 5.2.  :func:`latentdims.data.images.load_image_dataset` uses the
 real file whenever it is present.
 
-The variants follow Locatello et al. (2019) as summarised in the thesis spec (thesis_ch6_7.md §3):
+The variants follow Locatello et al. (2019) as the thesis uses them (thesis Sec. 6.3.2):
 colour (sprite times a random colour, each channel ~ U(0.5, 1)), noisy (the background replaced by
 uniform noise), scream (the background a random crop of Munch's *The Scream*; here a procedural
 stand-in texture unless the painting is supplied, see :func:`scream_stand_in_texture`).
@@ -212,7 +212,7 @@ def render_dsprites(classes) -> np.ndarray:
     References
     ----------
     [1] Matthey, Higgins, Hassabis & Lerchner 2017, dSprites (github.com/deepmind/dsprites-dataset).
-    [2] Bonheme 2023, thesis L1208 (Ch. 5) and L1417 (Ch. 6) use dSprites.
+    [2] Bonheme 2023, thesis Sec. 5.3 (Ch. 5) and thesis Sec. 6.3.2 (Ch. 6) use dSprites.
     """
     func = "render_dsprites"
     cls = grid_index_to_classes(grid_classes_to_index(classes, FACTOR_SIZES, func=func),
@@ -287,7 +287,7 @@ def colour_dsprites(images, rng) -> np.ndarray:
 
     .. math:: x_{rc\,k} = b_{rc}\, c_k, \qquad c_k \sim U(0.5, 1),\; k \in \{R, G, B\},
 
-    one colour per image (Locatello et al. 2019, as used in thesis L1417).
+    one colour per image (Locatello et al. 2019, as used in thesis Sec. 6.3.2).
 
     Parameters
     ----------
@@ -316,7 +316,7 @@ def noisy_dsprites(images, rng) -> np.ndarray:
 
     .. math:: x_{rc\,k} = \min(b_{rc} + n_{rc\,k}, 1), \qquad n_{rc\,k} \sim U(0, 1)
 
-    independently per pixel and channel (Locatello et al. 2019; thesis L1417).
+    independently per pixel and channel (Locatello et al. 2019; thesis Sec. 6.3.2).
 
     Returns
     -------
@@ -335,7 +335,7 @@ def scream_dsprites(images, rng, texture=None) -> np.ndarray:
         x_{rc\,k} = \begin{cases} 1 - g_{rc\,k} & b_{rc} = 1 \\ g_{rc\,k} & b_{rc} = 0 \end{cases}
 
     with a random 64x64 crop :math:`(r_0, c_0)` of the texture :math:`T` and one random colour
-    :math:`a \sim U(0, 1)^3` per image (Locatello et al. 2019; thesis L1417).
+    :math:`a \sim U(0, 1)^3` per image (Locatello et al. 2019; thesis Sec. 6.3.2).
 
     Parameters
     ----------

@@ -19,6 +19,11 @@ Real files, looked for in ``$LATENTDIMS_DATA/<folder>`` (stand-in when absent):
 * ``symsol``, folder ``symsol``: ``symsol_reduced/*.png``, ``symsol_reduced.zip`` or an
   ``.npz``.  Stand-in: rendered solids.
 
+:func:`data_identity` names what would be read (a stand-in and its renderer's version, or the
+real files' :func:`file_identity`), for cache keys: a model trained on a stand-in is never reused
+once the real files are there.  A damaged file (truncated, overwritten, not the format its name
+says) is a ``ValueError`` naming the file and saying to replace it.
+
 The pre-processing follows the thesis' code where the thesis is silent (thesis_ch6_7.md §3,
 thesis_ch8_app.md §4): pixels / 255; SmallNORB keeps the first camera of each stereo pair and is
 resized from 96x96 (Lanczos); Cars3D and CelebA are thumbnailed to 64 px (Lanczos) and CelebA is
@@ -27,6 +32,9 @@ nuisance, not a reported factor (Locatello et al. 2019).
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import re
 import struct
 import zipfile
@@ -43,7 +51,8 @@ from latentdims.core.validation import check_choice, check_int
 from latentdims.data import dsprites as _ds
 from latentdims.data import solids as _solids
 
-__all__ = ["DATASETS", "ImageDataset", "has_real_data", "load_image_dataset", "load_dsprites_npz",
+__all__ = ["DATASETS", "ImageDataset", "has_real_data", "data_identity", "file_identity",
+           "STAND_IN_VERSION", "load_image_dataset", "load_dsprites_npz",
            "read_norb_matrix", "load_smallnorb", "load_cars3d", "load_celeba", "load_symsol",
            "load_scream_texture", "render_faces", "FACE_ATTRIBUTES"]
 
@@ -57,7 +66,8 @@ CELEBA_SIZE = 202_599
 # Largest float32 image array built when n=None (1 GiB): the full dSprites (12 GB as float32)
 # or CelebA must be subsampled with `n`, or streamed in batches (latentdims.data.dsprites.DSprites).
 _MAX_BYTES = 2 ** 30
-_STAND_IN_VERSION = 1            # bump when a stand-in renderer changes its pixels (cache key)
+STAND_IN_VERSION = 1             # bump when a stand-in renderer changes its pixels (cache key)
+_REPLACE = "replace the file (download it again)"
 
 
 @dataclass(frozen=True)
@@ -169,19 +179,28 @@ def _npz_member_rows(zf: zipfile.ZipFile, key: str, rows: np.ndarray | None, *, 
         raise ValueError(f"{func}: {str(path)!r} has no array {key!r}; the dSprites file holds "
                          f"'imgs', 'latents_classes' and 'latents_values'.") from None
     with f:
-        version = np.lib.format.read_magic(f)
-        reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                  else np.lib.format.read_array_header_2_0)
-        shape, fortran, dtype = reader(f)
+        try:
+            version = np.lib.format.read_magic(f)
+            reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                      else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = reader(f)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+            raise
+        except Exception as exc:     # NumPy's words for a damaged .npy header (ValueError,
+            #                          SyntaxError, tokenize's TokenError...)
+            raise ValueError(f"{func}: array {key!r} of {str(path)!r} has a damaged header "
+                             f"({exc}); {_REPLACE}.") from exc
         if fortran or dtype.hasobject:
             raise ValueError(f"{func}: array {key!r} of {str(path)!r} must be a C-ordered "
-                             f"numeric array.")
+                             f"numeric array (object arrays are never unpickled); "
+                             f"{_REPLACE}.")
         row_shape = shape[1:]
         row_bytes = int(np.prod(row_shape, dtype=np.int64)) * dtype.itemsize
         if rows is None:
             buf = f.read(shape[0] * row_bytes)
             if len(buf) != shape[0] * row_bytes:
-                raise ValueError(f"{func}: {str(path)!r} is truncated (array {key!r}).")
+                raise ValueError(f"{func}: {str(path)!r} is truncated (array {key!r}); "
+                             f"{_REPLACE}.")
             return np.frombuffer(buf, dtype=dtype).reshape(shape), shape
         wanted = rows
         if wanted.size and wanted.max() >= shape[0]:
@@ -199,7 +218,7 @@ def _npz_member_rows(zf: zipfile.ZipFile, key: str, rows: np.ndarray | None, *, 
                 buf = f.read(row_bytes)
                 if len(buf) != row_bytes:
                     raise ValueError(f"{func}: {str(path)!r} is truncated (array {key!r} ends "
-                                     f"before row {target}).")
+                                     f"before row {target}); {_REPLACE}.")
                 last = np.frombuffer(buf, dtype=dtype).reshape(row_shape)
                 position += 1
             out[k] = last   # repeated rows reuse the last one read
@@ -225,7 +244,7 @@ def load_dsprites_npz(path, *, n: int | None = None, seed: int = 0) -> ImageData
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ValueError(f"{func}: {str(path)!r} is not a readable .npz archive ({exc}); "
-                         f"download it again.") from exc
+                         f"{_REPLACE}.") from exc
     with zf:
         try:
             classes, cshape = _npz_member_rows(zf, "latents_classes", None, path=path, func=func)
@@ -239,8 +258,8 @@ def load_dsprites_npz(path, *, n: int | None = None, seed: int = 0) -> ImageData
             idx = _choose(total, n, seed, name="dsprites", channels=1)
             imgs, ishape = _npz_member_rows(zf, "imgs", idx, path=path, func=func)
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-            raise ValueError(f"{func}: {str(path)!r} is corrupted ({exc}); download it "
-                             f"again.") from exc
+            raise ValueError(f"{func}: {str(path)!r} is corrupted ({exc}); {_REPLACE}."
+                             ) from exc
     if ishape != (total, 64, 64):
         raise ValueError(f"{func}: `imgs` must have shape ({total}, 64, 64); got {ishape}.")
     if not np.all((imgs == 0) | (imgs == 1)):
@@ -284,28 +303,35 @@ def read_norb_matrix(path, *, mmap: bool = False) -> np.ndarray:
     with open(path, "rb") as f:
         head = f.read(8)
         if len(head) < 8:
-            raise ValueError(f"{func}: {str(path)!r} is too short to be a NORB matrix.")
+            raise ValueError(f"{func}: {str(path)!r} is too short to be a NORB matrix; "
+                             f"{_REPLACE}.")
         magic, ndim = struct.unpack("<ii", head)
         if magic & 0xFFFFFFFF not in _NORB_DTYPES:
             raise ValueError(f"{func}: {str(path)!r} has magic number {magic & 0xFFFFFFFF:#x}, "
-                             f"not a NORB matrix type ({', '.join(hex(k) for k in _NORB_DTYPES)}).")
+                             f"not a NORB matrix type ({', '.join(hex(k) for k in _NORB_DTYPES)}); "
+                             f"is it still gzipped (gunzip it) or damaged ({_REPLACE})?")
         if not 1 <= ndim <= 8:
-            raise ValueError(f"{func}: {str(path)!r} declares {ndim} dimensions; expected 1-8.")
+            raise ValueError(f"{func}: {str(path)!r} declares {ndim} dimensions; expected 1-8 "
+                             f"(a damaged header: {_REPLACE}).")
         n_words = max(3, ndim)
         raw = f.read(4 * n_words)
         if len(raw) < 4 * n_words:
-            raise ValueError(f"{func}: {str(path)!r} ends inside its header.")
+            raise ValueError(f"{func}: {str(path)!r} ends inside its header; {_REPLACE}.")
         dims = struct.unpack(f"<{n_words}i", raw)[:ndim]
     if any(d < 0 for d in dims):
-        raise ValueError(f"{func}: {str(path)!r} declares negative sizes {dims}.")
+        raise ValueError(f"{func}: {str(path)!r} declares negative sizes {dims} (a damaged "
+                         f"header: {_REPLACE}).")
     dtype = np.dtype(_NORB_DTYPES[magic & 0xFFFFFFFF]).newbyteorder("<")
     offset = 8 + 4 * n_words
-    expected = offset + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    count = 1
+    for d in dims:                   # Python integers: a damaged header must not overflow
+        count *= d
+    expected = offset + count * dtype.itemsize
     actual = path.stat().st_size
     if actual != expected:
         raise ValueError(f"{func}: {str(path)!r} has {actual} bytes but its header "
                          f"(shape {dims}, {dtype.name}) implies {expected}; the file is truncated "
-                         f"or corrupted.")
+                         f"or corrupted: {_REPLACE}.")
     if mmap:
         return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=tuple(dims))
     return np.fromfile(path, dtype=dtype, offset=offset).reshape(dims)
@@ -398,9 +424,11 @@ def load_cars3d(folder, *, n: int | None = None, seed: int = 0) -> ImageDataset:
         try:
             im = scipy.io.loadmat(path)["im"]
         except KeyError:
-            raise ValueError(f"{func}: {path.name} has no array 'im'.") from None
+            raise ValueError(f"{func}: {str(path)!r} has no array 'im' (is it a Cars3D file?); "
+                             f"remove it from the folder or {_REPLACE}.") from None
         except Exception as exc:   # scipy raises several types on damaged files
-            raise ValueError(f"{func}: {str(path)!r} is not a readable .mat file ({exc}).") from exc
+            raise ValueError(f"{func}: {str(path)!r} is not a readable .mat file ({exc}); "
+                             f"{_REPLACE}.") from exc
         if im.ndim != 5 or im.shape[2:] != (3, 24, 4) or im.dtype != np.uint8:
             raise ValueError(f"{func}: {path.name}: 'im' must be uint8 of shape (H, W, 3, 24, 4); "
                              f"got {im.dtype} {im.shape}.")
@@ -430,7 +458,11 @@ def load_celeba(folder, *, n: int | None = None, seed: int = 0) -> ImageDataset:
     func = "load_celeba"
     folder = Path(folder)
     attr_file = _require_file(folder / "list_attr_celeba.txt", func, "the attribute file")
-    lines = attr_file.read_text().splitlines()
+    try:
+        lines = attr_file.read_text().splitlines()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{func}: {str(attr_file)!r} is not a text file ({exc}); {_REPLACE}."
+                         ) from exc
     try:
         count = int(lines[0].strip())
         names = tuple(lines[1].split())
@@ -439,11 +471,12 @@ def load_celeba(folder, *, n: int | None = None, seed: int = 0) -> ImageDataset:
         attrs = np.array([[int(v) for v in r[1:]] for r in rows], dtype=np.int64)
     except (IndexError, ValueError) as exc:
         raise ValueError(f"{func}: {str(attr_file)!r} is not in the CelebA attribute format "
-                         f"(count, names, then '<file> <attributes>' lines): {exc}.") from exc
+                         f"(count, names, then '<file> <attributes>' lines): {exc}; "
+                         f"{_REPLACE}.") from exc
     if len(rows) != count or attrs.shape != (count, len(names)):
         raise ValueError(f"{func}: {str(attr_file)!r} announces {count} images with "
                          f"{len(names)} attributes; found {len(rows)} rows of shape "
-                         f"{attrs.shape}.")
+                         f"{attrs.shape} (truncated or edited: {_REPLACE}).")
     if not np.all(np.isin(attrs, (-1, 1))):
         raise ValueError(f"{func}: attributes must be -1 or 1 in {str(attr_file)!r}.")
     idx = _choose(count, n, seed, name="celeba", channels=3)
@@ -455,7 +488,8 @@ def load_celeba(folder, *, n: int | None = None, seed: int = 0) -> ImageDataset:
             with Image.open(path) as pic:
                 rgb = np.asarray(pic.convert("RGB"))
         except OSError as exc:
-            raise ValueError(f"{func}: cannot decode {str(path)!r} ({exc}).") from exc
+            raise ValueError(f"{func}: cannot decode {str(path)!r} ({exc}); {_REPLACE}."
+                             ) from exc
         out[j] = _to_float(_resize(rgb, pad=True))
     classes = (attrs[idx] > 0).astype(np.int64)
     return ImageDataset("celeba", out, classes, names, (2,) * len(names), idx, False,
@@ -490,8 +524,9 @@ def load_symsol(path, *, n: int | None = None, seed: int = 0) -> ImageDataset:
         _require_file(path, func, "the Symsol archive")
         try:
             zf = zipfile.ZipFile(path)
-        except zipfile.BadZipFile as exc:
-            raise ValueError(f"{func}: {str(path)!r} is not a readable zip ({exc}).") from exc
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ValueError(f"{func}: {str(path)!r} is not a readable zip ({exc}); "
+                             f"{_REPLACE}.") from exc
         names = sorted(nm for nm in zf.namelist() if nm.lower().endswith(".png"))
         opener: Callable[[str], object] = zf.open
     else:
@@ -514,8 +549,9 @@ def load_symsol(path, *, n: int | None = None, seed: int = 0) -> ImageDataset:
             try:
                 with opener(names[i]) as fh, Image.open(fh) as pic:
                     out[j, ..., 0] = _to_float(_resize(np.asarray(pic.convert("L"))))
-            except OSError as exc:
-                raise ValueError(f"{func}: cannot decode {names[i]!r} ({exc}).") from exc
+            except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                where = f"{names[i]!r} in {str(path)!r}" if zf is not None else repr(names[i])
+                raise ValueError(f"{func}: cannot decode {where} ({exc}); {_REPLACE}.") from exc
     finally:
         if zf is not None:
             zf.close()
@@ -536,8 +572,18 @@ def _load_symsol_npz(path: Path, n: int | None, seed: int) -> ImageDataset:
                                  f"{data.files}.")
             images = data["images"]
             labels = data["labels"] if "labels" in data.files else None
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ValueError(f"{func}: {str(path)!r} is not a readable .npz ({exc}).") from exc
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"{func}: {str(path)!r} is not a readable .npz ({exc}); "
+                         f"{_REPLACE}.") from exc
+    except ValueError as exc:
+        if str(exc).startswith(func):
+            raise
+        # np.load's words for bytes that are no .npz, or for object arrays ("allow_pickle"):
+        # never unpickled here
+        what = ("its bytes are not an .npz archive" if "pickled" in str(exc) else
+                "it holds object arrays, which are never unpickled here")
+        raise ValueError(f"{func}: {str(path)!r} is not an .npz of plain arrays ({what}); "
+                         f"{_REPLACE}, or save it with numeric arrays only.") from exc
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim != 3 or images.shape[1:] != (64, 64):
@@ -575,7 +621,7 @@ def load_scream_texture(path) -> np.ndarray:
             pic.thumbnail((350, 274), Image.LANCZOS)
             tex = _to_float(np.asarray(pic))
     except OSError as exc:
-        raise ValueError(f"{func}: cannot decode {str(path)!r} ({exc}).") from exc
+        raise ValueError(f"{func}: cannot decode {str(path)!r} ({exc}); {_REPLACE}.") from exc
     if min(tex.shape[:2]) < 64:
         raise ValueError(f"{func}: the painting is {tex.shape[1]}x{tex.shape[0]} after "
                          f"thumbnailing; it must be at least 64x64.")
@@ -755,6 +801,86 @@ def has_real_data(name: str) -> bool:
     return _default_path(name) is not None
 
 
+_HEAD_BYTES = 2 ** 20
+
+
+@functools.lru_cache(maxsize=512)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    """SHA-256 (16 hex digits) of the first MiB of a file, kept per (path, size, mtime)."""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read(_HEAD_BYTES)).hexdigest()[:16]
+
+
+def file_identity(path) -> str:
+    """A short identity of a data file or folder for cache keys, the same on any machine.
+
+    A file: its name, size and the SHA-256 of its first MiB (a copy or another mtime gives the
+    same identity; another download of another size or content does not).  A folder: its name,
+    the number of files under it and a SHA-256 of their relative names (not their contents:
+    an image replaced in place under the same name keeps the identity).
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
+    >>> _ = f.write_bytes(b"abc")
+    >>> file_identity(f)
+    'a.bin (3 bytes, sha256 of the first MiB ba7816bf8f01cfea)'
+    """
+    path = Path(path)
+    if path.is_dir():
+        names = sorted(os.path.relpath(os.path.join(top, nm), path)
+                       for top, _, files in os.walk(path) for nm in files)
+        digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+        return f"{path.name}/ ({len(names)} files, sha256 of their names {digest})"
+    st = path.stat()
+    return (f"{path.name} ({st.st_size} bytes, sha256 of the first MiB "
+            f"{_file_digest(str(path.resolve()), st.st_size, st.st_mtime_ns)})")
+
+
+def _real_files(name: str, found: Path) -> list[Path]:
+    """The files (and folders) of the real ``name`` data at ``found`` that identify them."""
+    if found.is_file():
+        return [found]
+    if name == "smallnorb":
+        return sorted(found.glob("smallnorb-*.mat"))
+    if name == "celeba":
+        return [found / "list_attr_celeba.txt", found / "img_align_celeba"]
+    if name == "cars3d" and (found / "cars").is_dir():
+        return [found / "cars"]
+    if name == "symsol" and (found / "symsol_reduced").is_dir():
+        return [found / "symsol_reduced"]
+    return [found]
+
+
+def data_identity(name: str, *, path=None) -> str:
+    """What :func:`load_image_dataset` would read for ``name`` (and ``path``), as one line for a
+    cache key: ``'<name>: stand-in v<STAND_IN_VERSION>'`` or the real files'
+    :func:`file_identity` (``'dsprites: dsprites_ndarray_...npz (26214 bytes, sha256 ...)'``).
+
+    Deterministic for a stand-in; changes when real files appear, disappear or are replaced, so
+    that nothing trained on one is reused with the other.
+
+    >>> data_identity("cars3d") if not has_real_data("cars3d") else "cars3d: stand-in v1"
+    'cars3d: stand-in v1'
+    """
+    func = "data_identity"
+    check_choice(name, DATASETS, name="name", func=func)
+    stand_in = f"stand-in v{STAND_IN_VERSION}"
+    if path is not None:
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"{func}: `path` {str(path)!r} does not exist.")
+    found = path if path is not None else _default_path(name)
+    if name.endswith("dsprites") and found is not None and found.is_dir():
+        found = found / DSPRITES_FILE
+    parts = [stand_in] if found is None else [file_identity(p) for p in _real_files(name, found)
+                                              if p.exists()]
+    if name == "scream_dsprites":
+        painting = paths.data_dir() / "scream" / "scream.jpg"
+        parts.append("background " + (file_identity(painting) if painting.is_file()
+                                      else stand_in))
+    return f"{name}: " + "; ".join(parts)
+
+
 def load_image_dataset(name: str, *, n: int | None = None, path=None, seed: int = 0,
                        allow_stand_in: bool = True,
                        cache: Callable[..., Mapping[str, np.ndarray]] | None = None) -> ImageDataset:
@@ -823,7 +949,7 @@ def load_image_dataset(name: str, *, n: int | None = None, path=None, seed: int 
                             _stand_in_description(name))
     if cache is not None:
         arrays = cache(f"stand_in_{name}",
-                       {"name": name, "n": n, "seed": seed, "version": _STAND_IN_VERSION},
+                       {"name": name, "n": n, "seed": seed, "version": STAND_IN_VERSION},
                        lambda: _render_solid_stand_in(name, n, seed))
     else:
         arrays = _render_solid_stand_in(name, n, seed)

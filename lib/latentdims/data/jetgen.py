@@ -56,6 +56,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Sequence
 
 import h5py
@@ -66,13 +67,18 @@ from latentdims.core.validation import check_choice, check_int, check_positive
 from latentdims.core.io import atomic_path, ensure_writable_dir, write_json
 from latentdims.data.jetobs import import_fastjet, rest_frame_angles
 
-__all__ = ["PROCESSES", "FORMAT_VERSION", "N_SUBJETS", "SPLIT_FRACTIONS", "JetCuts",
-           "GeneratorConfig", "generator_config", "pythia_settings", "chunk_seed",
+__all__ = ["PROCESSES", "FORMAT_VERSION", "DATASET_OPTIONS", "N_SUBJETS", "SPLIT_FRACTIONS",
+           "JetCuts", "GeneratorConfig", "generator_config", "pythia_settings", "chunk_seed",
            "generate_chunk", "generate_jets", "parts_dir"]
 
 PROCESSES = ("w", "top", "qcd")
 #: Bumped whenever the generator's output changes for the same configuration and seed.
 FORMAT_VERSION = 1
+# How every dataset of a sample is stored: compressed, with a Fletcher-32 checksum per chunk (a
+# flipped byte is a read error, not a wrong number), and without timestamps, so that the same
+# seed gives byte-identical files.
+DATASET_OPTIONS = MappingProxyType(dict(compression="gzip", compression_opts=4, shuffle=True,
+                                        fletcher32=True, track_times=False))
 N_SUBJETS = 50
 #: The papers keep 5e5 of 6e5 jets for training and the rest "for validation and testing"
 #: (ICLR paper App. A.1); the remainder is halved.  Contiguous ranges: chunks are independent.
@@ -421,7 +427,7 @@ def _run_chunk(task) -> tuple[int, int, dict]:
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             for name, value in arrays.items():
-                f.create_dataset(name, data=value)
+                f.create_dataset(name, data=value, fletcher32=True)   # a flipped byte: an error
             f.attrs["info"] = json.dumps(info)
             f.attrs["n_jets"] = n_jets
             f.attrs["seed"] = pythia_seed
@@ -514,12 +520,9 @@ def _assemble(out: Path, config: GeneratorConfig, n: int, seed: int, plan, parts
                 with h5py.File(_chunk_path(parts, k), "r") as src:
                     for name, ds in src.items():
                         if name not in dst:
-                            # Compressed, chunked by ~1000 jets; no timestamps, so that the
-                            # same seed gives byte-identical files.
-                            dst.create_dataset(
-                                name, shape=(n, *ds.shape[1:]), dtype=ds.dtype,
-                                chunks=(min(n, 1000), *ds.shape[1:]), compression="gzip",
-                                compression_opts=4, shuffle=True, track_times=False)
+                            dst.create_dataset(name, shape=(n, *ds.shape[1:]), dtype=ds.dtype,
+                                               chunks=(min(n, 1000), *ds.shape[1:]),
+                                               **DATASET_OPTIONS)
                         dst[name][start:start + n_jets] = ds[...]
                     infos.append(json.loads(src.attrs["info"]))
                 start += n_jets

@@ -7,7 +7,7 @@ A single jet is the batch ``N = 1``.
 Conventions (as in the papers, ICLR paper App. A.1):
 
 * ``pt`` in GeV, ``eta`` the pseudorapidity, ``phi`` the azimuth in radians;
-* differences in ``phi`` are wrapped to ``[-pi, pi)`` (spec ``jets.md``, "Loss");
+* differences in ``phi`` are wrapped to ``[-pi, pi)`` (the papers' EMD, ICLR 2022 paper App. A.1.3);
 * four-momenta are ``(px, py, pz, E)`` in GeV, the order FastJet and Pythia use.
 """
 from __future__ import annotations
@@ -192,7 +192,7 @@ def centre_jets(weights, points, masks=None, *, centres=None) -> np.ndarray:
         \eta_i' = \eta_i - \eta_c, \qquad \phi_i' = \mathrm{wrap}(\phi_i - \phi_c)
 
     Padding slots are put at (0, 0), the centre, as the original analysis put them on the jet
-    axis (spec ``jets.md``, "Data").
+    axis (the papers' pre-processing, ICLR 2022 paper App. A.1.2).
 
     Parameters
     ----------

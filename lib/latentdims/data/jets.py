@@ -7,6 +7,14 @@
   sum to 1, (eta, phi) points, masks, ``H_T`` and the per-jet truth.
 * :func:`read_jetnet`, :func:`read_pandas_jets` -- the public JetNet files and the original
   analysis' pandas-HDF layout, as the same :class:`JetSample`.
+* :func:`jet_file_layout`, :func:`read_jet_file` -- which of the three layouts a file holds, and
+  any of them read by the right reader.
+
+A damaged file (truncated, not HDF5, or with data that no longer match their checksums) raises
+:class:`DamagedFileError`, a ``ValueError`` naming the file and saying what to do.  The files this
+project writes carry HDF5's Fletcher-32 checksum on every dataset, so a flipped byte is found on
+reading; files written elsewhere without checksums (JetNet's, pandas') are only checked where
+they are compressed, and a flipped byte in uncompressed data of such a file cannot be detected.
 * Observables (re-exported from :mod:`latentdims.data.jetobs`): :func:`jet_kinematics`,
   :func:`centre_jets`, :func:`n_subjettiness`, :func:`merge_nearby`, :func:`rest_frame_angles`.
 
@@ -21,9 +29,11 @@ The file format and the physics settings are described in the data card ``data/R
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -39,11 +49,20 @@ from latentdims.data.jetobs import (centre_jets, jet_kinematics, merge_nearby, n
                      rest_frame_angles, weighted_centroid, wrap_phi)
 
 __all__ = ["JetSample", "load_jets", "split_slice", "read_jetnet", "read_pandas_jets",
+           "DamagedFileError", "jet_file_layout", "read_jet_file", "LAYOUTS",
            "generate_jets", "PROCESSES", "SPLITS", "SPLIT_FRACTIONS",
            "jet_kinematics", "centre_jets", "weighted_centroid", "n_subjettiness",
            "merge_nearby", "rest_frame_angles", "wrap_phi", "main"]
 
 SPLITS = ("train", "valid", "test", "all")
+LAYOUTS = ("latentdims", "jetnet", "pandas")
+_ADVICE = ("if it is a generated sample, delete it and generate it again (jet_sample does so by "
+           "itself for a profile's samples); if you downloaded it, download it again")
+
+
+class DamagedFileError(ValueError):
+    """A jet file that cannot be read: truncated, not HDF5, or data that do not match their
+    checksums (or their compression); the message names the file and what to do."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,26 @@ def _sample_from_particles(pt, eta, phi, *, energies=None, centred: bool, axis=N
                      centred=centred, **meta)
 
 
+def _open_h5(path: Path, func: str) -> h5py.File:
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise DamagedFileError(f"{func}: {str(path)!r} is not a readable HDF5 file ({exc}); "
+                               f"{_ADVICE}.") from exc
+
+
+@contextlib.contextmanager
+def _reading(path: Path, func: str):
+    """Turn HDF5's read errors (a Fletcher-32 checksum or a compressed block that does not
+    match, a truncated dataset) into a :class:`DamagedFileError` naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        raise DamagedFileError(f"{func}: reading {str(path)!r} failed ({exc}): the file is "
+                               f"damaged (its data do not match their checksum or compression, "
+                               f"or it is truncated); {_ADVICE}.") from exc
+
+
 def _check_file(path, func: str) -> Path:
     path = Path(path)
     if not path.is_file():
@@ -230,11 +269,7 @@ def load_jets(path, n: int | None = None, split: str = "train", centred: bool = 
     func = "load_jets"
     path = _check_file(path, func)
     check_choice(split, SPLITS, name="split", func=func)
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise ValueError(f"{func}: {str(path)!r} is not a readable HDF5 file ({exc}).") from exc
-    with f:
+    with _open_h5(path, func) as f, _reading(path, func):
         missing = [k for k in _REQUIRED if k not in f]
         if missing:
             raise ValueError(f"{func}: {str(path)!r} lacks the dataset(s) {missing} (it holds "
@@ -251,7 +286,11 @@ def load_jets(path, n: int | None = None, split: str = "train", centred: bool = 
     for key in ("cuts", "config", "cutflow", "pythia_settings", "versions", "parton_roles",
                 "split_fractions"):
         if isinstance(info.get(key), str):
-            info[key] = json.loads(info[key])
+            try:
+                info[key] = json.loads(info[key])
+            except ValueError as exc:
+                raise DamagedFileError(f"{func}: the attribute {key!r} of {str(path)!r} is not "
+                                       f"JSON ({exc}); {_ADVICE}.") from exc
     part = data["particles"].astype(np.float64)
     meta = {k: data[k] for k in ("jet_pt", "jet_eta", "jet_phi", "jet_mass")}
     for key in ("n_constituents", "tau", "decay_theta", "decay_phi", "partons", "parton_ids",
@@ -296,7 +335,7 @@ def read_jetnet(path, n: int | None = None, *, n_particles: int = N_SUBJETS) -> 
     func = "read_jetnet"
     path = _check_file(path, func)
     n_particles = check_int(n_particles, name="n_particles", func=func, minimum=1)
-    with h5py.File(path, "r") as f:
+    with _open_h5(path, func) as f, _reading(path, func):
         for key in ("particle_features", "jet_features"):
             if key not in f:
                 raise ValueError(f"{func}: {str(path)!r} lacks the dataset {key!r} of the JetNet "
@@ -344,13 +383,32 @@ def read_pandas_jets(path, n: int | None = None, *, key: str = "particles",
     func = "read_pandas_jets"
     path = _check_file(path, func)
     # pandas' HDFStore needs PyTables (the optional `jets` extra): imported only for this layout
-    import pandas as pd
-    with pd.HDFStore(path, mode="r") as store:
-        keys = [k.lstrip("/") for k in store.keys()]
-        if key.lstrip("/") not in keys:
-            raise ValueError(f"{func}: {str(path)!r} has no key {key!r}; it holds {keys}. Pass "
-                             f"key=... .")
-        df = store[key]
+    try:
+        import pandas as pd
+        import tables
+    except ImportError as exc:   # pragma: no cover - PyTables is in the dependencies
+        raise ImportError(f"{func}: reading pandas-HDF files needs PyTables (`pip install "
+                          f"tables`); {exc}") from exc
+    _open_h5(path, func).close()     # not HDF5 at all, or truncated: the same message as h5py's
+    try:
+        with pd.HDFStore(path, mode="r") as store:
+            keys = [k.lstrip("/") for k in store.keys()]
+            if key.lstrip("/") not in keys:
+                hint = ("Pass key=... ." if keys else "It holds no pandas table: is it in "
+                        "another layout? jet_file_layout(path) says which.")
+                raise ValueError(f"{func}: {str(path)!r} has no key {key!r}; it holds {keys}. "
+                                 f"{hint}")
+            df = store[key]
+    except (OSError, tables.HDF5ExtError) as exc:
+        raise DamagedFileError(f"{func}: reading {str(path)!r} failed ({str(exc).strip()[:300]})"
+                               f": the file is damaged or truncated; {_ADVICE}.") from exc
+    except (TypeError, AttributeError, KeyError) as exc:   # a group that is no pandas object
+        raise ValueError(f"{func}: the key {key!r} of {str(path)!r} is not a pandas table "
+                         f"({type(exc).__name__}: {exc}); is the file in another layout? "
+                         f"jet_file_layout(path) says which.") from exc
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{func}: the key {key!r} of {str(path)!r} holds a "
+                         f"{type(df).__name__}, not a DataFrame of particle columns.")
     n_part = sum(1 for c in df.columns if str(c).startswith("pT") and str(c)[2:].isdigit())
     cols = {q: [f"{q}{i}" for i in range(n_part)] for q in ("pT", "eta", "phi", "E")}
     missing = [c for cs in cols.values() for c in cs if c not in df.columns]
@@ -369,12 +427,84 @@ def read_pandas_jets(path, n: int | None = None, *, key: str = "particles",
                                   split="all", info={"source": str(path), "key": key})
 
 
+def _pandas_rows(group: h5py.Group) -> int | None:
+    """Rows of a pandas object stored by HDFStore (fixed or table format), read with h5py."""
+    if "table" in group:
+        return len(group["table"])
+    if "axis1" in group:
+        return len(group["axis1"])
+    return None
+
+
+def jet_file_layout(path) -> tuple[str, int | None]:
+    """Which of :data:`LAYOUTS` the HDF5 file ``path`` holds, and its number of jets.
+
+    * ``'latentdims'``: this project's files (``python -m latentdims.data.jets generate``),
+      read by :func:`load_jets`;
+    * ``'jetnet'``: ``particle_features`` and ``jet_features`` (:func:`read_jetnet`);
+    * ``'pandas'``: the original analysis' pandas table under the key ``particles``
+      (:func:`read_pandas_jets`).
+
+    The number of jets is None where it cannot be read without pandas.
+
+    Raises
+    ------
+    DamagedFileError
+        If the file is no readable HDF5 file.
+    ValueError
+        If it holds none of the layouts (the message lists what it holds).
+    """
+    func = "jet_file_layout"
+    path = _check_file(path, func)
+    with _open_h5(path, func) as f, _reading(path, func):
+        keys = sorted(f.keys())
+        if "particle_features" in f and "jet_features" in f:
+            return "jetnet", int(f["particle_features"].shape[0])
+        part = f.get("particles")
+        if isinstance(part, h5py.Dataset) and all(k in f for k in _REQUIRED):
+            return "latentdims", int(part.shape[0])
+        if isinstance(part, h5py.Group) and "pandas_type" in part.attrs:
+            return "pandas", _pandas_rows(part)
+    raise ValueError(f"{func}: {str(path)!r} holds {keys}, none of the layouts {LAYOUTS} "
+                     f"(this project's datasets {list(_REQUIRED)}; JetNet's 'particle_features' "
+                     f"and 'jet_features'; a pandas table under 'particles'); see data/README.md.")
+
+
+def read_jet_file(path, *, n: int | None = None, centred: bool = False) -> JetSample:
+    """Read the first ``n`` jets (at most: all of a smaller file) of a file in any of
+    :data:`LAYOUTS`, with the reader :func:`jet_file_layout` points to.
+
+    ``info`` of the result gains ``layout``, ``source`` (the path) and ``jets_in_file``; its
+    ``split`` is ``'all'``.  JetNet files store particles relative to the jet axis: their jets are
+    centred whatever ``centred`` says (a warning says so when ``centred`` is False).
+    """
+    func = "read_jet_file"
+    if n is not None:
+        n = check_int(n, name="n", func=func, minimum=1)
+    layout, total = jet_file_layout(path)
+    take = n if total is None or n is None else min(n, total)
+    if layout == "latentdims":
+        sample = load_jets(path, n=take, split="all", centred=centred)
+    elif layout == "jetnet":
+        if not centred:
+            warnings.warn(f"{func}: {str(path)!r} is a JetNet file, whose particles are relative "
+                          f"to the jet axis: its jets are centred although `centred` is False.",
+                          stacklevel=2)
+        sample = read_jetnet(path, n=take)
+    else:
+        sample = read_pandas_jets(path, centred=centred, n=take)
+    info = {**sample.info, "layout": layout, "source": str(path),
+            "jets_in_file": total if total is not None else len(sample)}
+    return dataclasses.replace(sample, info=info)
+
+
 # --------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------
 
 def _describe(path: Path) -> str:
-    with h5py.File(_check_file(path, "info"), "r") as f:
+    path = _check_file(path, "info")
+    with _open_h5(path, "info") as f:
         lines = [f"{path}: {f.attrs.get('n_jets', '?')} {f.attrs.get('process', '?')} jets"]
         for key in ("seed", "chunk_size", "n_events", "sigma_gen_mb", "cuts", "cutflow",
                     "versions", "pythia_settings"):

@@ -1,14 +1,14 @@
 """Procedural 3-D stand-ins: Symsol-like solids, and SmallNORB- and Cars3D-like toys.
 
 The thesis' 3-D datasets cannot be fetched here: Symmetric Solids (Murphy et al. 2021, reduced by
-the thesis to the five featureless shapes, thesis L2251), SmallNORB (LeCun et al. 2004) and
+the thesis to the five featureless shapes, thesis Sec. 8.4.1), SmallNORB (LeCun et al. 2004) and
 Cars3D (Reed et al. 2015).  This module renders **openly labelled stand-ins** with the same factor
 structure, from one small ray caster for unions of convex polytopes:
 
 * :func:`render_symsol` - a tetrahedron, cube, icosahedron, cone or cylinder (the cone and
   cylinder as 32-sided pyramids/prisms) at uniformly random 3-D rotations, grey, 64x64x1.
   Differs from the real renders: orthographic camera, flat (per-facet) Lambert shading, black
-  background, no deduplication of symmetric views (the thesis removed duplicates, L2251).
+  background, no deduplication of symmetric views (the thesis removed duplicates, thesis Sec. 8.4.1).
 * :class:`SmallNORBStandIn` - 5 categories of box-built toys (four-legged animal, human figure,
   airplane, truck, car) x 10 instances x 9 elevations (30-70 deg) x 18 azimuths (0-340 deg) x
   6 lightings, grey 64x64x1, the real grid's sizes.  Differs: toy shapes are crude unions of
@@ -327,7 +327,7 @@ def render_symsol(shapes, rotations, *, supersample: int = 2) -> np.ndarray:
     References
     ----------
     [1] Murphy, Esteves, Jampani, Ramalingam & Makadia 2021 (ICML), the symmetric_solids data.
-    [2] Bonheme 2023, thesis L2249-2251 (Symsol reduced, 64x64x1).
+    [2] Bonheme 2023, thesis Sec. 8.4.1 (Symsol reduced, 64x64x1).
     """
     ids = np.asarray(shapes)
     if ids.ndim != 1 or (ids.size and (not np.issubdtype(ids.dtype, np.integer)

@@ -9,14 +9,16 @@ along a direction, and the mixed sample's categorical latent against truth.
   production run (ICLR Eq. 2, via
   :func:`latentdims.maths.dimensionality.rate_distortion_dimensions`);
   :func:`dcorr_scales` and :class:`JetDcorr` -- :math:`D_{\rm corr}(Q)` of the jets on the
-  :math:`\beta` axis with :math:`Q = 2\beta` (ICLR Eq. 3, ``001:L57-60``; the cached computation
+  :math:`\beta` axis with :math:`Q = 2\beta` (ICLR paper, Sec. 2, Eq. 3; the cached computation
   is :func:`latentdims.studies.jet_vae.jet_correlation_dimension`).
 * :func:`sigma_scaling` -- the slope of :math:`\log\sigma_i` against :math:`\log\beta` of the
-  informative directions (``001:L47``: informative directions have :math:`\sigma_i\propto\beta`).
+  informative directions (ICLR paper, Sec. 2 'Dimensionality': informative directions have
+  :math:`\sigma_i\propto\beta`).
 * :func:`latent_physics_correlations`, :func:`position_ranking` -- how the leading latents track
-  jet eta, phi, pT, mass, the W decay angles and :math:`\tau_{32}` (``001:L35``, ``001:L162``).
+  jet eta, phi, pT, mass, the W decay angles and :math:`\tau_{32}` (ICLR paper, Sec. 2
+  'Learnt representations' and App. A.2).
 * :func:`fold_decay_angles`, :func:`rp2_embedding`, :func:`smooth_fit_r2` -- the W decay as a
-  point of RP^2 and how smoothly a latent plane parametrises it (``000:L44``).
+  point of RP^2 and how smoothly a latent plane parametrises it (NeurIPS paper, Sec. 3, Fig. 2).
 * :func:`decoded_centre`, :func:`decoder_sensitivity`, :func:`reflection_symmetry` -- what a
   decoder ``decode(z) -> (weights, points)`` does (e.g.
   :func:`latentdims.models.jet_vae.decoder_of`).
@@ -113,10 +115,10 @@ def n_informative(kl, threshold: float = 0.1) -> np.ndarray:
 def run_dimensions(run, phase: str = "production") -> DimensionCurve:
     r""":math:`D_1 = -dR/d\log\beta` and :math:`D_2 = dD/d\beta^2` of a run's ``phase``.
 
-    ICLR paper Eq. 2 (``001:L45``), by finite differences between neighbouring steps, with
-    :math:`\beta` in GeV and :math:`D = \langle H_T\rangle^2\langle\hat S^2\rangle` in GeV^2 (the
-    ratio :math:`dD/d\beta^2` does not depend on the unit).  The returned ``beta`` are the
-    geometric midpoints [GeV].
+    ICLR paper Eq. 2 (Sec. 2 'Dimensionality'), by finite differences between neighbouring
+    steps, with :math:`\beta` in GeV and :math:`D = \langle H_T\rangle^2\langle\hat
+    S^2\rangle` in GeV^2 (the ratio :math:`dD/d\beta^2` does not depend on the unit).  The
+    returned ``beta`` are the geometric midpoints [GeV].
     """
     beta = run.beta_gev(phase)
     order = np.argsort(beta, kind="stable")
@@ -138,7 +140,7 @@ def dcorr_scales(beta, q_per_step: int = 2) -> np.ndarray:
         + (\Delta_0 + \Delta_{K-2})/2}{(K-1)q + 1}\Big),\quad m = 0..(K-1)q + 1
 
     where :math:`\Delta_k = \log\beta_{k+1} - \log\beta_k` and :math:`q` = ``q_per_step``
-    (``001:L60``: "arbitrarily plotted with Q = 2 beta").
+    (ICLR paper, Sec. 2: "arbitrarily plotted with Q = 2 beta").
 
     Returns
     -------
@@ -178,8 +180,8 @@ def sigma_scaling(run, latents, *, phase: str = "production", min_kl: float = 1.
     Fitted (least squares) over the steps of ``phase`` where latent :math:`i` is informative
     (KL above ``min_kl`` nats); NaN where fewer than two such steps exist.  The papers observe
     :math:`\sigma_i\propto\beta` (slope 1) for informative directions and :math:`\sigma_i
-    \simeq 1` for uninformative ones (``001:L47``); in the linear toy the posterior width is
-    :math:`\beta/\bar\sigma_i` exactly (ICLR A.3).
+    \simeq 1` for uninformative ones (ICLR paper, Sec. 2 'Dimensionality'); in the linear toy
+    the posterior width is :math:`\beta/\bar\sigma_i` exactly (ICLR App. A.3).
     """
     beta, kl = kl_curves(run, phase)
     log_sigma = np.asarray(run.metric("log_sigma", phase), dtype=np.float64)
@@ -305,7 +307,7 @@ def fold_decay_angles(theta, phi) -> tuple[np.ndarray, np.ndarray]:
                       (\pi - \theta, \phi + \pi) & \cos\theta < 0 \end{cases}
 
     The two quarks are back to back in the W rest frame, :math:`\hat n \sim -\hat n`, so a decay
-    is a point of RP^2 (NeurIPS paper, ``000:L44``); the folded angle :math:`\theta \in [0,
+    is a point of RP^2 (NeurIPS paper, Sec. 3); the folded angle :math:`\theta \in [0,
     \pi/2]` belongs to the harder prong (its lab momentum fraction is :math:`(1 + \beta_W
     \cos\theta)/2`).
 
@@ -507,8 +509,8 @@ def reflection_symmetry(decode, codes, dims) -> np.ndarray:
     where :math:`z_k` are codes in the plane of latents ``dims`` (others 0), :math:`R_{90}` the
     quarter turn in that plane and :math:`\hat S` the exact EMD.  On the rim of the VAE_cent
     support the paper sees :math:`(z_0, z_1) \to (-z_0, -z_1)` leave the jet unchanged, the
-    remnant of the antipodal identification of RP^2 (``000:L44``): :math:`r \ll 1` there, while a
-    plane with no such symmetry gives :math:`r \sim 1` or more.
+    remnant of the antipodal identification of RP^2 (NeurIPS paper, Sec. 3): :math:`r \ll 1`
+    there, while a plane with no such symmetry gives :math:`r \sim 1` or more.
 
     Parameters
     ----------

@@ -29,7 +29,7 @@ Two families, for 64x64 images with ``channels`` channels (pixels in [0, 1]) and
 ``k`` is the size of the iVAE's auxiliary variable ``u`` (thesis Table A.2: u in R^5, hence the
 printed "FC 261" = 256 + 5), 0 for the other models.
 
-Where the printed tables and the code differ (thesis_ch6_7.md §6, thesis_ch8_app.md §7), this
+Where the printed tables and the code differ (the thesis' Tables C.1 and D.1 against the author's public code), this
 module follows the code the thesis ran, since that is what produced its figures:
 
 * input 64x64xC, not "64x63xC" (a typo in Tables C.3/C.4/D.2/D.3);
@@ -46,8 +46,8 @@ module follows the code the thesis ran, since that is what produced its figures:
   the printed widths;
 * "FC, output shape 2 x n" is two separate FC n heads: the mean and the log-variance.
 
-The variance representation is ``exp(log_var)`` (the thesis' sigma is a *variance*,
-thesis_ch1_5.md §0).
+The variance representation is ``exp(log_var)`` (the thesis' sigma is a
+*variance*, as in its notation section).
 """
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def check_image_shape(shape: Sequence, channels: int, *, func: str, name: str = 
         raise ValueError(
             f"{func}: `{name}` must be a batch of {IMAGE_SIZE}x{IMAGE_SIZE} images with {channels} "
             f"channel(s), shape (batch, {IMAGE_SIZE}, {IMAGE_SIZE}, {channels}); got {got}. "
-            f"Resize the images to 64x64 (the thesis' input, L2251) or build the model with "
+            f"Resize the images to 64x64 (the thesis' input, thesis Sec. 8.4.1) or build the model with "
             f"the images' number of channels.")
 
 

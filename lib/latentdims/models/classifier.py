@@ -8,9 +8,9 @@ where :math:`K` is the number of factors that take more than one value and :math
 softmax output of head ``class_<k>``.
 
 The thesis only says "the convolutional architecture of an encoder for classification, replacing
-the mean and variance layers by the final classifier layers" (L2766); the loss and the training
+the mean and variance layers by the final classifier layers" (thesis App. C.3); the loss and the training
 (Adam with beta_1 0.9, beta_2 0.999, epsilon 1e-8, batches drawn without replacement, the VAEs'
-steps) follow the author's code (spec thesis_ch6_7.md §1.4).  The cached training lives in
+steps) follow the author's public code.  The cached training lives in
 :mod:`latentdims.studies.thesis_ch7`.
 
 Layers (names as in the VAEs' conv encoder, :mod:`latentdims.models.architectures`):

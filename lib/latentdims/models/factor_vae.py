@@ -5,9 +5,9 @@ by a discriminator between samples of q(z) and of the product of its marginals.
     L = \frac1B\sum_b -\log p(x^{(b)}|z^{(b)}) + {\rm KL}
         + \gamma\,\frac1B\sum_b \log\frac{D(z^{(b)})}{1 - D(z^{(b)})}
 
-where D(z) is the discriminator's probability that z comes from q(z) (thesis L943).  The
+where D(z) is the discriminator's probability that z comes from q(z) (thesis Sec. 4.3.3).  The
 discriminator is trained at every step, from the same batch, to tell the codes z from codes
-whose every dimension was shuffled across the batch (samples of prod_j q(z_j), thesis L941):
+whose every dimension was shuffled across the batch (samples of prod_j q(z_j), thesis Sec. 4.3.3):
 
 .. math::
     L_D = -\frac12\left(\frac1B\sum_b \log D(z^{(b)})
@@ -15,8 +15,7 @@ whose every dimension was shuffled across the batch (samples of prod_j q(z_j), t
 
 Both updates use the gradients of the same forward pass, as in disentanglement_lib (which
 produced the thesis' chapter-6 FactorVAEs).  The discriminator (6 x FC 1000 LeakyReLU(0.2), 2
-logits) and its Adam(1e-4, beta_1 0.5, beta_2 0.9) follow disentanglement_lib (thesis_ch6_7.md
-§2.13); its log-probabilities come from a log-softmax rather than disentanglement_lib's clipped
+logits) and its Adam(1e-4, beta_1 0.5, beta_2 0.9) follow disentanglement_lib; its log-probabilities come from a log-softmax rather than disentanglement_lib's clipped
 softmax (same value away from saturation, no clipping bias).
 
 The model owns the discriminator's optimizer.  Its state is held in model variables, so the
@@ -40,9 +39,9 @@ __all__ = ["FactorVAEConfig", "Discriminator", "FactorVAE", "shuffle_dimensions"
 
 @dataclass(frozen=True)
 class FactorVAEConfig(VAEConfig):
-    gamma: float = 10.0           # TC weight; disentanglement_lib sweep [10, 20, 30, 40, 50, 100] (chapter 6, L1417)
+    gamma: float = 10.0           # TC weight; disentanglement_lib sweep [10, 20, 30, 40, 50, 100] (chapter 6, thesis Sec. 6.3.2)
     discriminator_hidden: tuple[int, ...] = (1000,) * 6   # disentanglement_lib fc_discriminator
-    discriminator_learning_rate: float = 1e-4             # disentanglement_lib (thesis_ch6_7.md §2.13)
+    discriminator_learning_rate: float = 1e-4             # disentanglement_lib, as the author's code
     discriminator_beta_1: float = 0.5                     # idem
     discriminator_beta_2: float = 0.9                     # idem
     discriminator_epsilon: float = 1e-8                   # idem
@@ -58,7 +57,7 @@ class FactorVAEConfig(VAEConfig):
 
 
 def shuffle_dimensions(z, seed) -> tf.Tensor:
-    """Permute every column of z (B, n) independently across the batch (thesis L941).
+    """Permute every column of z (B, n) independently across the batch (thesis Sec. 4.3.3).
 
     ``seed`` is a stateless seed (a 2-vector, e.g. from a ``SeedGenerator``).
     """

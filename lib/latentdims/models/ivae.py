@@ -12,13 +12,13 @@ conditioned on an observed auxiliary variable u.
   (R^{64x64xC}, R^5) and its "FC 261" = 256 + 5);
 * sigma-dagger(u) = exp(prior log-variance network(u)), an MLP FC 50 LeakyReLU x 3, FC n
   (Table A.2 "Prior variance"; linear output read as a log-variance and LeakyReLU slope 0.1 as
-  in the author's code, thesis_ch1_5.md §4);
+  in the author's public code);
 * mu-dagger(u) = 0 (``learn_prior_mean=False``: Section 5.3.1, the original iVAE) or the same MLP
   (``learn_prior_mean=True``: Section 5.3.2; the thesis does not give this network, the author's
   code uses the prior-variance class).
 
-For dSprites, u holds the 5 factors scaled to [0, 1] (thesis: u in R^5, L2642; the author's code
-min-max scales the factor classes within each batch, thesis_ch1_5.md §7).
+For dSprites, u holds the 5 factors scaled to [0, 1] (thesis: u in R^5, thesis App. A.1; the author's code
+min-max scales the factor classes within each batch).
 :func:`auxiliary_from_factors` scales each factor by its number of classes instead, so that an
 example's u does not depend on the rest of its batch.
 """
@@ -40,7 +40,7 @@ __all__ = ["IVAEConfig", "PriorNetwork", "IVAE", "auxiliary_from_factors"]
 
 @dataclass(frozen=True)
 class IVAEConfig(VAEConfig):
-    latent_dim: int = 30          # Table A.1: "30 instead of 10 to ensure ... passive variables" (L1208)
+    latent_dim: int = 30          # Table A.1: "30 instead of 10 to ensure ... passive variables" (thesis Sec. 5.3)
     aux_dim: int = 5              # u in R^5: the dSprites factors (Table A.2)
     learn_prior_mean: bool = False  # False: Section 5.3.1 (mu-dagger = 0); True: Section 5.3.2
     beta: float = 1.0             # Eq 4.31 has none; the author's config uses 1

@@ -21,7 +21,7 @@ where
 The distortion is :math:`D = \langle\hat S^2\rangle` and the rate :math:`R = \langle
 \mathrm{KL}\rangle`; the KL of every latent direction is tracked as well (ICLR Fig. 7).
 
-Optional categorical latent (the talks' mixed sample, ``003:L258-281``, ``002:L403-419``): with
+Optional categorical latent (the talks' mixed sample, talk 'The Learnt Geometry of Collider Events', slide 'Mixed Samples', talk 'Autoencoder introduction', slide 'A Mixed Sample'): with
 ``n_categories = C > 0`` the encoder also gives :math:`q(c|x)` and the posterior and decoder are
 conditioned on the category, :math:`q(z|x, c)`, :math:`\rho(z, c)`.  The category is summed over
 exactly rather than sampled:
@@ -519,7 +519,7 @@ def category_rates(model: JetVAE, weights, points, *, n_categories: int, batch_s
                  - \log\sigma_{ci}(x_k)^2 - 1\right)
 
     over the jets given (e.g. those the classifier puts in category :math:`c`).  A category
-    whose decoder ignores the substructure latents (the talks' light jets, ``003:L262``) has
+    whose decoder ignores the substructure latents (the talks' light jets, talk 'The Learnt Geometry of Collider Events', slide 'Mixed Samples') has
     small :math:`R_{ci}` in them.
 
     Returns

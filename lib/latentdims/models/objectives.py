@@ -11,7 +11,7 @@ TensorFlow tensors (or NumPy arrays) and are used both by the models and by the 
 them against closed forms and brute-force NumPy computations.
 
 Conventions: B is the batch size, n the number of latent variables, ``log_var`` the log of the
-posterior *variance* sigma (thesis notation, thesis_ch1_5.md §0); all logs are natural (nats).
+posterior *variance* sigma (the thesis' notation); all logs are natural (nats).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def bernoulli_reconstruction(x, logits) -> tf.Tensor:
 
     where s is the logistic sigmoid, x_p in [0, 1] are the pixels (all channels) and
     ell_p the logits.  This is the binary cross-entropy of thesis Eq 2.6 with its missing minus
-    sign restored (thesis_ch1_5.md §6), computed stably on logits.
+    sign restored (the thesis prints it with the sign flipped), computed stably on logits.
 
     Parameters
     ----------
@@ -174,7 +174,7 @@ def dip_covariance(mean, log_var) -> tf.Tensor:
 
 
 def dip_penalty(cov, lambda_od: float, lambda_d: float) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    r"""DIP-VAE's moment-matching penalty of a covariance matrix (thesis L957, L961).
+    r"""DIP-VAE's moment-matching penalty of a covariance matrix (thesis Sec. 4.3.3).
 
     .. math::
         \lambda_{od}\sum_{i\neq j} C_{ij}^2 + \lambda_d \sum_i (C_{ii} - 1)^2
@@ -192,14 +192,14 @@ def dip_penalty(cov, lambda_od: float, lambda_d: float) -> tuple[tf.Tensor, tf.T
 
 
 def annealed_capacity(step, c_max: float, iteration_threshold: int) -> tf.Tensor:
-    r"""The Annealed VAE's channel capacity at a training step (thesis Eq 4.26, L931).
+    r"""The Annealed VAE's channel capacity at a training step (thesis Eq 4.26, thesis Sec. 4.3.3).
 
     .. math::
         C(t) = \min\left(C_{\max},\; C_{\max}\,\frac{t}{T}\right)
 
     a linear ramp from 0 at the first step (t = 0) to C_max at the iteration threshold T
     (the thesis only says C grows from 0 to C_max; the linear ramp is disentanglement_lib's,
-    thesis_ch6_7.md §2.13).
+    the author's public code).
 
     Examples
     --------

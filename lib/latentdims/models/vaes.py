@@ -2,7 +2,7 @@ r"""The thesis' VAE family on 64x64 images: beta-VAE, beta-TC VAE, DIP-VAE II, A
 deterministic autoencoder (FactorVAE in :mod:`.factor_vae`, the iVAE in :mod:`.ivae`).
 
 Every model minimises a Bernoulli reconstruction term on logits plus its regulariser
-(thesis Section 4.3.3; thesis_ch6_7.md §2.13):
+(thesis Section 4.3.3; hyper-parameters of the author's public code):
 
 .. math::
     L = \frac1B\sum_{b=1}^B -\log p_\theta(x^{(b)}|z^{(b)}) + R, \qquad
@@ -14,7 +14,7 @@ model               R                                                     thesis
 ``beta_vae``        beta KL                                               Eq 4.25
 ``annealed_vae``    gamma abs(KL - C(t)), C(t) = min(C_max, C_max t / T)  Eq 4.26
 ``beta_tc_vae``     KL + (beta - 1) TC (minibatch-weighted sampling)      Eqs 4.28, 4.29
-``dip_vae_ii``      KL + l_od sum_(i!=j) C_ij^2 + l_d sum_i (C_ii - 1)^2  L961, Eq 4.30
+``dip_vae_ii``      KL + l_od sum_(i!=j) C_ij^2 + l_d sum_i (C_ii - 1)^2  thesis Sec. 4.3.3, Eq 4.30
 ``factor_vae``      KL + gamma TC (density-ratio discriminator)           Eqs 4.27, 4.28
 ``ivae``            beta KL(q(z|x,u) || N(mu_dag(u), sigma_dag(u)))       Eqs 4.31, 5.1
 ``autoencoder``     0 (no sampling)                                       Fig 8.6
@@ -63,9 +63,9 @@ __all__ = ["VAEConfig", "BetaVAEConfig", "BetaTCVAEConfig", "DIPVAEIIConfig",
 class VAEConfig:
     """What every model of the family shares: architecture, sizes and seed."""
     latent_dim: int = 10          # n; Table C.1 (chapter 7); Table A.1: 30 (iVAE); Table D.1 sweeps 3-200
-    channels: int = 1             # C; 1 for dSprites, SmallNORB, Symsol, 3 for the others (L2251)
+    channels: int = 1             # C; 1 for dSprites, SmallNORB, Symsol, 3 for the others (thesis Sec. 8.4.1)
     architecture: str = "conv"    # "conv": Tables A.2/C.3/D.2; "fc": Tables C.4/D.3 (Section 7.4.3, 8.7)
-    seed: int = 0                 # initial weights and the sampler; the thesis uses seeds 0-4 (L2688, L2825)
+    seed: int = 0                 # initial weights and the sampler; the thesis uses seeds 0-4 (thesis App. C.1, thesis App. D.1)
 
     def __post_init__(self) -> None:
         func = type(self).__name__
@@ -97,7 +97,7 @@ class BetaTCVAEConfig(VAEConfig):
 
 @dataclass(frozen=True)
 class DIPVAEIIConfig(VAEConfig):
-    lambda_od: float = 1.0        # L961; Table C.2 sweeps [1, 2, 5, 10, 20]
+    lambda_od: float = 1.0        # thesis Sec. 4.3.3; Table C.2 sweeps [1, 2, 5, 10, 20]
     lambda_d: float | None = None  # None: lambda_d = lambda_od (Table C.2; disentanglement_lib's factor 1 for type ii)
 
     def __post_init__(self) -> None:
@@ -127,9 +127,9 @@ class AnnealedVAEConfig(VAEConfig):
 
 @dataclass(frozen=True)
 class AutoencoderConfig(VAEConfig):
-    """The deterministic autoencoder of Fig 8.6 ("equivalent architectures", L2358): the encoder
+    """The deterministic autoencoder of Fig 8.6 ("equivalent architectures", thesis Sec. 8.5.2): the encoder
     keeps only its mean head and the loss is the Bernoulli reconstruction alone (not stated in the
-    thesis, which gives no AE loss; the author's code has no AE, thesis_ch8_app.md §8.4)."""
+    thesis, which gives no AE loss; the author's public code has no AE)."""
 
 
 # ----------------------------------------------------------------------------------- models
@@ -314,7 +314,7 @@ class ThesisVAE(keras.Model):
 
     def layer_activations(self, data, *, seed: int = 0, log_variance: bool = False,
                           batch_size: int = 256) -> dict[str, np.ndarray]:
-        """Every layer's output for a batch, in order, as compared in chapter 7 (L1731).
+        """Every layer's output for a batch, in order, as compared in chapter 7 (thesis Sec. 7.3).
 
         Keys: ``input``, ``encoder/1`` ..., ``mean``, ``variance`` (or ``log_var`` with
         ``log_variance=True``, what the author's 2022 code compared), ``sampled``,
@@ -374,7 +374,7 @@ class BetaTCVAE(ThesisVAE):
 
 
 class DIPVAEII(ThesisVAE):
-    """DIP-VAE II (Kumar et al. 2018; thesis L961): R = KL + DIP penalty of Cov_q(z)[z].
+    """DIP-VAE II (Kumar et al. 2018; thesis Sec. 4.3.3): R = KL + DIP penalty of Cov_q(z)[z].
 
     Logs the unweighted ``dip_off_diagonal`` (sum of squared off-diagonal covariances) and
     ``dip_diagonal`` (sum of squared deviations of the variances from 1).

@@ -627,10 +627,20 @@ def annealing_overview_figure(run, *, profile: str, name: str = "VAE_uncent"):
     return fig
 
 
+def _latent_label(name: str, latent: int, roles: dict | None) -> str:
+    """``'$z_0$ (latent 3)'``, with the role the checks found for it if any:
+    ``'$z_0$ (latent 3): $\\eta$'``."""
+    role = (roles or {}).get(int(latent))
+    return f"{name} (latent {latent})" + (f": {role}" if role else "")
+
+
 def position_latents_figure(decode, means, dims, *, n_latent: int, n_grid: int, beta_gev: float,
-                            profile: str):
+                            profile: str, roles: dict | None = None):
     """NeurIPS / ICLR Fig. 1: grids over :math:`(z_0, z_1)` and :math:`(z_1, z_2)` (``dims``, the
-    three leading latents) over the density of ``means`` (N, n), and a zoom into one cell."""
+    three leading latents) over the density of ``means`` (N, n), and a zoom into one cell.
+
+    ``roles``: ``{latent: label}`` for the latents whose role (e.g. ``r"$\\eta$"``) the
+    notebook's checks found; the axes name a role only then."""
     z0, z1, z2 = (int(d) for d in dims)
     fig = plt.figure(figsize=(15, 5.2))
     ax_a, ax_b = fig.add_subplot(1, 3, 1), fig.add_subplot(1, 3, 2)
@@ -642,26 +652,27 @@ def position_latents_figure(decode, means, dims, *, n_latent: int, n_grid: int, 
     cell = (n_grid // 2, n_grid - 2)
     draw_zoom(ax_zoom, grid_a, cell, grid_ax=ax_a, window_centre=(0.0, 0.0), half_width=np.pi,
               area=300.0, names=("$z_0$", "$z_1$"))
-    ax_a.set_xlabel(f"$z_0$ (latent {z0})")
-    ax_a.set_ylabel(f"$z_1$ (latent {z1})")
-    ax_b.set_xlabel(f"$z_1$ (latent {z1})")
-    ax_b.set_ylabel(f"$z_2$ (latent {z2})")
+    ax_a.set_xlabel(_latent_label("$z_0$", z0, roles))
+    ax_a.set_ylabel(_latent_label("$z_1$", z1, roles))
+    ax_b.set_xlabel(_latent_label("$z_1$", z1, roles))
+    ax_b.set_ylabel(_latent_label("$z_2$", z2, roles))
     fig.suptitle(f"VAE_uncent at $\\beta$ = {beta_gev:.0f} GeV (profile {profile})")
     fig.tight_layout()
     return fig
 
 
 def further_directions_figure(decode, means, picked, *, n_latent: int, n_grid: int, centre,
-                              beta_gev: float, profile: str):
+                              beta_gev: float, profile: str, roles: dict | None = None):
     """ICLR Fig. 8: grids over the pairs (z2, z3) and (z4, z5) of the four ``picked`` latents,
-    in windows of half-width 0.8 around ``centre`` (empty panels if fewer than four)."""
+    in windows of half-width 0.8 around ``centre`` (empty panels if fewer than four).
+    ``roles``: as :func:`position_latents_figure` (e.g. ``{7: "boost"}``)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
     pairs = [(picked[0], picked[1]), (picked[2], picked[3])] if len(picked) >= 4 else []
     for ax, (a, b), names in zip(axes, pairs, (("$z_2$", "$z_3$"), ("$z_4$", "$z_5$"))):
         draw_latent_grid(ax, decode, (a, b), n_latent=n_latent, encoded=means[:, [a, b]],
                          n_grid=n_grid, window_centre=centre, half_width=0.8, area=60.0)
-        ax.set_xlabel(f"{names[0]} (latent {a})")
-        ax.set_ylabel(f"{names[1]} (latent {b})")
+        ax.set_xlabel(_latent_label(names[0], a, roles))
+        ax.set_ylabel(_latent_label(names[1], b, roles))
     fig.suptitle(f"VAE_uncent at $\\beta$ = {beta_gev:.1f} GeV: directions after the position "
                  f"ones (profile {profile})")
     fig.tight_layout()

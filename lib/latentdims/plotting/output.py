@@ -1,5 +1,10 @@
 """Writing figures and tables where the manifest expects them (``figures/<document>/<id>.png`` and
-``.pdf``, tables also as CSV and Markdown), each with a JSON record beside it."""
+``.pdf``, tables also as CSV and Markdown), each with a JSON record beside it.
+
+The folder depends on the run's profile (:func:`latentdims.core.paths.figures_dir`): ``figures/``
+for the default profile ``quick``, ``build/figures-<profile>/`` for the others, unless
+``$LATENTDIMS_FIGURES`` says otherwise; so a smoke run in JupyterLab never overwrites the quick
+figures."""
 from __future__ import annotations
 
 import time
@@ -12,40 +17,44 @@ from latentdims.core.io import atomic_path, write_json, write_text
 __all__ = ["save_figure", "save_table"]
 
 
-def _record(document: str, id: str, files: list[Path], extra: dict[str, Any]) -> None:
+def _record(root: Path, document: str, id: str, files: list[Path], extra: dict[str, Any]) -> None:
     record = {"document": document, "id": id, "files": [f.name for f in files],
               "written": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
-    write_json(manifest.sidecar_path(document, id), record)
+    write_json(manifest.sidecar_path(document, id, figures_dir=root), record)
 
 
 def save_figure(fig, document: str, id: str, *, notebook: str | None = None,
                 profile: str | None = None, seed: int | None = None) -> list[Path]:
-    """Write ``fig`` as PNG and PDF to ``figures/<document>/<id>.*`` atomically, with a record.
+    """Write ``fig`` as PNG and PDF to ``<figures>/<document>/<id>.*`` atomically, with a record.
 
     The pair ``document/id`` must be in the manifest (a typo is an error, not a stray file).
-    Notebooks call it through :meth:`latentdims.notebook.NotebookRun.save_figure`, which fills
-    ``notebook``, ``profile`` and ``seed``.
+    ``<figures>`` is ``paths.figures_dir(profile)`` (``profile=None``: ``$LATENTDIMS_PROFILE``,
+    else quick).  Notebooks call it through :meth:`latentdims.notebook.NotebookRun.save_figure`,
+    which fills ``notebook``, ``profile`` and ``seed``.
     """
     entry = manifest.find_entry(document, id)
-    folder = paths.figures_dir() / entry.document
+    root = paths.figures_dir(profile)
+    folder = root / entry.document
     files = []
     for suffix in (".png", ".pdf"):
         target = folder / f"{entry.id}{suffix}"
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format=suffix[1:])
         files.append(target)
-    _record(document, id, files, {"notebook": notebook, "profile": profile, "seed": seed,
-                                  "kind": entry.kind})
+    _record(root, document, id, files, {"notebook": notebook, "profile": profile, "seed": seed,
+                                        "kind": entry.kind})
     return files
 
 
 def save_table(table, document: str, id: str, *, caption: str = "", notebook: str | None = None,
                profile: str | None = None, seed: int | None = None) -> list[Path]:
-    """Write a table (a pandas DataFrame) as CSV, Markdown, and a rendered PNG/PDF."""
+    """Write a table (a pandas DataFrame) as CSV, Markdown, and a rendered PNG/PDF (in the folder
+    of :func:`save_figure`)."""
     import matplotlib.pyplot as plt
 
     entry = manifest.find_entry(document, id)
-    folder = paths.figures_dir() / entry.document
+    root = paths.figures_dir(profile)
+    folder = root / entry.document
     csv_path, md_path = folder / f"{entry.id}.csv", folder / f"{entry.id}.md"
     with atomic_path(csv_path) as tmp:
         table.to_csv(tmp, index=False)
@@ -70,6 +79,6 @@ def save_table(table, document: str, id: str, *, caption: str = "", notebook: st
             fig.savefig(tmp, format=suffix[1:])
         files.append(target)
     plt.close(fig)
-    _record(document, id, [csv_path, md_path, *files],
+    _record(root, document, id, [csv_path, md_path, *files],
             {"notebook": notebook, "profile": profile, "seed": seed, "kind": entry.kind})
     return [csv_path, md_path, *files]

@@ -14,7 +14,7 @@ jets, ``cfg.mix``: the talks' mixed sample with a categorical latent),
   returned as an :class:`~latentdims.models.annealing.AnnealRun` that can load its jets.
 * :func:`jet_correlation_dimension` -- :math:`D_{\rm corr}(Q)` of a run's training jets from
   pairwise sharp-Sinkhorn EMDs in GeV, on the :math:`\beta` axis with :math:`Q = 2\beta` (ICLR
-  Eq. 3, ``001:L57-60``), cached.
+  Sec. 2 'Dimensionality', Eq. 3), cached.
 * :func:`latent_view` and the helpers after it -- a model at one production step with its latents
   ordered by KL and the test jets encoded, and the selections the notebooks make from it.
 
@@ -29,14 +29,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from latentdims.core.cache import cached, cached_arrays
 from latentdims.core.profiles import by_profile, check_profile
-from latentdims.core.validation import check_choice, check_int
+from latentdims.core.validation import check_array, check_choice, check_int
 from latentdims.data.jets import JetSample
-from latentdims.maths.dimensionality import correlation_dimension
-from latentdims.maths.latent_measures import (JetDcorr, dcorr_scales, kl_curves, latent_order,
-                                              n_informative, position_ranking, smooth_fit_r2)
+from latentdims.maths.dimensionality import DimensionCurve, correlation_dimension
+from latentdims.maths.latent_measures import (JetDcorr, dcorr_scales, decoder_sensitivity,
+                                              kl_curves, latent_order, n_informative,
+                                              position_ranking, run_dimensions, smooth_fit_r2)
 from latentdims.maths.sinkhorn import pairwise_emd
 from latentdims.models.annealing import (JET_PROCESSES, PHASES, RUNNER_VERSION, AnnealRun,
                                          AnnealSchedule, AnnealSettings, export_run,
@@ -51,7 +53,12 @@ __all__ = ["AnnealRunSettings", "DcorrSettings", "LatentFigureSettings", "JetVAE
            "settings", "anneal_data", "annealing_run", "w_runs", "training_summary",
            "ScheduleShape", "schedule_shape", "jet_correlation_dimension", "informative_counts",
            "mean_over", "LatentView", "latent_view", "phi_ring_fit", "further_directions",
-           "position_split", "traversal_panels", "CategoryLatents", "category_latents"]
+           "position_split", "traversal_panels", "CategoryLatents", "category_latents",
+           "DATA_KEYS", "data_name", "max_batches", "SUBSTITUTION_PARTS", "substitution",
+           "substitutions", "profile_note", "Organisation", "organisation", "SwitchOff", "switch_off",
+           "Preservation", "preserved_descents", "informative_at", "value_near",
+           "dcorr_alignment", "DimensionComparison", "compare_dimensions", "DirectionScales",
+           "direction_scales", "category_usage"]
 
 
 # ----------------------------------------------------------------------------------- settings
@@ -94,7 +101,7 @@ class AnnealRunSettings:
 
 @dataclass(frozen=True)
 class DcorrSettings:
-    """Jets used for :math:`D_{\\rm corr}` (the papers: 1e4 training jets, ``001:L60``) and the
+    """Jets used for :math:`D_{\\rm corr}` (the papers: 1e4 training jets, ICLR Sec. 2) and the
     bootstrap resamples of its band."""
     n_jets: int
     n_boot: int
@@ -149,7 +156,7 @@ class JetVAESettings:
 
 
 def _paper_anneal(process: str, n_categories: int) -> AnnealSettings:
-    """The papers' (ICLR A.1.3, ``001:L144``): widths 1024, 4/4/5 layers, 256 latents;
+    """The papers' (ICLR App. A.1.3): widths 1024, 4/4/5 layers, 256 latents;
     :math:`\\hat\\beta` in :math:`10^{-5}..1`, four per decade; up to 50 epochs of 1000 batches of
     100 per step, early stopping after 10 epochs, LR 3e-5 reduced by :math:`\\sqrt{0.1}` after 5
     epochs without improvement."""
@@ -212,7 +219,7 @@ def settings(profile: str) -> JetVAESettings:
       (the quick top/QCD/mixed runs use fewer jets and, except top, fewer
       epochs per step), ``smoke`` a few seconds.
     * :math:`D_{\\rm corr}`: ``smoke`` 40 jets; ``quick`` 500 jets (1.2e5 pairs, about a minute on
-      2 cores); ``paper`` 1e4 (``001:L60``).
+      2 cores); ``paper`` 1e4 (ICLR Sec. 2 'Dimensionality').
     * Latent figures: ``smoke`` draws 5 x 5 grids from the smoke split (25 jets), ``quick`` and
       ``paper`` the papers' 7 x 7 over the whole test split (about 1700 W jets in quick).
 
@@ -236,6 +243,104 @@ def settings(profile: str) -> JetVAESettings:
         figures=by_profile(profile, smoke=LatentFigureSettings("test", None, 5, 3, 3),
                            quick=LatentFigureSettings("test", None, 7, 25, 5),
                            paper=LatentFigureSettings("test", 20_000, 7, 50, 5)))
+
+
+# ------------------------------------------------------------------- what the ledger records
+DATA_KEYS = {"w": "w-jets", "top": "top-jets", "qcd": "qcd-jets", "mix": "mixed-jets"}
+"""The claims ledger's ``data`` key of each process (:func:`latentdims.notebook.data_label`)."""
+
+
+def data_name(run: AnnealRunSettings) -> str:
+    """The ledger's ``data`` key of the jets ``run`` trains on (``'w-jets'``, ``'top-jets'``,
+    ``'qcd-jets'``, ``'mixed-jets'``).
+
+    >>> data_name(settings("smoke").mix)
+    'mixed-jets'
+    """
+    return DATA_KEYS[_check_run(run, "data_name").process]
+
+
+def _count(n: int) -> str:
+    """3600000 -> '3.6M', 7400 -> '7.4k', 200 -> '200'."""
+    for size, suffix in ((10**6, "M"), (10**3, "k")):
+        if n >= size:
+            return f"{n / size:.3g}{suffix}"
+    return str(n)
+
+
+def _number(x: float) -> str:
+    return f"{x:g}".replace("e-0", "e-")
+
+
+def max_batches(anneal: AnnealSettings) -> int:
+    """The most training batches the whole schedule of ``anneal`` may run (every step to its
+    maximum epochs, no early stopping)."""
+    steps = anneal.schedule.grid_indices()
+    epochs = sum(anneal.epochs_for(phase, i) for i, (phase, _, _) in enumerate(steps))
+    return epochs * anneal.train.steps_per_epoch
+
+
+def _describe(anneal: AnnealSettings) -> dict[str, str]:
+    m, s = anneal.model, anneal.schedule
+    width = max(tuple(m.pfn_widths) + tuple(m.encoder_widths) + tuple(m.decoder_widths))
+    return {"latents": f"{m.latent_dim} latents", "widths": f"widths {width}",
+            "batches": f"at most {_count(max_batches(anneal))} batches",
+            "jets": f"{_count(anneal.n_train)} training jets",
+            "grid": f"beta-hat {_number(s.beta_min)}-{_number(s.beta_max)} at {s.per_decade} "
+                    f"per decade"}
+
+
+SUBSTITUTION_PARTS = ("latents", "widths", "batches", "jets", "grid")
+
+
+def substitution(run: AnnealRunSettings, parts=SUBSTITUTION_PARTS) -> str | None:
+    """What the run's experiment changes from the papers' (ICLR App. A.1.3), for the ledger's
+    ``substitution``; None when nothing among ``parts`` differs (the ``paper`` profile).
+
+    ``parts``: any of ``'latents'``, ``'widths'`` (the widest layer), ``'batches'`` (the most
+    the schedule may train), ``'jets'`` (training jets) and ``'grid'`` (the beta-hat grid).
+
+    >>> substitution(settings("paper").uncent) is None
+    True
+    >>> substitution(settings("smoke").uncent, parts=("latents", "widths"))
+    "6 latents, widths 16 in place of the papers' 256 latents, widths 1024"
+    """
+    run = _check_run(run, "substitution")
+    unknown = sorted(set(parts) - set(SUBSTITUTION_PARTS))
+    if unknown:
+        raise ValueError(f"substitution: unknown `parts` {unknown}; use any of "
+                         f"{SUBSTITUTION_PARTS}.")
+    ours = _describe(run.anneal)
+    papers = _describe(_paper_anneal(run.process, run.anneal.model.n_categories))
+    differ = [k for k in SUBSTITUTION_PARTS if k in parts and ours[k] != papers[k]]
+    if not differ:
+        return None
+    return (f"{', '.join(ours[k] for k in differ)} in place of the papers' "
+            f"{', '.join(papers[k] for k in differ)}")
+
+
+def substitutions(runs: dict) -> str | None:
+    """:func:`substitution` of several runs behind one claim (``{"top": cfg.top, "W":
+    cfg.uncent}``): one phrase if they agree, else ``"top: ...; W: ..."``; None if none
+    differs from the papers."""
+    subs = {name: substitution(r) for name, r in runs.items()}
+    distinct = {v for v in subs.values() if v is not None}
+    if not distinct:
+        return None
+    if len(set(subs.values())) == 1:
+        return distinct.pop()
+    return "; ".join(f"{name}: {v or 'as the papers'}" for name, v in subs.items())
+
+
+def profile_note(run: AnnealRunSettings) -> str:
+    """A Markdown sentence saying how the ``run``'s profile differs from the papers (shown by
+    the notebooks instead of typed settings, which would go stale when the profile changes)."""
+    run = _check_run(run, "profile_note")
+    what = substitution(run)
+    if what is None:
+        return f"**The `{run.profile}` profile** trains the papers' model and schedule."
+    return f"**Where the `{run.profile}` profile differs from the papers:** {what}."
+
 
 
 # --------------------------------------------------------------------------------------- data
@@ -378,6 +483,171 @@ def schedule_shape(run: AnnealRun) -> ScheduleShape:
                          len(run.indices("production")), bool(ok))
 
 
+@dataclass(frozen=True)
+class Organisation:
+    """Informative directions (KL above a threshold) per step of a run's priming and production
+    runs (:func:`organisation`; ICLR Sec. 2 'Training', Fig. 7).
+
+    Attributes
+    ----------
+    n_latent : int
+    threshold : float
+        Nats.
+    priming, production : ndarray of int
+        Informative directions at the end of each step, in training order.
+    """
+    n_latent: int
+    threshold: float
+    priming: np.ndarray
+    production: np.ndarray
+
+    @property
+    def priming_all_fraction(self) -> float:
+        """Fraction of the priming steps at which every latent direction is informative."""
+        return float(np.mean(self.priming == self.n_latent))
+
+    @property
+    def production_most(self) -> int:
+        """The most informative directions at any production step."""
+        return int(self.production.max())
+
+
+def organisation(run: AnnealRun, *, threshold: float = 0.1) -> Organisation:
+    """How many latent directions carry more than ``threshold`` nats at each step of the
+    priming and the production run (``kl_per_latent`` on the validation jets)."""
+    return Organisation(run.latent_dim, float(threshold),
+                        n_informative(kl_curves(run, "priming")[1], threshold=threshold),
+                        n_informative(kl_curves(run, "production")[1], threshold=threshold))
+
+
+@dataclass(frozen=True)
+class SwitchOff:
+    """Each latent's critical :math:`\\beta` (:func:`switch_off`).
+
+    Attributes
+    ----------
+    beta_crit : ndarray, shape (n,)
+        The largest :math:`\\beta` [GeV] at which the latent is informative; NaN if never.
+    clean : ndarray of bool, shape (n,)
+        Informative at every step with :math:`\\beta \\le \\beta_{\\rm crit}` (and, by
+        definition, at none above): a single critical value.  True for never-informative ones.
+    beta_top : float
+        The largest :math:`\\beta` of the steps: a direction with :math:`\\beta_{\\rm crit}`
+        there never switches off on the grid.
+    """
+    beta_crit: np.ndarray
+    clean: np.ndarray
+    beta_top: float
+
+    @property
+    def n_directions(self) -> int:
+        """Latents informative at some step."""
+        return int(np.isfinite(self.beta_crit).sum())
+
+    @property
+    def n_clean(self) -> int:
+        """Of those, the ones with a single critical beta."""
+        return int(self.clean[np.isfinite(self.beta_crit)].sum())
+
+    @property
+    def n_switched(self) -> int:
+        """Directions that switch off inside the grid (critical beta below its top)."""
+        return int(np.sum(np.isfinite(self.beta_crit) & (self.beta_crit < self.beta_top)))
+
+
+def switch_off(beta, kl, *, threshold: float = 0.1) -> SwitchOff:
+    """Does each latent direction have a critical :math:`\\beta` above which it is uninformative
+    and below which it is informative (ICLR Sec. 2 'Training')?
+
+    Parameters
+    ----------
+    beta : array, shape (K,)
+        The steps' :math:`\\beta` (any order; e.g. :func:`kl_curves` of the production run).
+    kl : array, shape (K, n)
+        KL per latent [nats].
+    threshold : float
+        Informative: KL above this many nats.
+
+    Examples
+    --------
+    Latent 0 informative up to the second step, latent 1 switching on again, latent 2 never:
+
+    >>> kl = np.array([[2.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    >>> res = switch_off([1.0, 2.0, 4.0], kl)
+    >>> res.beta_crit.tolist()[:2], res.clean.tolist(), res.n_directions, res.n_clean
+    ([2.0, 4.0], [True, False, True], 2, 1)
+    >>> res.n_switched
+    1
+    """
+    func = "switch_off"
+    beta = check_array(beta, name="beta", func=func, ndim=1, min_rows=1)
+    kl = check_array(kl, name="kl", func=func, shape=(len(beta), None))
+    order = np.argsort(beta, kind="stable")
+    beta, informative = beta[order], kl[order] > threshold
+    crit, clean = np.full(kl.shape[1], np.nan), np.ones(kl.shape[1], dtype=bool)
+    for i in range(kl.shape[1]):
+        on = np.flatnonzero(informative[:, i])
+        if len(on):
+            crit[i] = beta[on[-1]]
+            clean[i] = bool(np.all(informative[: on[-1] + 1, i]))
+    return SwitchOff(crit, clean, float(beta[-1]))
+
+
+def _leading(kl: np.ndarray, m: int) -> set:
+    """The ``m`` latents of largest KL (ties: lower index first)."""
+    return set(np.argsort(-kl, kind="stable")[:m].tolist())
+
+
+@dataclass(frozen=True)
+class Preservation:
+    """Whether the leading directions survive each lowering of :math:`\\beta` in a schedule
+    (:func:`preserved_descents`).
+
+    Attributes
+    ----------
+    steps : list of (int, int)
+        The global step indices (before, after) of every lowering that could be judged.
+    preserved : ndarray of bool
+        The ``m`` leading latents before (``m`` its informative directions) are the ``m``
+        leading ones after.
+    n_skipped : int
+        Lowerings not judged: no informative direction before, or all of them (saturated).
+    """
+    steps: list
+    preserved: np.ndarray
+    n_skipped: int
+
+    @property
+    def n_preserved(self) -> int:
+        return int(self.preserved.sum())
+
+
+def preserved_descents(run: AnnealRun, *, threshold: float = 0.1) -> Preservation:
+    """Over every step of the schedule that lowers :math:`\\beta` (into and along the zig-zag,
+    and into the production run): are the directions informative before the step still the
+    leading ones after it?
+
+    With ``m`` the number of latents above ``threshold`` nats before the step (``0 < m < n``),
+    the step preserves the organisation if the ``m`` latents of largest KL are the same set
+    after it (ICLR Sec. 2 'Training': organised directions "have a tendency to be preserved if
+    beta is subsequently gradually reduced").
+    """
+    kl = [np.asarray(st["metrics"]["kl_per_latent"]) for st in run.steps]
+    beta = [st["beta_gev"] for st in run.steps]
+    steps, preserved, skipped = [], [], 0
+    for k in range(len(kl) - 1):
+        if not beta[k + 1] < beta[k]:
+            continue
+        m = int(np.sum(kl[k] > threshold))
+        if m == 0 or m == len(kl[k]):
+            skipped += 1
+            continue
+        steps.append((k, k + 1))
+        preserved.append(_leading(kl[k], m) == _leading(kl[k + 1], m))
+    return Preservation(steps, np.array(preserved, dtype=bool), skipped)
+
+
+
 # ----------------------------------------------------------------------------- dimensionality
 def jet_correlation_dimension(run: AnnealRun, dcorr: DcorrSettings, *, n_jets: int | None = None,
                               q_per_step: int = 2, seed: int = 0,
@@ -388,7 +658,7 @@ def jet_correlation_dimension(run: AnnealRun, dcorr: DcorrSettings, *, n_jets: i
         D_{\rm corr}(Q) = \frac{d}{d\log Q}\log\sum_{i\ne j}\Theta\left(Q^2 - S^2(x_i, x_j)
         \right), \qquad S = \langle H_T\rangle\hat S,\quad Q = 2\beta
 
-    (ICLR Eq. 3 and ``001:L60``: "arbitrarily plotted with Q = 2 beta").  The EMDs are the
+    (ICLR Sec. 2 'Dimensionality', Eq. 3: "arbitrarily plotted with Q = 2 beta").  The EMDs are the
     sharp Sinkhorn ones (:func:`latentdims.maths.sinkhorn.pairwise_emd`) on the first ``n_jets``
     training jets of the run's sample; the scales :math:`Q` cover the production run's
     :math:`2\beta` range with ``q_per_step`` points per grid interval
@@ -448,6 +718,109 @@ def mean_over(beta, values, lo: float, hi: float) -> float:
     return float(np.mean(values[sel])) if sel.any() else float("nan")
 
 
+def informative_at(run: AnnealRun, beta_gev: float, *, threshold: float = 0.1) -> int:
+    """Latent directions with KL above ``threshold`` nats at the production step closest to
+    ``beta_gev``."""
+    kl = np.asarray(run.steps[run.closest_step(beta_gev)]["metrics"]["kl_per_latent"])
+    return int(np.sum(kl > threshold))
+
+
+def value_near(beta, values, target: float) -> float:
+    """``values`` at the ``beta`` closest to ``target`` on a log axis (e.g. D1 at ~10 GeV)."""
+    beta, values = np.asarray(beta, dtype=float), np.asarray(values, dtype=float)
+    return float(values[np.argmin(np.abs(np.log(beta / target)))])
+
+
+def dcorr_alignment(curve: DimensionCurve, dcorr: JetDcorr) -> tuple[float, int]:
+    """Spearman rank correlation of :math:`D_1(\\beta)` with :math:`D_{\\rm corr}(Q = 2\\beta)`
+    interpolated (on :math:`\\log\\beta`) at :math:`D_1`'s midpoints inside the valid range of
+    :math:`D_{\\rm corr}`, and the number of those points (NaN below 3 points or when either
+    curve is constant there).
+
+    >>> from latentdims.maths.dimensionality import DimensionCurve
+    >>> b = np.array([1.0, 2.0, 4.0, 8.0])
+    >>> jd = JetDcorr(b, 4 - np.log2(b), 0 * b, 0 * b, np.ones(4, bool))
+    >>> dcorr_alignment(DimensionCurve(b, 5 - np.log2(b), 0 * b), jd)
+    (1.0, 4)
+    """
+    v = np.asarray(dcorr.valid, dtype=bool)
+    if v.sum() < 2:
+        return float("nan"), 0
+    lb = np.log(dcorr.beta[v])
+    inside = (np.log(curve.beta) >= lb.min()) & (np.log(curve.beta) <= lb.max())
+    if inside.sum() < 3:
+        return float("nan"), int(inside.sum())
+    d1 = np.asarray(curve.d1)[inside]
+    dc = np.interp(np.log(curve.beta[inside]), lb, dcorr.dcorr[v])
+    if np.ptp(d1) == 0 or np.ptp(dc) == 0:
+        return float("nan"), int(inside.sum())
+    return float(spearmanr(d1, dc).statistic), int(inside.sum())
+
+
+@dataclass(frozen=True)
+class DimensionComparison:
+    """Two runs' dimensionalities over a :math:`\\beta` window (:func:`compare_dimensions`).
+
+    Attributes
+    ----------
+    beta : ndarray
+        The first run's production steps in the window [GeV].
+    n_first, n_second : ndarray of int
+        Informative latents of each run there (the second at its closest step).
+    saturated : ndarray of bool
+        Both runs use every latent: the architecture caps the count, which says nothing.
+    d1_first, d1_second : float
+        Mean :math:`D_1` of each run over the first run's midpoints in the window whose two
+        steps are unsaturated (NaN if none).
+    """
+    beta: np.ndarray
+    n_first: np.ndarray
+    n_second: np.ndarray
+    saturated: np.ndarray
+    d1_first: float
+    d1_second: float
+
+    @property
+    def decided(self) -> bool:
+        """At least one unsaturated step and a finite D1 comparison."""
+        return bool((~self.saturated).any() and np.isfinite(self.d1_first)
+                    and np.isfinite(self.d1_second))
+
+    @property
+    def first_larger(self) -> bool:
+        """Decided, a larger mean D1, and at least as many informative latents at every
+        unsaturated step."""
+        free = ~self.saturated
+        return bool(self.decided and self.d1_first > self.d1_second
+                    and np.all(self.n_first[free] >= self.n_second[free]))
+
+
+def compare_dimensions(first: AnnealRun, second: AnnealRun, *, lo: float, hi: float,
+                       threshold: float = 0.1) -> DimensionComparison:
+    """Compare the production runs' :math:`D_1` and informative latents (KL above
+    ``threshold`` nats) of two runs between ``lo`` and ``hi`` GeV, leaving out the steps where
+    both use every latent (there the latent count, not the data, sets both numbers)."""
+    n_latent = first.latent_dim
+    beta_a, count_a = informative_counts(first, threshold=threshold)
+    beta_b, count_b = informative_counts(second, threshold=threshold)
+    order = np.argsort(beta_a, kind="stable")
+    beta_a, count_a = beta_a[order], count_a[order]
+    at_b = np.array([value_near(beta_b, count_b, b) for b in beta_a]).astype(int)
+    saturated = (count_a >= n_latent) & (at_b >= second.latent_dim)
+    keep = (beta_a >= lo) & (beta_a <= hi)
+    curve_a, curve_b = run_dimensions(first), run_dimensions(second)
+    # midpoint k lies between sorted steps k and k + 1; use it if both are in the window and
+    # neither is saturated
+    free = ~saturated
+    mids = keep[:-1] & keep[1:] & free[:-1] & free[1:]
+    d1_a = float(np.mean(curve_a.d1[mids])) if mids.any() else float("nan")
+    d1_b = (float(np.mean(np.interp(np.log(curve_a.beta[mids]), np.log(curve_b.beta),
+                                    curve_b.d1))) if mids.any() else float("nan"))
+    return DimensionComparison(beta_a[keep], count_a[keep], at_b[keep], saturated[keep], d1_a,
+                               d1_b)
+
+
+
 # ------------------------------------------------------------------------------- latent views
 @dataclass(frozen=True)
 class LatentView:
@@ -498,7 +871,8 @@ def phi_ring_fit(view: LatentView, jets: JetSample, dims, figures: LatentFigureS
                  seed: int = 0) -> tuple[np.ndarray, float]:
     """How well the latents ``dims`` together predict ``(cos phi, sin phi)`` of the jets
     (cross-validated :math:`R^2` per target,
-    :func:`~latentdims.maths.latent_measures.smooth_fit_r2`), and the best mean :math:`R^2` of any one of them alone."""
+    :func:`~latentdims.maths.latent_measures.smooth_fit_r2`), and the best mean :math:`R^2` of
+    any one of them alone."""
     dims = [int(d) for d in dims]
     target = np.stack([np.cos(jets.jet_phi), np.sin(jets.jet_phi)], 1)
     kw = dict(n_neighbors=figures.n_neighbors, n_folds=figures.n_folds, seed=seed)
@@ -551,6 +925,41 @@ def traversal_panels(view: LatentView, position, substructure, *, centre) -> lis
 
 
 @dataclass(frozen=True)
+class DirectionScales:
+    """How far the decoded jet moves along each of some latents, against their KL
+    (:func:`direction_scales`).
+
+    Attributes
+    ----------
+    latents : list of int
+    kl : ndarray
+        Their KL at the step [nats].
+    emd_gev : ndarray
+        EMD travelled by the decoded jet from -2 to 2 prior standard deviations along each
+        (the others at 0) [GeV].
+    rho : float
+        Spearman correlation of ``kl`` with ``emd_gev`` (NaN if either is constant).
+    """
+    latents: list
+    kl: np.ndarray
+    emd_gev: np.ndarray
+    rho: float
+
+
+def direction_scales(view: LatentView, latents, decode, *, ht_mean: float) -> DirectionScales:
+    """The EMD scale of each latent direction of ``view`` (``decode``: its decoder, e.g.
+    :func:`latentdims.models.jet_vae.decoder_of`), in GeV with :math:`\\langle H_T\\rangle` =
+    ``ht_mean``: a hierarchically organised representation orders its directions by scale
+    (:func:`latentdims.maths.latent_measures.decoder_sensitivity`)."""
+    latents = [int(k) for k in latents]
+    emd = decoder_sensitivity(decode, latents, n_latent=view.n_latent) * float(ht_mean)
+    kl = np.asarray(view.kl)[latents]
+    rho = (float(spearmanr(kl, emd).statistic) if np.ptp(kl) > 0 and np.ptp(emd) > 0
+           else float("nan"))
+    return DirectionScales(latents, kl, emd, rho)
+
+
+@dataclass(frozen=True)
 class CategoryLatents:
     """Each category's posterior on the jets of its own truth class (:func:`category_latents`).
 
@@ -590,3 +999,19 @@ def category_latents(model: JetVAE, jets: JetSample, labels, *, c_top: int,
                                  category=c_light)
     return CategoryLatents(rate_top, rate_light, order, (int(order[0]), int(order[1])),
                            means_top, means_light)
+
+
+def category_usage(run: AnnealRun) -> str:
+    """A Markdown sentence on how much the categorical latent carries across the run: its KL
+    (at most :math:`\\log C` nats) after the first step and at each production step."""
+    if not run.steps or "category_kl" not in run.steps[0]["metrics"]:
+        raise ValueError("category_usage: the run's steps record no `category_kl`; is it a "
+                         "run with a categorical latent (settings(profile).mix)?")
+    n_cat = int(run.manifest["model"].get("n_categories", 0))
+    first = run.steps[0]
+    prod = [run.steps[i] for i in run.indices("production")]
+    along = ", ".join(f"{st['metrics']['category_kl']:.2f} at {st['beta_gev']:.0f} GeV"
+                      for st in prod)
+    return (f"The categorical latent's KL (at most log {n_cat} = {math.log(max(n_cat, 1)):.2f} "
+            f"nats): {first['metrics']['category_kl']:.2f} after the first step at "
+            f"{first['beta_gev']:.1f} GeV; in the production run {along}.")

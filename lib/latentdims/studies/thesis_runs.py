@@ -21,6 +21,11 @@ with ``snapshots=True`` the evaluation set's mean and variance representations a
 the end of every epoch (``snapshots.npz``, ``snapshots/epoch_NNNNN.npz``): an epoch is
 ``steps_per_epoch`` steps, so this is the thesis' "snapshot every N steps" (L1610, L2688).
 
+Every run records the identity of its data (``data_source``: the stand-in and its renderer's
+version, or the real files' name, size and first-MiB hash, :func:`latentdims.data.images.data_identity`)
+in its cache key, so a model trained on a stand-in is never reused once real files are there;
+:func:`run_data` refuses to give a run data other than those it records.
+
 The evaluation set is the last ``n_eval`` images of a seeded random subset of ``n_train + n_eval``
 images (the thesis splits 90/10, Table C.1); :func:`run_data` rebuilds it (e.g. for layer
 activations) without storing images in the cache.  :func:`cached_image_dataset` is
@@ -29,7 +34,6 @@ activations) without storing images in the cache.  :func:`cached_image_dataset` 
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,12 +41,13 @@ from typing import Any
 
 import numpy as np
 
-from latentdims.core.cache import cached, cached_arrays
+from latentdims.core.cache import cached, cached_arrays, read_entry_json, read_entry_npz
 from latentdims.core.io import save_npz, write_json
 from latentdims.core.profiles import by_profile
 from latentdims.core.validation import check_choice, check_int
 from latentdims.data import dsprites as ds
-from latentdims.data.images import DATASETS, ImageDataset, has_real_data, load_image_dataset
+from latentdims.data.images import (DATASETS, ImageDataset, data_identity, has_real_data,
+                                    load_image_dataset)
 from latentdims.models import MODELS, make_model, model_class
 from latentdims.models.base import Representations
 from latentdims.models.ivae import auxiliary_from_factors
@@ -184,6 +189,10 @@ class ThesisRun:
         Which images form the training and evaluation sets.
     snapshots : bool
         Keep the evaluation set's representations and the weights at every epoch end.
+    data_source : str
+        The identity of the data (:func:`latentdims.data.images.data_identity` of ``dataset``),
+        filled in when the run is made (left empty, or naming another data set); part of the
+        cache key.
     """
     model: str
     params: tuple[tuple[str, Any], ...] = ()
@@ -200,11 +209,15 @@ class ThesisRun:
     data_seed: int = 0
     snapshots: bool = False
     version: int = _VERSION
+    data_source: str = ""
 
     def __post_init__(self) -> None:
         func = "ThesisRun"
         check_choice(self.model, MODELS, name="model", func=func)
         check_choice(self.dataset, DATASETS, name="dataset", func=func)
+        if not str(self.data_source).startswith(f"{self.dataset}: "):
+            # what the data folder holds now (also after dataclasses.replace(run, dataset=...))
+            object.__setattr__(self, "data_source", data_identity(self.dataset))
         for name in ("latent_dim", "n_eval", "steps", "steps_per_epoch", "batch_size"):
             check_int(getattr(self, name), name=name, func=func, minimum=1)
         if self.n_train is not None:
@@ -310,8 +323,24 @@ class RunData:
     description: str
 
 
+def _check_data_source(run: ThesisRun, func: str) -> None:
+    now = data_identity(run.dataset)
+    if now != run.data_source:
+        raise ValueError(f"{func}: the run was made for the data [{run.data_source}] but the data "
+                         f"folder now holds [{now}]; a model trained on the one is not used with "
+                         f"the other. Make the run again (thesis_run(...)) to use the data there "
+                         f"now, or put back the data it was made for.")
+
+
 def run_data(run: ThesisRun) -> RunData:
-    """Load (or render) the run's images and split them into training and evaluation sets."""
+    """Load (or render) the run's images and split them into training and evaluation sets.
+
+    Raises
+    ------
+    ValueError
+        If the data folder no longer holds the data the run records (``run.data_source``).
+    """
+    _check_data_source(run, "run_data")
     lazy = run.n_train is None and run.dataset == "dsprites" and not has_real_data("dsprites")
     if lazy:
         order = np.random.default_rng(run.data_seed).permutation(ds.N_IMAGES)
@@ -358,11 +387,13 @@ def evaluation_data(run: ThesisRun) -> Any:
     """
     if not isinstance(run, ThesisRun):
         raise TypeError(f"evaluation_data: `run` must be a ThesisRun; got {type(run).__name__}.")
+    _check_data_source(run, "evaluation_data")
     if has_real_data(run.dataset):
         return run_data(run).evaluation
     ivae = run.model == "ivae"
     key = {"dataset": run.dataset, "n_train": run.n_train, "n_eval": run.n_eval,
-           "data_seed": run.data_seed, "aux": ivae, "version": _VERSION}
+           "data_seed": run.data_seed, "aux": ivae, "version": _VERSION,
+           "data": run.data_source}
 
     def compute() -> dict[str, np.ndarray]:
         ev = run_data(run).evaluation
@@ -470,9 +501,11 @@ class ThesisRunResult:
     meta: dict
 
 
+_AGAIN = "train_run(run) trains it again."
+
+
 def read_run(folder: Path) -> ThesisRun:
-    with open(folder / "config.json") as f:
-        cfg = json.load(f)["config"]
+    cfg = read_entry_json(folder, "config.json", func="read_run", again=_AGAIN)["config"]
     cfg["params"] = tuple((k, v) for k, v in cfg["params"])
     return ThesisRun(**cfg)
 
@@ -490,12 +523,10 @@ def load_run(folder: str | Path) -> ThesisRunResult:
         raise FileNotFoundError(f"load_run: {str(folder)!r} is not a trained-run folder (no "
                                 f"config.json and model.npz); get one from train_run(...).")
     run = read_run(folder)
-    with open(folder / "meta.json") as f:
-        meta = json.load(f)
-    with open(folder / "history.json") as f:
-        history = json.load(f)
-    with np.load(folder / "representations.npz") as npz:
-        arrays = {k: npz[k] for k in npz.files}
+    meta = read_entry_json(folder, "meta.json", func="load_run", again=_AGAIN)
+    history = read_entry_json(folder, "history.json", func="load_run", again=_AGAIN)
+    arrays = read_entry_npz(folder, "representations.npz", func="load_run", again=_AGAIN)
+    read_entry_npz(folder, "model.npz", func="load_run", again=_AGAIN)    # readable, whole
     reps = Representations(mean=arrays["mean"], variance=arrays["variance"], sampled=arrays["sampled"])
     return ThesisRunResult(run, folder, rebuild_model(run, meta, folder / "model.npz"), history,
                            reps, arrays, meta)
@@ -508,8 +539,7 @@ def load_snapshots(folder: str | Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise FileNotFoundError(f"load_snapshots: {str(path)!r} does not exist; train the run "
                                 f"with thesis_run(..., snapshots=True).")
-    with np.load(path) as npz:
-        return {k: npz[k] for k in npz.files}
+    return read_entry_npz(Path(folder), "snapshots.npz", func="load_snapshots", again=_AGAIN)
 
 
 def load_snapshot_model(folder: str | Path, epoch: int):
@@ -522,6 +552,5 @@ def load_snapshot_model(folder: str | Path, epoch: int):
         raise FileNotFoundError(f"load_snapshot_model: no snapshot for epoch {epoch} in "
                                 f"{str(folder)!r}; the run has epochs 0-{run.epochs - 1} and "
                                 f"snapshots={run.snapshots}.")
-    with open(folder / "meta.json") as f:
-        meta = json.load(f)
+    meta = read_entry_json(folder, "meta.json", func="load_snapshot_model", again=_AGAIN)
     return rebuild_model(run, meta, path)
