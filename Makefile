@@ -24,12 +24,13 @@ REPRODUCE_ARGS := --profile $(PROFILE) --seed $(SEED) \
 	$(foreach g,$(ONLY),--only '$(g)') $(foreach f,$(FIGURE),--figure '$(f)') \
 	$(if $(VERBOSE),--verbose,) $(ARGS)
 
-.PHONY: figures test lab install check-python clean-build help
+.PHONY: figures gallery test lab install check-python clean-build help
 
 help:
 	@echo "make figures      run the notebooks and write the figures (profile quick: figures/)"
 	@echo "make test         pytest + the notebooks under nbval (profile smoke)"
 	@echo "make lab          JupyterLab on notebooks/"
+	@echo "make gallery      copy figures/REPORT.md and web-sized figures to gallery/ (to commit)"
 	@echo "make install      create $(VENV)/ and install the pinned stack (done by the others)"
 	@echo "make clean-build  remove build/ (executed notebooks, logs, other profiles' figures)"
 	@echo ""
@@ -74,6 +75,9 @@ check-python:
 
 figures: $(ENV_READY)
 	$(PY) -m latentdims.reproduce $(strip $(REPRODUCE_ARGS))
+
+gallery: $(ENV_READY)
+	$(PY) -c "from latentdims.report import write_gallery; print('wrote', write_gallery())"
 
 test: $(ENV_READY)
 	LATENTDIMS_PROFILE=smoke $(PY) -m pytest tests lib/latentdims

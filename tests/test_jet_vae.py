@@ -326,3 +326,123 @@ def test_decoder_of_and_traversal_grid_decode_the_model():
 def test_mean_over():
     assert study.mean_over([1, 10, 100], [1.0, 2.0, 4.0], 5, 200) == pytest.approx(3.0)
     assert np.isnan(study.mean_over([1, 10], [1.0, 2.0], 50, 60))
+
+
+# ------------------------------------------------ what the claims ledger records about a run
+def test_substitution_says_what_differs_from_the_papers():
+    paper, smoke, quick = (study.settings(p) for p in ("paper", "smoke", "quick"))
+    runs = ("uncent", "cent", "top", "mix")
+    assert all(study.substitution(getattr(paper, r)) is None for r in runs)
+    assert study.max_batches(paper.uncent.anneal) == 72 * 50 * 1000     # 72 steps, 50 x 1000 each
+    text = study.substitution(smoke.uncent)
+    assert text.startswith("6 latents, widths 16, at most 10 batches, 200 training jets")
+    assert "in place of the papers' 256 latents, widths 1024, at most 3.6M batches" in text
+    assert study.substitution(smoke.uncent, parts=("grid",)) == (
+        "beta-hat 0.02-0.5 at 1 per decade in place of the papers' beta-hat 1e-5-1 at 4 per decade")
+    with pytest.raises(ValueError, match="substitution: unknown `parts`"):
+        study.substitution(smoke.uncent, parts=("epochs",))
+    with pytest.raises(TypeError, match="substitution: `run` must be an AnnealRunSettings"):
+        study.substitution(smoke)
+    # two runs behind one claim: one phrase if they agree, named ones if not (quick's top run
+    # trains on fewer jets than its W run)
+    same = study.substitutions({"top": smoke.top, "W": smoke.uncent})
+    assert same == study.substitution(smoke.top)
+    both = study.substitutions({"top": quick.top, "W": quick.uncent})
+    assert both.startswith("top: ") and "; W: " in both
+    assert study.substitutions({"top": paper.top, "W": paper.uncent}) is None
+    assert [study.data_name(getattr(smoke, r)) for r in runs] == [
+        "w-jets", "w-jets", "top-jets", "mixed-jets"]
+    assert "differs from the papers:** 6 latents" in study.profile_note(smoke.cent)
+    assert "trains the papers' model" in study.profile_note(paper.cent)
+
+
+def _written_run(tmp_path, name, betas, phases, kl, *, rates=None, category_kl=None):
+    """A real AnnealRun read from a manifest written here (no weights: the studies below only
+    read the per-step measurements)."""
+    segment = {"priming": 0, "zigzag": 1, "production": 2}
+    steps = []
+    for i, (b, ph, k) in enumerate(zip(betas, phases, kl)):
+        metrics = {"kl_per_latent": list(k), "rate": float(sum(k) if rates is None else rates[i]),
+                   "distortion": 0.0}
+        if category_kl is not None:
+            metrics["category_kl"] = category_kl[i]
+        steps.append({"index": i, "phase": ph, "segment": segment[ph], "beta_hat": b / 500,
+                      "beta_gev": b, "metrics": metrics})
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({
+        "model": {"latent_dim": len(kl[0]), "n_categories": 2 if category_kl else 0},
+        "ht_mean": 500.0, "profile": "smoke", "process": "w", "centred": False, "steps": steps}))
+    return AnnealRun(folder)
+
+
+def test_organisation_switch_off_and_preservation(tmp_path):
+    # priming 1, 10, 100 GeV; zig-zag 10, 100 | 1, 10; production 1, 10, 100
+    betas = [1, 10, 100, 10, 100, 1, 10, 1, 10, 100]
+    phases = ["priming"] * 3 + ["zigzag"] * 4 + ["production"] * 3
+    kl = [[1, 1, 1], [1, 1, 1], [1, 1, 1],                  # priming: every latent informative
+          [2, 1, 0], [2, 0, 0],
+          [0, 2, 1],                                         # the leading latent swapped
+          [3, 2, 0],
+          [3, 2, 1], [3, 1, 0], [2, 0, 0]]                   # production: nested switch-off
+    run = _written_run(tmp_path, "run", betas, phases, kl)
+    org = study.organisation(run)
+    assert org.priming.tolist() == [3, 3, 3] and org.priming_all_fraction == 1.0
+    assert org.production.tolist() == [3, 2, 1] and org.production_most == 3
+    crit = study.switch_off(*study.kl_curves(run, "production"))
+    assert crit.beta_crit.tolist() == [100.0, 10.0, 1.0] and crit.clean.all()
+    assert (crit.n_directions, crit.n_clean, crit.n_switched) == (3, 3, 2)
+    # a direction that comes back above its switch-off has no single critical beta
+    flicker = study.switch_off([1.0, 10.0, 100.0], [[1, 1], [0, 1], [1, 1]])
+    assert flicker.clean.tolist() == [False, True] and flicker.n_switched == 0
+    kept = study.preserved_descents(run)
+    # lowerings: 100 -> 10 (saturated before: not judged), 100 -> 1 (swapped), 10 -> 1 (kept)
+    assert kept.steps == [(4, 5), (6, 7)] and kept.preserved.tolist() == [False, True]
+    assert kept.n_skipped == 1 and kept.n_preserved == 1
+    assert study.informative_at(run, 12.0) == 2 and study.informative_at(run, 1e4) == 1
+    assert study.value_near([1.0, 10.0, 100.0], [5.0, 6.0, 7.0], 40.0) == 7.0
+
+
+def test_compare_dimensions_is_undecided_when_both_runs_saturate(tmp_path):
+    """The top-versus-W comparison: steps where both runs use every latent say nothing."""
+    betas, phases = [10.0, 20.0, 40.0], ["production"] * 3
+
+    def run(name, kl, rates):
+        return _written_run(tmp_path, name, betas, phases, kl, rates=rates)
+
+    full = [[1, 1], [1, 1], [1, 1]]
+    both_full = study.compare_dimensions(run("a", full, [9, 4, 0]), run("b", full, [2, 1, 0]),
+                                         lo=5, hi=50)
+    assert both_full.saturated.all() and not both_full.decided and not both_full.first_larger
+    top = run("top", [[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0]], [6, 3, 0])
+    w = run("w", [[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]], [2, 1, 0])
+    cmp = study.compare_dimensions(top, w, lo=5, hi=50)
+    assert cmp.decided and cmp.first_larger and not cmp.saturated.any()
+    assert cmp.d1_first == pytest.approx(3 / np.log(2))
+    assert cmp.d1_second == pytest.approx(1 / np.log(2))
+    assert study.compare_dimensions(w, top, lo=5, hi=50).first_larger is False
+    # saturated at the first two steps: no midpoint with two free ends is left
+    top2 = run("top2", [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 0, 0]], [6, 3, 0])
+    w2 = run("w2", [[1, 1, 1, 1], [1, 1, 1, 1], [1, 0, 0, 0]], [2, 1, 0])
+    part = study.compare_dimensions(top2, w2, lo=5, hi=50)
+    assert part.saturated.tolist() == [True, True, False] and not part.first_larger
+
+
+def test_dcorr_alignment_and_category_usage(tmp_path):
+    from latentdims.maths.dimensionality import DimensionCurve
+    b = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    dc = study.JetDcorr(b, 5 - np.log2(b), 0 * b, 0 * b, np.ones(5, bool))
+    rising = DimensionCurve(b[1:4], np.array([1.0, 2.0, 3.0]), 0 * b[1:4])
+    rho, k = study.dcorr_alignment(rising, dc)
+    assert (rho, k) == (pytest.approx(-1.0), 3)              # anti-aligned: D1 rises with beta
+    few = study.JetDcorr(b, 5 - np.log2(b), 0 * b, 0 * b, np.array([1, 1, 0, 0, 0], bool))
+    assert np.isnan(study.dcorr_alignment(DimensionCurve(b, 5 - np.log2(b), 0 * b), few)[0])
+    mix = _written_run(tmp_path, "mix", [10.0, 10.0, 100.0],
+                       ["priming", "production", "production"], [[1.0], [1.0], [0.0]],
+                       category_kl=[0.66, 0.14, 0.0])
+    text = study.category_usage(mix)
+    assert "log 2 = 0.69" in text and "0.66 after the first step at 10.0 GeV" in text
+    assert "0.14 at 10 GeV, 0.00 at 100 GeV" in text
+    plain = _written_run(tmp_path, "plain", [10.0], ["production"], [[1.0]])
+    with pytest.raises(ValueError, match="category_usage: the run's steps record no"):
+        study.category_usage(plain)

@@ -198,3 +198,27 @@ def test_study_selections_of_latents():
     assert study.traversal_panels(view, [], [], centre=(0, 0))[1][0] == [2, 3]
     r2, one = study.phi_ring_fit(view, jets, (0, 1), study.settings("smoke").figures)
     assert r2.shape == (2,) and one <= 1.0
+
+
+def _scaled_decoder(z):
+    """One particle at phi = z0 + 0.5 z1 (z2 unused): the latents move the jet by 1, 0.5 and 0
+    per prior unit."""
+    z = np.asarray(z, dtype=float)
+    pts = np.zeros((len(z), 1, 2))
+    pts[:, 0, 1] = z[:, 0] + 0.5 * z[:, 1]
+    return np.ones((len(z), 1)), pts
+
+
+def test_direction_scales_orders_directions_by_the_emd_they_travel():
+    from latentdims.studies import jet_vae as study
+
+    view = _view(np.zeros((5, 3)), [3.0, 2.0, 1.0])
+    scales = study.direction_scales(view, [0, 1, 2], _scaled_decoder, ht_mean=100.0)
+    # from -2 to 2 prior units: 4 and 2 in phi (times <H_T> = 100 GeV), nothing along z2
+    np.testing.assert_allclose(scales.emd_gev, [400.0, 200.0, 0.0], atol=1e-9)
+    assert scales.rho == pytest.approx(1.0) and scales.kl.tolist() == [3.0, 2.0, 1.0]
+    reversed_kl = study.direction_scales(_view(np.zeros((5, 3)), [1.0, 2.0, 3.0]), [0, 1, 2],
+                                         _scaled_decoder, ht_mean=100.0)
+    assert reversed_kl.rho == pytest.approx(-1.0)        # the hierarchy upside down fails
+    flat = study.direction_scales(view, [2], _scaled_decoder, ht_mean=100.0)
+    assert np.isnan(flat.rho)

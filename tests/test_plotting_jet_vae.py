@@ -332,3 +332,18 @@ def test_category_and_classifier_figures():
     fig = classifier_figure(perf, score, y == 1, profile="smoke")
     assert f"AUC = {perf.auc:.3f}" in fig.axes[0].get_legend().get_texts()[0].get_text()
     assert fig.axes[1].get_yscale() == "log"
+
+
+def test_latent_axes_name_a_role_only_when_given():
+    """The notebooks pass ``roles`` only for the roles their checks found."""
+    from latentdims.plotting.jet_vae import further_directions_figure, position_latents_figure
+    means = np.random.default_rng(1).normal(size=(200, N_LATENT))
+    fig = position_latents_figure(two_prong_decode, means, (0, 1, 2), n_latent=N_LATENT, n_grid=3,
+                                  beta_gev=50.0, profile="smoke", roles={1: r"$\phi$"})
+    labels = [fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel(), fig.axes[1].get_xlabel()]
+    assert labels == ["$z_0$ (latent 0)", r"$z_1$ (latent 1): $\phi$", r"$z_1$ (latent 1): $\phi$"]
+    fig = further_directions_figure(two_prong_decode, means, [0, 1, 2, 3], n_latent=N_LATENT,
+                                    n_grid=3, centre=(0.0, 0.0), beta_gev=5.0, profile="smoke",
+                                    roles={0: "boost"})
+    assert fig.axes[0].get_xlabel() == "$z_2$ (latent 0): boost"
+    assert fig.axes[1].get_ylabel() == "$z_5$ (latent 3)"

@@ -286,9 +286,6 @@ def test_a_smoke_figure_from_lab_does_not_touch_the_quick_figures(tmp_path, monk
     assert after == before
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="notebook.claims_path/read_claims need a `profile` argument (lead: "
-                          "notebook.py), else a smoke run in Lab writes figures/claims/")
 def test_claims_ledger_follows_the_profile(tmp_path, monkeypatch):
     from latentdims import notebook
 
@@ -329,6 +326,14 @@ def test_make_uses_the_active_interpreter_when_asked(tmp_path):
     assert f"-m venv {tmp_path}/venv" in fresh and "pip install --quiet -e" in fresh
     assert (f"{tmp_path}/venv/bin/python -m latentdims.reproduce --profile quick --seed 0 "
             "--only '2*' --only '3*' --verbose") in fresh
+
+
+def test_conda_environment_installs_what_make_installs():
+    root = Path(__file__).resolve().parents[1]
+    yml, makefile = (root / "environment.yml").read_text(), (root / "Makefile").read_text()
+    assert "- -e .[jets,dev]" in yml and '-m pip install --quiet -e ".[jets,dev]"' in makefile
+    assert "python=3.11" in yml and "make figures PY=python" in yml
+    assert "make figures PY=python" in (root / "README.md").read_text()
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")

@@ -1,5 +1,6 @@
 """Chapters 5-6 helpers (latentdims.studies.thesis_ch5_6) on constructed arrays, plus one smoke sweep."""
 import doctest
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -23,8 +24,8 @@ def test_doctests():
 
 def test_paper_profile_is_the_thesis_setup():
     paper = PAPER
-    assert paper.seeds == tuple(range(50))            # L1417
-    assert paper.snapshot_steps == 1000                # L1610
+    assert paper.seeds == tuple(range(50))            # thesis Sec. 6.4
+    assert paper.snapshot_steps == 1000                # thesis Sec. 6.5
     assert paper.thesis_datasets
     assert paper.training == thesis_runs.settings("paper")
     assert ch6.figure_setup("figure-6.6a", PAPER).dataset == "smallnorb"
@@ -189,3 +190,94 @@ def test_smoke_sweep_tables_and_figures(tmp_path, monkeypatch):
         ch6.read_arrays(tmp_path)
     table = ch6.table_a1(ch6.ivae_runs(SMOKE)["fixed"])
     assert table.set_index("parameter").loc["Latent space dimension"].tolist() == ["30", "30"]
+
+
+# ------------------------------------------------------------------------------ ledger labels
+def test_substitutions_say_what_the_profile_changes_and_nothing_in_paper():
+    sub = ch6.figure_substitution("figure-6.6a", QUICK)
+    for part in ("beta-VAE in place of the beta-TC VAE", "dsprites in place of smallnorb",
+                 "beta = 1, 4, 8 in place of 1, 2, 4, 6, 8, 10", "1 seed where the thesis averages 50",
+                 "1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4"):
+        assert part in sub, (part, sub)
+    # the panels of one figure: every caption's data set, each substitution once
+    b1 = ch6.figure_substitution(["figure-B.1a", "figure-B.1b", "figure-B.1c"], QUICK)
+    assert b1.count("dsprites in place of scream_dsprites and cars3d") == 1
+    assert "Annealed VAE in place of" not in b1                 # the objective is the thesis'
+    assert ch6.figure_substitution("figure-6.4", QUICK, averaged=False, values=False) == \
+        ch6.training_substitution(QUICK.training)
+    assert ch6.figure_data("figure-6.6a", QUICK) == "dsprites"
+    assert ch6.figure_data(["figure-6.6a", "figure-6.6b"], PAPER) == ["smallnorb", "cars3d"]
+    assert ch6.ledger("figure-6.8", QUICK, kind="sanity")["kind"] == "sanity"
+    assert "beta-VAE and DIP-VAE II only" in ch6.count_substitution(QUICK)
+    run = ch6.snapshot_run(QUICK)
+    assert ch6.snapshot_substitution("figure-6.9", run, QUICK).startswith(
+        "beta = 8 on dsprites in place of beta = 16 on colour_dsprites")
+    assert "15 snapshots, one every 100 steps" in ch6.snapshot_substitution("figure-6.10", run, QUICK)
+    assert "scored on the beta-VAE sweep" in ch6.profile_note(QUICK)
+    # paper is the thesis' set-up: no record on any panel says it differs
+    assert all(ch6.figure_substitution(f, PAPER) is None for f in ch6.CH6_FIGURES)
+    assert ch6.count_substitution(PAPER) is None and ch6.training_substitution(PAPER.training) is None
+    assert ch6.snapshot_substitution("figure-6.11", ch6.snapshot_run(PAPER), PAPER) is None
+    assert ch6.profile_note(PAPER).startswith("**This profile** runs the thesis' set-up")
+    with pytest.raises(ValueError, match="figure_substitution: `figures` is empty"):
+        ch6.figure_substitution([], QUICK)
+    with pytest.raises(ValueError, match="figure_setup"):
+        ch6.figure_data("figure-9.9", QUICK)
+    with pytest.raises(TypeError, match="training_substitution: `training` must be a ThesisSettings"):
+        ch6.training_substitution("quick")
+    with pytest.raises(ValueError, match="snapshot_substitution"):
+        ch6.snapshot_substitution("figure-6.6a", run, QUICK)
+
+
+def test_example_model_is_the_thesis_beta_8_when_the_sweep_has_it():
+    folders = tuple((Path(name),) for name in "abc")
+    with_8 = ch6.Ch6Sweep("beta_vae", "dsprites", "beta", (1.0, 8.0, 16.0), (0,), folders)
+    assert ch6.example_model(with_8) == (8.0, Path("b"))
+    assert ch6.example_substitution(with_8, PAPER) is None
+    without = ch6.Ch6Sweep("beta_vae", "dsprites", "beta", (1.0, 4.0, 6.0), (0,), folders)
+    assert ch6.example_model(without) == (6.0, Path("c"))
+    assert ch6.example_substitution(without, PAPER) == "beta = 6 in place of 8"
+
+
+def test_zero_peak_tells_a_spike_from_a_plain_spread():
+    rng = np.random.default_rng(0)
+    plain = rng.normal(size=4000)                        # no spike: about the normal law's share
+    p = ch6.zero_peak(plain, plain + 0.3 * rng.normal(size=4000))
+    assert p["mean"] == pytest.approx(p["gaussian"], abs=0.02) and p["mean"] < 2 * p["gaussian"]
+    # a mixed variable: passive (mean 0, sampled N(0, 1)) on 40 % of the inputs, active elsewhere
+    passive = rng.random(4000) < 0.4
+    mean = np.where(passive, 1e-3 * rng.normal(size=4000), rng.normal(size=4000))
+    sampled = mean + np.where(passive, 1.0, 0.05) * rng.normal(size=4000)
+    spike = ch6.zero_peak(mean, sampled)
+    assert spike["mean"] > 2 * spike["gaussian"] and spike["sampled"] < spike["mean"] / 2
+    with pytest.raises(ValueError, match="zero_peak: `mean` is constant"):
+        ch6.zero_peak(np.zeros(10), np.ones(10))
+    with pytest.raises(ValueError, match="zero_peak"):
+        ch6.zero_peak(mean, sampled[:-1])
+    with pytest.raises(ValueError, match="width"):
+        ch6.zero_peak(mean, sampled, width=2.0)
+
+
+def test_definition_note_names_the_variables_the_definition_and_the_rule_disagree_on():
+    n = 200
+    dips = np.ones(n)
+    dips[:3] = 0.85                                      # passive by the rule, not on 3 inputs
+    s = np.column_stack([dips, np.full(n, 0.01), np.ones(n)])
+    types = classify_variables(s)
+    assert types.types.tolist() == ["passive", "active", "passive"]
+    note = ch6.definition_note(s, types)
+    assert "Definition 6.3.1 gives passive [2], active [1], mixed [] and neither [0]" in note
+    assert "latent 0: passive by the rule, but outside |sigma - 1| <= 0.1 on 3 of 200 inputs" in note
+    assert "latent 2" not in note
+
+
+def test_ivae_passive_count_and_summary():
+    h = {"kl": np.array([2.0, 0.05, 0.01, 1.0]), "passive": 2,
+         "values": {"passive": {"posterior mean": np.array([0.1, -0.1]),
+                                "prior variance": np.array([0.2, 0.4])}}}
+    assert ch6.ivae_passive_count(h) == 2                # below 5 % of 2 nats
+    assert ch6.ivae_passive_count(h, fraction=0.004) == 0
+    text = ch6.ivae_summary({"fixed": h})
+    assert "prior mean fixed: 2 of 4 latents" in text and "median prior variance 0.300" in text
+    with pytest.raises(ValueError, match="ivae_passive_count"):
+        ch6.ivae_passive_count(h, fraction=1.5)

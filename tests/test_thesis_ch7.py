@@ -1,5 +1,6 @@
 """Chapter 7 design, activation compaction, quadrant summaries and one tiny end-to-end run."""
 import dataclasses
+import doctest
 import json
 
 import numpy as np
@@ -10,6 +11,10 @@ from latentdims.maths.similarity import SimilarityMatrix, linear_cka, procrustes
 from latentdims.models.classifier import build_classifier, classifier_accuracy, fit_classifier
 from latentdims.studies import thesis_ch7 as c7
 from latentdims.studies import thesis_runs
+
+
+def test_doctests():
+    assert doctest.testmod(c7).failed == 0
 
 
 # ----------------------------------------------------------------------------- compaction
@@ -39,7 +44,7 @@ def test_compact_activations_invariant_inputs_and_constant_layers():
 # ----------------------------------------------------------------------------- design
 def test_paper_design_is_the_thesis():
     s = c7.settings("paper")
-    assert s.seeds == (0, 1, 2, 3, 4) and s.n_examples == 5_000          # L2688, L1729
+    assert s.seeds == (0, 1, 2, 3, 4) and s.n_examples == 5_000          # App. C.1, Sec. 7.3
     assert {c.dataset for a, b in s.objective_pairs for c in (a, b)} == {"cars3d", "dsprites", "smallnorb"}
     assert [dict(b.params)["beta"] for _, b in s.fc_beta_pairs] == [8.0, 16.0]   # Table C.5
     assert s.epoch_configs[0] == c7.Config("beta_tc_vae", (("beta", 2.0),), "cars3d")  # Fig 7.2a
@@ -181,3 +186,49 @@ def test_classifier_model_trains_and_scores():
         fit_classifier(x, y, (2, 3), steps=1, batch_size=64)
     with pytest.raises(ValueError, match="build_classifier.*factor_sizes"):
         build_classifier(1, ())
+
+
+# ----------------------------------------------------------------------------- ledger labels
+def test_figure_substitution_names_what_the_design_changes_and_nothing_in_paper():
+    quick, paper = c7.settings("quick"), c7.settings("paper")
+    # the substitutions the thesis' readers must see: C.3 and C.4 are beta-VAEs on dSprites here
+    assert c7.figure_substitution("figure-C.3", quick).startswith(
+        "β-VAE (β = 1) on dsprites in place of β-TC VAE (β = 2) on cars3d; ")
+    assert c7.figure_substitution("figure-C.4", quick).startswith(
+        "β-VAE (β = 8) on dsprites in place of Annealed VAE (C_max = 5) on smallnorb; ")
+    fig74 = c7.figure_substitution("figure-7.4", quick)
+    assert fig74.startswith("dsprites only, where the thesis shows cars3d, dsprites and smallnorb; ")
+    for part in ("1 seed per model where the thesis averages 5", "250 examples compared in place of 5,000",
+                 "1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4"):
+        assert part in fig74
+    assert "600 training steps" in c7.figure_substitution("figure-7.9", quick)       # the FC models
+    assert "epochs 0, 1, 2 shown in place of 1, 10" in c7.figure_substitution("figure-7.8", quick)
+    assert "classifiers trained 1,000 steps in place of 300,000" in c7.figure_substitution("figure-C.1", quick)
+    assert c7.figure_substitution("figure-7.3", quick).startswith(
+        "β-VAE (β = 1) vs β-VAE (β = 8) on dsprites only; the thesis also shows DIP-VAE II")
+    assert c7.figure_substitution("figure-7.7", quick).startswith("dsprites in place of cars3d; ")
+    assert c7.figure_data("figure-7.10", paper) == ["cars3d", "dsprites", "smallnorb"]
+    assert c7.figure_data("figure-7.10", quick) == "dsprites"
+    assert c7.ledger("figure-C.5", quick, kind="sanity")["kind"] == "sanity"
+    assert all(c7.figure_substitution(f, paper) is None for f in c7.FIGURES)
+    assert c7.design_note(paper, c7.FIGURES).startswith("**This profile** runs the thesis' design")
+    assert c7.design_note(quick, ["figure-7.9"]).count("\n* Fig 7.9: ") == 1
+    assert c7.synthetic_substitution(paper) is None
+    assert "6 values of n up to 850 in place of 24 up to 970" in c7.synthetic_substitution(c7.settings("smoke"))
+    with pytest.raises(ValueError, match="figure_configs"):
+        c7.figure_substitution("figure-6.6", quick)
+    with pytest.raises(TypeError, match="figure_substitution: `cfg` must be the chapter-7 settings"):
+        c7.figure_substitution("figure-7.2", "quick")
+
+
+def test_convergence_epoch_finds_the_plateau():
+    epochs = np.arange(1, 6)
+    curves = np.array([[100.0, 60.0, 52.0, 50.5, 50.0], [90.0, 62.0, 51.0, 50.0, 50.0]])
+    assert c7.convergence_epoch(epochs, curves) == 3           # mean 51.5 within 5 % of 50
+    assert c7.convergence_epoch(epochs, curves, tolerance=0.01) == 4
+    falling = np.array([[100.0, 80.0, 60.0, 40.0, 20.0]])       # no plateau: only the last epoch
+    assert c7.convergence_epoch(epochs, falling) == 5
+    with pytest.raises(ValueError, match="convergence_epoch: `values` must be"):
+        c7.convergence_epoch(epochs, curves[:, :3])
+    with pytest.raises(ValueError, match="NaN"):
+        c7.convergence_epoch(epochs, np.array([[1.0, np.nan, 1.0, 1.0, 1.0]]))

@@ -422,3 +422,18 @@ def test_evaluation_data_is_run_data_and_cached(model, monkeypatch):
                                   first[0] if model == "ivae" else first)
     with pytest.raises(TypeError, match="evaluation_data: `run` must be a ThesisRun"):
         evaluation_data("beta_vae")
+
+
+def test_a_larger_beta_raises_the_loss_of_the_same_weights():
+    """Why Fig C.5's 'less regularised models reach lower losses' is a sanity check: on the same
+    weights and batch, the beta-VAE loss is reconstruction + beta KL, so beta = 8 adds 7 KL."""
+    low, high = _model("beta_vae", beta=1.0), _model("beta_vae", beta=8.0)
+    low.ensure_built()
+    high.ensure_built()
+    high.set_weights(low.get_weights())
+    a, b = ({k: float(v) for k, v in m.test_step(_data("beta_vae", 16)).items()} for m in (low, high))
+    assert a["reconstruction"] == pytest.approx(b["reconstruction"], rel=1e-6)
+    assert a["kl"] == pytest.approx(b["kl"], rel=1e-6) and a["kl"] > 0
+    # float32 losses of about 2,800 nats: compare the difference to a few float32 ulps
+    assert b["loss"] > a["loss"]
+    assert b["loss"] - a["loss"] == pytest.approx(7 * a["kl"], abs=1e-3)

@@ -102,13 +102,15 @@ def data_label(data: Any, *, func: str = "record_claim") -> tuple[str, bool]:
                      f"document defines, or 'stand-in:<what>'.")
 
 
-def claims_path(notebook: str) -> Path:
-    return paths.figures_dir() / "claims" / f"{Path(notebook).stem}.json"
+def claims_path(notebook: str, profile: str | None = None) -> Path:
+    """``<figures>/claims/<notebook>.json``, in the figures folder of ``profile`` (see
+    :func:`latentdims.core.paths.figures_dir`)."""
+    return paths.figures_dir(profile) / "claims" / f"{Path(notebook).stem}.json"
 
 
-def read_claims(notebook: str) -> list[dict[str, Any]]:
+def read_claims(notebook: str, profile: str | None = None) -> list[dict[str, Any]]:
     """The claims recorded by the last run of ``notebook`` (empty if none)."""
-    path = claims_path(notebook)
+    path = claims_path(notebook, profile)
     if not path.is_file():
         return []
     with open(path) as f:
@@ -158,7 +160,7 @@ class NotebookRun:
     claims: list[Claim] = field(default_factory=list)
 
     def _ledger(self) -> None:
-        write_json(claims_path(self.notebook),
+        write_json(claims_path(self.notebook, self.profile),
                    {"notebook": self.notebook, "profile": self.profile, "seed": self.seed,
                     "started": self.started, "claims": [asdict(c) for c in self.claims]})
 

@@ -183,6 +183,7 @@ def write_report(path: str | Path | None = None) -> Path:
 
 # --------------------------------------------------------------------------- the committed gallery
 GALLERY_MAX_BYTES = 20 * 2 ** 20     # the whole gallery, report and images
+RUN_RECORD = "run.json"              # written by the runner beside REPORT.md
 GALLERY_WIDTH = 900                  # pixels: web-friendly, still readable
 
 
@@ -238,6 +239,11 @@ def write_gallery(out: str | Path | None = None, *, run_info: dict[str, Any] | N
 
     out = Path(out) if out is not None else gallery_dir()
     statuses = figure_statuses()
+    record = paths.figures_dir() / RUN_RECORD
+    if run_info is None and record.is_file():
+        run_info = json.loads(record.read_text())
+        if not run_info.get("all_notebooks"):
+            run_info.pop("wall_minutes", None)       # a partial run's time is not the set's
     if not any(s.present for s in statuses):
         raise ValueError("write_gallery: no figure in figures/ was written; run `make figures` "
                          "first.")

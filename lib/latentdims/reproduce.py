@@ -30,10 +30,10 @@ from typing import IO, Callable
 
 from latentdims import show_tensorflow_logs
 from latentdims.core import manifest, paths
-from latentdims.core.io import ensure_writable_dir
+from latentdims.core.io import ensure_writable_dir, write_json
 from latentdims.core.profiles import PROFILES, check_profile, default_profile
 from latentdims.notebook import claims_path, read_claims
-from latentdims.report import write_report
+from latentdims.report import RUN_RECORD, write_report
 
 __all__ = ["NotebookResult", "RunLog", "select_notebooks", "notebooks_for_figures", "run_notebook",
            "run_all", "build_parser", "main"]
@@ -95,10 +95,7 @@ def notebooks_for_figures(figures: list[str], entries: list[manifest.Entry]) -> 
         hits = [e for e in entries if e.id.lower() == token
                 and (not document or e.document.lower() == document.lower())]
         if not hits:
-            known = [e.key for e in entries] + sorted({e.id for e in entries})
-            wanted = f"{document.lower()}/{token}" if document else token
-            close = difflib.get_close_matches(wanted, known, n=6, cutoff=0.6)
-            close += [k for k in known if token and token in k.lower() and k not in close][:6]
+            close = _close_figures(document, token, entries)
             raise ValueError(
                 f"reproduce: unknown figure {text!r} (--figure / FIGURE=); "
                 + (f"close matches: {', '.join(close[:8])}. " if close else "")
@@ -111,6 +108,19 @@ def notebooks_for_figures(figures: list[str], entries: list[manifest.Entry]) -> 
                              + "; give its document, e.g. --figure " + hits[0].key + ".")
         names |= found
     return sorted(names)
+
+
+def _close_figures(document: str, token: str, entries: list[manifest.Entry]) -> list[str]:
+    """Manifest keys near ``document/token``: similar keys, keys of similar ids, keys containing
+    the id (at most 8)."""
+    keys = [e.key for e in entries]
+    wanted = f"{document.lower()}/{token}" if document else token
+    near_ids = difflib.get_close_matches(token, sorted({e.id.lower() for e in entries}), n=4,
+                                         cutoff=0.6)
+    close = difflib.get_close_matches(wanted, keys, n=4, cutoff=0.6)
+    close += [e.key for i in near_ids for e in entries if e.id.lower() == i]
+    close += [k for k in keys if token and token in k.lower()]
+    return list(dict.fromkeys(close))[:8]
 
 
 def select_notebooks(notebooks_dir: Path, only: list[str] | None,
@@ -349,6 +359,9 @@ def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None,
     out_dir = ensure_writable_dir((build_dir or paths.build_dir()) / profile, what="build folder")
     ensure_writable_dir(paths.figures_dir(profile), what="figures folder")
     log_path = Path(log_path) if log_path is not None else out_dir / LOG_NAME
+    if log_path.is_dir():
+        raise IsADirectoryError(f"reproduce: the log file {str(log_path)!r} (--log) is a folder; "
+                                f"give a file name, e.g. {str(log_path / LOG_NAME)!r}.")
     ensure_writable_dir(log_path.parent, what="folder of the log file")
     # the kernels inherit the environment: library defaults then agree with the injected profile
     os.environ["LATENTDIMS_PROFILE"] = profile
@@ -358,6 +371,7 @@ def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None,
 
     results: list[NotebookResult] = []
     width = len(str(len(selected)))
+    began = time.time()
     with RunLog(log_path) as log:
         log.line(f"reproduce: profile {profile}, seed {seed}, {len(selected)} notebook(s); "
                  f"figures in {paths.figures_dir(profile)}; log {log_path}")
@@ -379,6 +393,14 @@ def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None,
                      f"{res.claims_passed}/{res.claims_total}"
                      + (f" -- {res.error}" if res.error else ""))
         if report:
+            # what the gallery's header shows (latentdims.report.write_gallery)
+            write_json(paths.figures_dir(profile) / RUN_RECORD,
+                       {"profile": profile, "seed": seed, "notebooks": len(selected),
+                        "all_notebooks": not only and not figures,
+                        "ok": sum(r.status == "ok" for r in results),
+                        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(began)),
+                        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                        "wall_minutes": round((time.time() - began) / 60, 1)})
             write_report(paths.figures_dir(profile) / "REPORT.md")
     return results
 
@@ -399,12 +421,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m latentdims.reproduce",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run the numbered notebooks with papermill and regenerate the figures and "
-                    "tables listed in figures/manifest.csv.\n"
-                    "Executed notebooks go to build/<profile>/; the figures and REPORT.md to "
-                    "figures/ (profile quick) or\nbuild/figures-<profile>/ (smoke, paper), or to "
-                    "$LATENTDIMS_FIGURES if set.  Progress (notebook, cell)\nis shown on the "
-                    f"terminal and written, with the kernels' own output, to "
-                    f"build/<profile>/{LOG_NAME}.",
+                    "tables listed in\nfigures/manifest.csv.  Executed notebooks go to "
+                    "build/<profile>/; the figures and REPORT.md\nto figures/ (profile quick) or "
+                    "build/figures-<profile>/ (smoke, paper), or to $LATENTDIMS_FIGURES.\n"
+                    "Progress (notebook, cell) is shown on the terminal and written, with the "
+                    f"kernels' own output,\nto build/<profile>/{LOG_NAME}.",
         epilog="examples:\n"
                "  python -m latentdims.reproduce                          # every notebook, quick\n"
                "  python -m latentdims.reproduce --profile smoke          # seconds a notebook\n"
@@ -434,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--build-dir", type=Path, default=None,
                    help="where executed notebooks go (default: build/, or $LATENTDIMS_BUILD)")
     p.add_argument("--log", type=Path, default=None, metavar="FILE",
-                   help=f"the log file (default: <build-dir>/<profile>/{LOG_NAME})")
+                   help=f"the log file (default: build/<profile>/{LOG_NAME}, under --build-dir)")
     p.add_argument("--verbose", action="store_true",
                    help="show the kernels' own output and TensorFlow's C++ logs on the terminal "
                         "(by default they go to the log only)")
@@ -445,10 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    profile = check_profile(args.profile, func="reproduce") if args.profile else default_profile()
+    profile = (check_profile(args.profile, func="reproduce") if args.profile is not None
+               else default_profile())
     if args.report_only:
         os.environ["LATENTDIMS_PROFILE"] = profile
-        print(f"wrote {write_report(paths.figures_dir(profile) / 'REPORT.md')}")
+        figures = ensure_writable_dir(paths.figures_dir(profile), what="figures folder")
+        print(f"wrote {write_report(figures / 'REPORT.md')}")
         return 0
     if args.list:
         entries = manifest.load_manifest()

@@ -34,8 +34,8 @@ def check_profile(profile: str, *, func: str = "check_profile") -> str:
     if profile not in PROFILES:
         raise ValueError(f"{func}: unknown profile {profile!r}; expected one of "
                          f"{', '.join(repr(p) for p in PROFILES)} (set it with the notebook "
-                         f"parameter `profile`, `make figures PROFILE=...` or the environment "
-                         f"variable LATENTDIMS_PROFILE).")
+                         f"parameter `profile`, `make figures PROFILE=...`, the runner's "
+                         f"--profile or the environment variable LATENTDIMS_PROFILE).")
     return profile
 
 

@@ -19,8 +19,13 @@ def _shape_str(shape: Sequence[int | None]) -> str:
 
 def check_array(x: Any, *, name: str, func: str, ndim: int | Iterable[int] | None = None,
                 shape: Sequence[int | None] | None = None, dtype: Any = np.float64,
-                finite: bool = True, min_rows: int | None = None) -> np.ndarray:
+                finite: bool = True, min_rows: int | None = None, min_cols: int | None = None,
+                writable: bool = False) -> np.ndarray:
     """Convert ``x`` to a NumPy array and check its dimensions, shape and values.
+
+    Array-likes are accepted: lists, pandas objects, TensorFlow eager tensors and variables.
+    With a numeric ``dtype``, text (strings, bytes), complex numbers and dates are refused
+    (``TypeError``) rather than parsed, truncated or counted in days.
 
     Parameters
     ----------
@@ -37,12 +42,24 @@ def check_array(x: Any, *, name: str, func: str, ndim: int | Iterable[int] | Non
         Refuse NaN and infinite values.
     min_rows : int, optional
         Minimum size of the first axis.
+    min_cols : int, optional
+        Minimum size of the second axis (features, latents) of a 2-D array.
+    writable : bool
+        Return an array that the caller may modify in place: a private copy unless the
+        conversion already made one (the caller's array, DataFrame or tensor is never changed).
     """
+    raw = _as_numpy(x, name, func)
+    numeric = dtype is not None and np.issubdtype(np.dtype(dtype), np.number)
+    if numeric:
+        _refuse_non_numbers(raw, name, func)
     try:
-        arr = np.asarray(x, dtype=dtype)
+        arr = raw if dtype is None else raw.astype(dtype, copy=False)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{func}: `{name}` must be an array of numbers; got {type(x).__name__} "
                         f"({exc})") from exc
+    if writable and arr is raw and not isinstance(x, (list, tuple)):
+        # raw may be the caller's array or a view of a DataFrame's or tensor's memory
+        arr = arr.copy()
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -55,9 +72,45 @@ def check_array(x: Any, *, name: str, func: str, ndim: int | Iterable[int] | Non
     if min_rows is not None and (arr.ndim == 0 or arr.shape[0] < min_rows):
         got = 0 if arr.ndim == 0 else arr.shape[0]
         raise ValueError(f"{func}: `{name}` needs at least {min_rows} rows; got {got}.")
+    if min_cols is not None and arr.ndim == 2 and arr.shape[1] < min_cols:
+        raise ValueError(f"{func}: `{name}` needs at least {min_cols} column(s) (features); got "
+                         f"shape {arr.shape}.")
     if finite:
         check_finite(arr, name=name, func=func)
     return arr
+
+
+def _as_numpy(x: Any, name: str, func: str) -> np.ndarray:
+    """``np.asarray(x)`` with messages for None, ragged lists and symbolic tensors."""
+    if x is None:
+        raise TypeError(f"{func}: `{name}` is missing (got None); pass an array of numbers.")
+    try:
+        return np.asarray(x)
+    except NotImplementedError as exc:   # a symbolic tf.Tensor, inside tf.function
+        raise TypeError(f"{func}: `{name}` is a symbolic tensor ({type(x).__name__}): {func} "
+                        f"computes with NumPy and needs concrete values. Call it eagerly (outside "
+                        f"tf.function), e.g. on `{name}.numpy()`.") from exc
+    except (TypeError, ValueError) as exc:  # ragged lists, objects without an array form
+        raise TypeError(f"{func}: `{name}` must be an array of numbers; got {type(x).__name__} "
+                        f"({exc})") from exc
+
+
+def _refuse_non_numbers(raw: np.ndarray, name: str, func: str) -> None:
+    kind = raw.dtype.kind
+    if kind == "O":
+        text = next((v for v in raw.flat if isinstance(v, (str, bytes))), None)
+        kind = "U" if text is not None else ("c" if any(isinstance(v, complex)
+                                                         for v in raw.flat) else kind)
+    if kind in "USV":
+        raise TypeError(f"{func}: `{name}` must hold numbers; got text (dtype {raw.dtype}). "
+                        f"Convert it explicitly (e.g. np.asarray({name}, dtype=float)) once you "
+                        f"know why the values are strings.")
+    if kind == "c":
+        raise TypeError(f"{func}: `{name}` must hold real numbers; got complex values. Pass the "
+                        f"part you mean explicitly (np.real, np.abs).")
+    if kind in "Mm":
+        raise TypeError(f"{func}: `{name}` must hold numbers; got dates or durations (dtype "
+                        f"{raw.dtype}). Convert them to numbers explicitly first.")
 
 
 def check_finite(arr: np.ndarray, *, name: str, func: str) -> None:

@@ -535,14 +535,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = sub.add_parser("info", help="print a sample's size, settings and counts")
     info.add_argument("path", type=Path)
     args = parser.parse_args(argv)
-    if args.command == "info":
-        print(_describe(args.path))
-        return 0
     try:
+        if args.command == "info":
+            print(_describe(args.path))
+            return 0
         out = generate_jets(args.process, args.n, args.out, seed=args.seed, workers=args.workers,
                             chunk_size=args.chunk_size, progress=not args.no_progress,
                             overwrite=args.overwrite)
-    except (ValueError, TypeError, FileExistsError) as exc:
+    except (OSError, ValueError, TypeError) as exc:     # FileExistsError and PermissionError too
         parser.error(str(exc))
     print(_describe(out))
     return 0

@@ -70,7 +70,7 @@ def banana_data(n: int, *, seed: int = 0, noise: float = 0.05, n_bananas: int = 
     (standard deviation ~0.9) and the width ``noise``, which a VAE resolves in turn as beta
     decreases.  The notebooks' data set ``"bananas"`` is one crescent of width 0.1, which puts the
     two steps where the talks see them (two latents below beta ~ 0.1, one between 0.1 and 1, none
-    above; ``002:L224-262``); with two crescents a one-dimensional latent has to jump between them,
+    above; talk 'Autoencoder introduction', slides 'Bananas'); with two crescents a one-dimensional latent has to jump between them,
     and at resolutions comparable to their gap it cuts across instead of following them.
 
     >>> x = banana_data(1000, seed=0, n_bananas=1)

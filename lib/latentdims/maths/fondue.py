@@ -48,6 +48,7 @@ IDE_RUNS = 5                 # [EXT] ... 5 runs ...
 IDE_FRACTION = 0.8           # [EXT] ... of 80% of the points as centres (Table D.4 "anchor 0.8")
 DATA_IDE = MappingProxyType({"symsol": 4, "dsprites": 11, "celeba": 22})  # L2327: FONDUE's n_init
 SUPERVISED_RANGE = (1, 200)  # l and u of the binary searches of Appendix D.3 (L2903)
+_MAX_LOG_VARIANCE = 709.0    # exp(709.78) is the largest float64
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,8 +82,13 @@ class TrainingOutput:
     @classmethod
     def from_log_variance(cls, mean, log_variance, **kwargs) -> "TrainingOutput":
         """Build from a log-variance head (what encoders usually output)."""
-        lv = check_array(log_variance, name="log_variance",
-                         func="TrainingOutput.from_log_variance", ndim=2)
+        func = "TrainingOutput.from_log_variance"
+        lv = check_array(log_variance, name="log_variance", func=func, ndim=2)
+        if lv.size and lv.max() > _MAX_LOG_VARIANCE:
+            raise ValueError(f"{func}: `log_variance` reaches {lv.max():.6g}, whose exponential "
+                             f"overflows float64; is it a log-variance (not a variance or a "
+                             f"precision)? A diverged encoder gives such values: check its "
+                             f"training.")
         return cls(mean=mean, variance=np.exp(lv), **kwargs)
 
 
@@ -98,7 +104,7 @@ class Traces:
 
 
 def _mean_variance(mean, variance, func: str) -> tuple[np.ndarray, np.ndarray]:
-    M = check_array(mean, name="mean", func=func, ndim=2, min_rows=2)
+    M = check_array(mean, name="mean", func=func, ndim=2, min_rows=2, min_cols=1)
     S = check_array(variance, name="variance", func=func, shape=M.shape)
     if np.any(S < 0):
         raise ValueError(f"{func}: `variance` must be >= 0 (a variance, not a log-variance); got "
@@ -116,6 +122,17 @@ def _floor(x: float, precision: int | None) -> float:
         return float(x)
     scale = 10.0 ** precision
     return float(np.floor(x * scale) / scale)
+
+
+def _column_variances(X: np.ndarray, name: str, func: str) -> np.ndarray:
+    """Unbiased column variances; ``ValueError`` naming ``name`` when they overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        var = X.var(axis=0, ddof=1)
+    if not np.all(np.isfinite(var)):
+        raise ValueError(f"{func}: the variances of `{name}` overflow float64 (values up to "
+                         f"{np.max(np.abs(X)):.3g}); the representation has diverged, or is in "
+                         f"the wrong units.")
+    return var
 
 
 def covariance_traces(mean, variance=None, *, sampled=None, seed: int = 0,
@@ -164,7 +181,8 @@ def covariance_traces(mean, variance=None, *, sampled=None, seed: int = 0,
     [1] L. Bonheme, thesis 2023, Props 8.3.1-8.3.3 (L2019-L2123) and Algorithm 2 (L2218).
     """
     func = "covariance_traces"
-    M = check_array(mean, name="mean", func=func, ndim=2, min_rows=2)
+    M = check_array(mean, name="mean", func=func, ndim=2, min_rows=2, min_cols=1)
+    seed = check_int(seed, name="seed", func=func, minimum=0)
     if sampled is None:
         if variance is None:
             raise ValueError(f"{func}: give `variance` (to draw the sampled representation) or "
@@ -175,7 +193,8 @@ def covariance_traces(mean, variance=None, *, sampled=None, seed: int = 0,
         Z = check_array(sampled, name="sampled", func=func, shape=M.shape)
     if precision is not None:
         precision = check_int(precision, name="precision", func=func, minimum=0)
-    var_z, var_m = Z.var(axis=0, ddof=1), M.var(axis=0, ddof=1)
+    var_m = _column_variances(M, "mean", func)
+    var_z = _column_variances(Z, "sampled" if sampled is not None else "variance", func)
     if precision is not None:
         var_z = np.floor(var_z * 10.0**precision) / 10.0**precision
         var_m = np.floor(var_m * 10.0**precision) / 10.0**precision
@@ -212,7 +231,8 @@ def expected_trace_gap(variance) -> float:
     >>> expected_trace_gap(S)
     1.25
     """
-    S = check_array(variance, name="variance", func="expected_trace_gap", ndim=2, min_rows=1)
+    S = check_array(variance, name="variance", func="expected_trace_gap", ndim=2, min_rows=1,
+                    min_cols=1)
     if np.any(S < 0):
         raise ValueError(f"expected_trace_gap: `variance` must be >= 0; got min {S.min()!r}.")
     return float(S.mean(axis=0).sum())
@@ -243,9 +263,17 @@ def rbf_gram(X) -> np.ndarray:
     >>> rbf_gram(np.ones((2, 3))).tolist()
     [[0.5, 0.5], [0.5, 0.5]]
     """
-    X = check_array(X, name="X", func="rbf_gram", min_rows=2)
+    func = "rbf_gram"
+    X = check_array(X, name="X", func=func, min_rows=2)
+    if X[0].size == 0:
+        raise ValueError(f"{func}: `X` has no features (shape {X.shape}).")
     X = X.reshape(len(X), -1)
     h, m = X.shape
+    # K is invariant to scaling X (the bandwidth scales with it); an exact power of two keeps
+    # the squares of 1e200 or 1e-200 in range.
+    peak = float(np.max(np.abs(X)))
+    if peak > 0:
+        X = X * 2.0 ** -np.frexp(peak)[1]
     s = np.std(X) * h ** (-1.0 / (4 + m))
     if s == 0:
         K = np.ones((h, h))
@@ -255,6 +283,18 @@ def rbf_gram(X) -> np.ndarray:
         K = np.exp(-d2 / (2.0 * s * s))
     d = np.sqrt(np.diag(K))
     return K / (h * np.outer(d, d))
+
+
+def _normalised_gram(A, name: str, func: str) -> np.ndarray:
+    """``A`` checked to be a non-empty square matrix of trace 1 (within 1e-6)."""
+    A = check_array(A, name=name, func=func, ndim=2, min_rows=1)
+    if A.shape[0] != A.shape[1]:
+        raise ValueError(f"{func}: `{name}` must be square; got {A.shape}.")
+    trace = float(np.trace(A))
+    if abs(trace - 1.0) > 1e-6:
+        raise ValueError(f"{func}: `{name}` must be a normalised Gram matrix (trace 1, e.g. "
+                         f"rbf_gram(X)); got trace {trace:.6g}. Divide it by its trace.")
+    return A
 
 
 def renyi_entropy(A, alpha: float = IB_ALPHA) -> float:
@@ -275,9 +315,7 @@ def renyi_entropy(A, alpha: float = IB_ALPHA) -> float:
     2.0
     """
     func = "renyi_entropy"
-    A = check_array(A, name="A", func=func, ndim=2)
-    if A.shape[0] != A.shape[1]:
-        raise ValueError(f"{func}: `A` must be square; got {A.shape}.")
+    A = _normalised_gram(A, "A", func)
     alpha = check_positive(alpha, name="alpha", func=func)
     if alpha == 2.0:
         return float(-np.log2(np.sum(A * A)))
@@ -303,9 +341,16 @@ def renyi_mutual_information(A, B, alpha: float = IB_ALPHA) -> float:
     2.0
     """
     func = "renyi_mutual_information"
-    A = check_array(A, name="A", func=func, ndim=2)
-    B = check_array(B, name="B", func=func, shape=A.shape)
+    A = _normalised_gram(A, "A", func)
+    B = _normalised_gram(B, "B", func)
+    if B.shape != A.shape:
+        raise ValueError(f"{func}: `A` and `B` must be Gram matrices of the same examples; got "
+                         f"shapes {A.shape} and {B.shape}.")
     AB = A * B
+    if not np.trace(AB) > 0:
+        raise ValueError(f"{func}: the joint Gram matrix A * B has trace {np.trace(AB):.3g}, so "
+                         f"it cannot be normalised; `A` and `B` must be normalised Gram matrices "
+                         f"(positive diagonals), e.g. from rbf_gram().")
     return renyi_entropy(A, alpha) + renyi_entropy(B, alpha) - renyi_entropy(AB / np.trace(AB),
                                                                              alpha)
 
@@ -395,6 +440,33 @@ def ide_scores(mean, sampled, *, k: int = IDE_K, n_runs: int = IDE_RUNS,
 # The downstream task of the elbow curves (Figs 8.5-8.8, 8.12, D.1-D.4)
 
 
+def _check_classes(classes, func: str) -> np.ndarray:
+    """Labels as an (h, K) array of discrete values (integers, integral floats, strings)."""
+    if classes is None:
+        raise TypeError(f"{func}: `classes` is missing (got None); pass the labels (h, K).")
+    y = np.asarray(classes)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2:
+        raise ValueError(f"{func}: `classes` must have shape (h,) or (h, K) (one column per "
+                         f"label); got {y.shape}.")
+    if y.dtype.kind == "c":
+        raise TypeError(f"{func}: `classes` must hold discrete labels; got complex values.")
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)):
+            raise ValueError(f"{func}: `classes` contains {int(np.sum(~np.isfinite(y)))} NaN or "
+                             f"infinite label(s); drop those examples or give them a class.")
+        if np.any(y != np.round(y)):
+            raise ValueError(f"{func}: `classes` must hold discrete labels (integers or "
+                             f"strings); got non-integer values such as "
+                             f"{y[y != np.round(y)][0]:g}. Bin continuous factors first.")
+    if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and v != v)
+                                   for v in y.flat):
+        raise ValueError(f"{func}: `classes` contains missing labels (None or NaN); drop those "
+                         f"examples or give them a class.")
+    return y
+
+
 def downstream_accuracy(mean, classes, *, iterations: int = 100, seed: int = 0) -> float:
     r"""Average test accuracy of gradient-boosted trees, one classifier per label, on mean
     representations (thesis L2257).
@@ -439,9 +511,7 @@ def downstream_accuracy(mean, classes, *, iterations: int = 100, seed: int = 0) 
 
     func = "downstream_accuracy"
     mean = check_array(mean, name="mean", func=func, ndim=2)
-    classes = np.asarray(classes)
-    if classes.ndim == 1:
-        classes = classes[:, None]
+    classes = _check_classes(classes, func)
     check_same_length(func=func, mean=mean, classes=classes)
     if len(mean) < 4 or classes.shape[1] == 0:
         raise ValueError(f"{func}: need at least 4 examples and one label; got {len(mean)} "
@@ -636,6 +706,13 @@ class _Memo:
 
 
 def _criterion(criterion, threshold, func: str) -> tuple[Criterion, float]:
+    if threshold is not None:
+        if isinstance(threshold, (bool, str, bytes)) or np.ndim(threshold) != 0:
+            raise TypeError(f"{func}: `threshold` must be a number; got {threshold!r}.")
+        try:
+            threshold = float(threshold)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{func}: `threshold` must be a number; got {threshold!r}.") from exc
     if callable(criterion) and not isinstance(criterion, str):
         if threshold is None:
             raise ValueError(f"{func}: a custom `criterion` needs an explicit `threshold`.")
@@ -644,7 +721,7 @@ def _criterion(criterion, threshold, func: str) -> tuple[Criterion, float]:
     else:
         check_choice(criterion, CRITERIA, name="criterion", func=func)
         crit = CRITERIA[criterion]
-    t = crit.threshold if threshold is None else float(threshold)
+    t = crit.threshold if threshold is None else threshold
     if not np.isfinite(t):
         raise ValueError(f"{func}: `threshold` must be finite; got {threshold!r}.")
     return crit, t

@@ -21,6 +21,8 @@ __all__ = ["mle", "local_mle", "twonn", "unique_rows", "IDEstimate", "repeated_i
            "IDSelection", "select_ide"]
 
 _DUPLICATES = ("drop", "raise")
+# Options that repeated_id passes on to each estimator.
+_OPTIONS = {"mle": ("k", "averaging", "normalisation"), "twonn": ("discard",)}
 
 
 def unique_rows(X, *, duplicates: str = "drop", func: str = "unique_rows") -> np.ndarray:
@@ -37,7 +39,7 @@ def unique_rows(X, *, duplicates: str = "drop", func: str = "unique_rows") -> np
     ([[0.0, 1.0], [2.0, 3.0]], 1)
     """
     check_choice(duplicates, _DUPLICATES, name="duplicates", func=func)
-    X = check_array(X, name="X", func=func, ndim=2, min_rows=1)
+    X = check_array(X, name="X", func=func, ndim=2, min_rows=1, min_cols=1)
     _, first = np.unique(X, axis=0, return_index=True)
     n_dup = len(X) - len(first)
     if n_dup:
@@ -74,12 +76,21 @@ def _neighbour_distances(X: np.ndarray, k: int, queries: np.ndarray | None,
 
 
 def _prepare(X, *, need: int, duplicates: str, func: str, what: str) -> np.ndarray:
+    """The distinct rows of ``X`` (a new array), scaled by a power of two to a largest
+    magnitude in [0.5, 1).
+
+    The estimators depend on ratios of distances only, and the power of two is exact, so the
+    scaling changes no digit of the result; without it the squared distances of points with
+    coordinates of 1e200 overflow (and of 1e-200 underflow to 0)."""
     check_choice(duplicates, _DUPLICATES, name="duplicates", func=func)
-    X = check_array(X, name="X", func=func, ndim=2, min_rows=1)
+    X = check_array(X, name="X", func=func, ndim=2, min_rows=1, min_cols=1)
     X = unique_rows(X, duplicates=duplicates, func=func)
     if len(X) < need:
         raise ValueError(f"{func}: {what} needs at least {need} distinct points; got {len(X)}. "
                          f"Give more points or fewer neighbours.")
+    peak = float(np.max(np.abs(X)))
+    if peak > 0:
+        X *= 2.0 ** -np.frexp(peak)[1]
     return X
 
 
@@ -403,10 +414,20 @@ def repeated_id(X, method: str = "mle", *, n_runs: int = 5, fraction: float = 0.
     fraction = check_positive(fraction, name="fraction", func=func)
     if fraction > 1:
         raise ValueError(f"{func}: `fraction` must lie in (0, 1]; got {fraction!r}.")
-    X = check_array(X, name="X", func=func, ndim=2, min_rows=1)
+    allowed = _OPTIONS[method]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise TypeError(f"{func}: unknown option(s) {unknown} for method={method!r}; it takes "
+                        f"{', '.join(allowed)}.")
+    X = check_array(X, name="X", func=func, ndim=2, min_rows=1, min_cols=1)
     X = unique_rows(X, duplicates=duplicates, func=func)
     estimator = mle if method == "mle" else twonn
     size = int(fraction * len(X))
+    need = 1 if subsample == "queries" else (options.get("k", 20) + 1 if method == "mle" else 3)
+    if size < need:
+        raise ValueError(f"{func}: `fraction`={fraction:g} of {len(X)} distinct points leaves "
+                         f"{size} per run; subsample={subsample!r} needs at least {need}. Raise "
+                         f"`fraction` or give more points.")
     rng = np.random.default_rng(seed)
     values = np.empty(n_runs)
     for r in range(n_runs):

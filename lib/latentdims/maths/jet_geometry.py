@@ -54,8 +54,13 @@ def ground_distance(x_points, y_points) -> np.ndarray:
     >>> float(ground_distance([[0.0, 3.1]], [[0.0, -3.1]])[0, 0].round(6))
     0.083185
     """
-    x = np.asarray(x_points, dtype=np.float64)
-    y = np.asarray(y_points, dtype=np.float64)
+    func = "ground_distance"
+    x, y = (check_array(v, name=name, func=func) for v, name in ((x_points, "x_points"),
+                                                                  (y_points, "y_points")))
+    for name, v in (("x_points", x), ("y_points", y)):
+        if v.ndim < 2 or v.shape[-1] != 2:
+            raise ValueError(f"{func}: `{name}` must have shape (..., n, 2) with columns (eta, "
+                             f"phi); got {v.shape}.")
     d_eta = x[..., :, None, 0] - y[..., None, :, 0]
     d_phi = wrap_phi(x[..., :, None, 1] - y[..., None, :, 1])
     return np.sqrt(d_eta**2 + d_phi**2)
@@ -422,8 +427,11 @@ def translate_jets(points, shift) -> np.ndarray:
     [[[0.5, -2.7832]]]
     """
     func = "translate_jets"
-    p = check_array(points, name="points", func=func, ndim=3)
+    p = check_array(points, name="points", func=func, shape=(None, None, 2))
     s = check_array(shift, name="shift", func=func, ndim=(1, 2))
+    if s.shape not in ((2,), (len(p), 2)):
+        raise ValueError(f"{func}: `shift` must have shape (2,) or ({len(p)}, 2) (d_eta, d_phi "
+                         f"for all jets or for each); got {s.shape}.")
     out = p + np.broadcast_to(s, (len(p), 2))[:, None, :]
     out[..., 1] = wrap_phi(out[..., 1])
     return out
@@ -492,7 +500,11 @@ def rebalance_prongs(weights, labels, z) -> np.ndarray:
     """
     func = "rebalance_prongs"
     w = check_array(weights, name="weights", func=func, ndim=2)
-    lab = check_array(labels, name="labels", func=func, shape=w.shape, dtype=int)
+    lab = check_array(labels, name="labels", func=func, shape=w.shape)
+    if np.any(lab != np.round(lab)):
+        raise ValueError(f"{func}: `labels` must be integer prong labels (from split_prongs); "
+                         f"got non-integer values such as {lab[lab != np.round(lab)][0]:g}.")
+    lab = lab.astype(int)
     z = np.broadcast_to(check_array(z, name="z", func=func, ndim=(0, 1)), (len(w),))
     if np.any((z <= 0) | (z >= 1)):
         raise ValueError(f"{func}: `z` must lie in (0, 1); got values in [{z.min():.3g}, "

@@ -27,25 +27,30 @@ _CONSTANT_RTOL = 1e-12
 
 
 def _activation(X, name: str, func: str, min_rows: int = 2) -> np.ndarray:
-    X = check_array(X, name=name, func=func, min_rows=min_rows)
+    """``X`` as a private float64 (n, p) array: any array-like (list, DataFrame, tensor) is
+    copied once, so that it can be centred in place without touching the caller's data."""
+    X = check_array(X, name=name, func=func, min_rows=min_rows, writable=True)
     if X.ndim != 2:
         raise ValueError(f"{func}: `{name}` must be a 2-D array (n_examples, n_features); got "
                          f"shape {X.shape}. Flatten activations with "
                          f"`{name}.reshape(len({name}), -1)`.")
+    if X.shape[1] == 0:
+        raise ValueError(f"{func}: `{name}` has no features (shape {X.shape}); drop this layer.")
     return X
 
 
-def _converted(x) -> bool:
-    """Whether :func:`check_array` had to copy ``x`` (so the copy may be centred in place)."""
-    return not (isinstance(x, np.ndarray) and x.dtype == np.float64)
+def _centre(X: np.ndarray, name: str, func: str, constant: str) -> np.ndarray | None:
+    """``X`` column-centred in place (``X`` is :func:`_activation`'s private copy), or ``None``
+    if ``X`` is constant and ``constant="nan"``.
 
-
-def _centre(X: np.ndarray, name: str, func: str, constant: str,
-            inplace: bool = False) -> np.ndarray | None:
-    """Column-centred ``X`` (in place when ``inplace``: large float32 activations are copied
-    to float64 once, not twice), or ``None`` if ``X`` is constant and ``constant="nan"``."""
+    ``X`` is first scaled by a power of two to a largest magnitude in [0.5, 1): exact, and
+    both measures are invariant to isotropic scaling, but sums of squares of activations of
+    1e200 (or 1e-200) would overflow (underflow) and make the matrix look constant."""
+    peak = max(float(X.max()), -float(X.min()))
+    if peak > 0:
+        X *= 2.0 ** -np.frexp(peak)[1]
     scale = np.linalg.norm(X)
-    Xc = np.subtract(X, X.mean(axis=0), out=X if inplace else None)
+    Xc = np.subtract(X, X.mean(axis=0), out=X)
     if np.linalg.norm(Xc) <= _CONSTANT_RTOL * scale:
         if constant == "raise":
             raise ValueError(f"{func}: `{name}` is constant over the examples (every row "
@@ -171,15 +176,14 @@ def linear_cka(X, Y, *, debiased: bool = False, method: str = "auto",
     func = "linear_cka"
     check_choice(method, ("auto", "features", "gram"), name="method", func=func)
     check_choice(constant, _CONSTANT, name="constant", func=func)
-    own_x, own_y = _converted(X), _converted(Y)
     X = _activation(X, "X", func)
     Y = _activation(Y, "Y", func)
     n = check_same_length(func=func, X=X, Y=Y)
     if debiased and n < 4:
         raise ValueError(f"{func}: the debiased estimator needs at least 4 examples; got {n}.")
     p1, p2 = X.shape[1], Y.shape[1]
-    Xc = _centre(X, "X", func, constant, inplace=own_x)
-    Yc = _centre(Y, "Y", func, constant, inplace=own_y)
+    Xc = _centre(X, "X", func, constant)
+    Yc = _centre(Y, "Y", func, constant)
     if Xc is None or Yc is None:
         return float("nan")
     if method == "auto":
@@ -258,12 +262,11 @@ def procrustes_similarity(X, Y, *, constant: str = "raise") -> float:
     """
     func = "procrustes_similarity"
     check_choice(constant, _CONSTANT, name="constant", func=func)
-    own_x, own_y = _converted(X), _converted(Y)
     X = _activation(X, "X", func)
     Y = _activation(Y, "Y", func)
     check_same_length(func=func, X=X, Y=Y)
-    Xc = _centre(X, "X", func, constant, inplace=own_x)
-    Yc = _centre(Y, "Y", func, constant, inplace=own_y)
+    Xc = _centre(X, "X", func, constant)
+    Yc = _centre(Y, "Y", func, constant)
     if Xc is None or Yc is None:
         return float("nan")
     # By Cauchy-Schwarz the nuclear norm of a product of unit-norm matrices is <= 1; the clip
@@ -271,15 +274,18 @@ def procrustes_similarity(X, Y, *, constant: str = "raise") -> float:
     return min(_nuclear(_procrustes_factor(Xc), _procrustes_factor(Yc)), 1.0)
 
 
-def _layer_factors(acts: Mapping[str, Any], names: Sequence[str], metric: str, n: int,
-                   func: str, side: str) -> tuple[list, list[str]]:
+def _layer_factors(acts: Mapping[str, Any], names: Sequence[str], metric: str, n: int | None,
+                   func: str, side: str) -> tuple[list, list[str], int]:
+    """One factor per layer (None for a constant layer), the constant layers' names and the
+    number of examples (``n``, or the first layer's when ``n`` is None)."""
     factors, dead = [], []
     for name in names:
         X = _activation(acts[name], f"{side}[{name!r}]", func)
+        n = len(X) if n is None else n
         if len(X) != n:
             raise ValueError(f"{func}: every activation must hold the same examples; "
-                             f"{side}[{name!r}] has {len(X)} rows, the first layer {n}.")
-        Xc = _centre(X, f"{side}[{name!r}]", func, "nan", inplace=_converted(acts[name]))
+                             f"`{side}[{name!r}]` has {len(X)} rows, the first layer {n}.")
+        Xc = _centre(X, f"{side}[{name!r}]", func, "nan")
         if Xc is None:
             factors.append(None)
             dead.append(name)
@@ -287,7 +293,7 @@ def _layer_factors(acts: Mapping[str, Any], names: Sequence[str], metric: str, n
             factors.append(_cka_factor(Xc, "features" if X.shape[1] <= n else "gram"))
         else:
             factors.append(_procrustes_factor(Xc))
-    return factors, dead
+    return factors, dead, n
 
 
 def similarity_matrix(acts_a: Mapping[str, Any], acts_b: Mapping[str, Any], *,
@@ -331,6 +337,11 @@ def similarity_matrix(acts_a: Mapping[str, Any], acts_b: Mapping[str, Any], *,
     func = "similarity_matrix"
     check_choice(metric, ("cka", "procrustes"), name="metric", func=func)
     check_choice(constant, _CONSTANT, name="constant", func=func)
+    for acts, side in ((acts_a, "acts_a"), (acts_b, "acts_b")):
+        if not isinstance(acts, Mapping):
+            raise TypeError(f"{func}: `{side}` must be a mapping layer name -> activations (n, p), "
+                            f"e.g. from layer_activations(); got {type(acts).__name__}. Wrap "
+                            f"a single matrix as {{'name': matrix}}.")
     names_a = list(acts_a) if layers_a is None else list(layers_a)
     names_b = list(acts_b) if layers_b is None else list(layers_b)
     if not names_a or not names_b:
@@ -341,9 +352,8 @@ def similarity_matrix(acts_a: Mapping[str, Any], acts_b: Mapping[str, Any], *,
         if missing:
             raise ValueError(f"{func}: layer(s) {missing} not among the activations of {side} "
                              f"({list(acts)}).")
-    n = len(np.asarray(acts_a[names_a[0]]))
-    fa, dead_a = _layer_factors(acts_a, names_a, metric, n, func, "acts_a")
-    fb, dead_b = _layer_factors(acts_b, names_b, metric, n, func, "acts_b")
+    fa, dead_a, n = _layer_factors(acts_a, names_a, metric, None, func, "acts_a")
+    fb, dead_b, _ = _layer_factors(acts_b, names_b, metric, n, func, "acts_b")
     dead = [f"acts_a[{d!r}]" for d in dead_a] + [f"acts_b[{d!r}]" for d in dead_b]
     if dead:
         msg = (f"{func}: {', '.join(dead)} constant over the examples; their similarities are "

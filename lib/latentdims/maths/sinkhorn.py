@@ -37,6 +37,14 @@ CPU a batch is solved in chunks of about 32 pairs, whose kernels stay in the L2 
 Cholesky factorisation runs on TensorFlow's own kernel (XLA:CPU's is ~50 times slower).  A GPU
 takes the whole batch at once.
 
+Inputs are checked once per call, before the solver: eagerly with NumPy (``ValueError`` naming the
+first bad entry), inside a traced graph with one ``tf.debugging`` op per input tensor
+(``tf.errors.InvalidArgumentError`` naming the function, the argument and the remedy).  XLA
+compiles those ops away, so under a caller's ``jit_compile=True`` a batch with a bad value gets
+NaN costs instead (and :func:`delta_r` keeps NaN coordinates NaN), never a finite wrong number.
+``sinkhorn_emd(..., invalid="nan")`` asks for NaN costs in every mode, for training loops that
+recover from non-finite losses.
+
 Public API: :func:`sinkhorn_emd` (the loss), :func:`sinkhorn_plan` (its companion returning the
 plan and diagnostics), :func:`eps_schedule`, :func:`delta_r` and :func:`wrap_phi` (the ground
 distance), :func:`pairwise_emd` (all pairs of a set of jets), :func:`toy_two_prong_jets`
@@ -57,7 +65,7 @@ import tensorflow as tf
 from scipy.spatial.distance import squareform
 from tqdm.auto import tqdm
 
-from latentdims.core.validation import check_finite, check_int, check_positive
+from latentdims.core.validation import check_choice, check_finite, check_int, check_positive
 from latentdims.maths.dimensionality import correlation_dimension
 
 __all__ = ["sinkhorn_emd", "sinkhorn_plan", "SinkhornPlan", "eps_schedule", "delta_r",
@@ -91,12 +99,30 @@ _not_autograph = tf.autograph.experimental.do_not_convert
 # --------------------------------------------------------------------------------------------
 # Ground distance
 # --------------------------------------------------------------------------------------------
-def _to_float64(value) -> tf.Tensor:
-    """A float64 tensor; NumPy and Python inputs are converted in float64 (tf.cast of a list would
-    go through float32 first)."""
-    if isinstance(value, (tf.Tensor, tf.Variable)):
-        return tf.cast(value, _F64)
-    return tf.constant(np.asarray(value, dtype=np.float64))
+def _checked_finite(t: tf.Tensor, name: str, func: str) -> tf.Tensor:
+    """``t``, refused when it holds NaN or infinite values.
+
+    Eagerly: ``ValueError`` naming the first bad entry.  In a traced graph: a
+    ``tf.debugging.check_numerics`` of ``t`` (one cheap op, run before ``t`` is used), which
+    raises ``tf.errors.InvalidArgumentError`` with the same function, argument and remedy.  XLA
+    (``jit_compile=True``) compiles the check away; the ground distance is then NaN wherever a
+    coordinate is (:func:`_safe_norm`), and :func:`sinkhorn_emd` sets its costs to NaN.
+    """
+    if tf.executing_eagerly():
+        check_finite(t.numpy(), name=name, func=func)
+        return t
+    check = tf.debugging.check_numerics(
+        tf.stop_gradient(t), f"{func}: `{name}` must be finite (checked inside a traced graph: "
+        f"tf.function). Remove or impute the NaN or infinite values before the call")
+    with tf.control_dependencies([check]):
+        return tf.identity(t)
+
+
+def _wrap(dphi):
+    # floor rather than floormod: the same result, and several times faster under XLA:CPU.
+    wrapped = dphi - (2 * math.pi) * tf.floor((dphi + math.pi) * (1 / (2 * math.pi)))
+    # Rounding can leave a value one ulp outside [-pi, pi); fold it back.
+    return tf.where(wrapped >= math.pi, wrapped - 2 * math.pi, wrapped)
 
 
 @_not_autograph
@@ -115,30 +141,40 @@ def wrap_phi(dphi):
     -------
     tf.Tensor, same shape, float64
 
+    Raises
+    ------
+    ValueError
+        NaN or infinite angles, when called eagerly.
+    tf.errors.InvalidArgumentError
+        The same, inside a traced graph (``tf.function``).
+
     Examples
     --------
     >>> wrap_phi([3 * np.pi / 2, -np.pi, np.pi]).numpy() / np.pi
     array([-0.5, -1. , -1. ])
     """
-    dphi = _to_float64(dphi)
-    # floor rather than floormod: the same result, and several times faster under XLA:CPU.
-    wrapped = dphi - (2 * math.pi) * tf.floor((dphi + math.pi) * (1 / (2 * math.pi)))
-    # Rounding can leave a value one ulp outside [-pi, pi); fold it back.
-    return tf.where(wrapped >= math.pi, wrapped - 2 * math.pi, wrapped)
+    return _wrap(_checked_finite(_as_float64(dphi, "dphi", "wrap_phi"), "dphi", "wrap_phi"))
 
 
 def _safe_norm(d_eta, d_phi):
-    """sqrt(d_eta^2 + d_phi^2) whose gradient is 0 (not NaN) where both vanish."""
+    """sqrt(d_eta^2 + d_phi^2) whose gradient is 0 (not NaN) where both vanish, and that stays
+    NaN where a difference is NaN (a mask on ``r2 > 0`` alone would turn NaN into 0)."""
     r2 = d_eta * d_eta + d_phi * d_phi
     pos = r2 > 0
-    return tf.where(pos, tf.sqrt(tf.where(pos, r2, tf.ones_like(r2))), tf.zeros_like(r2))
+    norm = tf.where(pos, tf.sqrt(tf.where(pos, r2, tf.ones_like(r2))), tf.zeros_like(r2))
+    return tf.where(tf.math.is_nan(r2), r2, norm)
 
 
 def _differences(x_points, y_points):
     """Pairwise (d_eta, wrapped d_phi), each (..., n, m)."""
     d_eta = x_points[..., :, None, 0] - y_points[..., None, :, 0]
-    d_phi = wrap_phi(x_points[..., :, None, 1] - y_points[..., None, :, 1])
+    d_phi = _wrap(x_points[..., :, None, 1] - y_points[..., None, :, 1])
     return d_eta, d_phi
+
+
+def _delta_r(x_points, y_points):
+    """:func:`delta_r` without the checks (the solver's inputs are checked once, up front)."""
+    return _safe_norm(*_differences(x_points, y_points))
 
 
 @_not_autograph
@@ -163,6 +199,14 @@ def delta_r(x_points, y_points):
     tf.Tensor, shape (..., n, m), float64
         Dimensionless (radians); its gradient is 0 rather than NaN at coincident points.
 
+    Raises
+    ------
+    ValueError
+        A bad shape; NaN or infinite coordinates when called eagerly.
+    tf.errors.InvalidArgumentError
+        NaN or infinite coordinates inside a traced graph (``tf.function``).  Under XLA
+        (``jit_compile=True``) TensorFlow drops the check, and those distances are NaN.
+
     Examples
     --------
     Two points across :math:`\phi = \pi` are close:
@@ -170,13 +214,14 @@ def delta_r(x_points, y_points):
     >>> float(delta_r([[0.0, 3.1]], [[0.0, -3.1]])[0, 0])  # doctest: +ELLIPSIS
     0.0831853...
     """
-    x_points = _to_float64(x_points)
-    y_points = _to_float64(y_points)
+    checked = []
     for name, pts in (("x_points", x_points), ("y_points", y_points)):
+        pts = _as_float64(pts, name, "delta_r")
         if pts.shape.rank is not None and (pts.shape.rank < 2 or pts.shape[-1] not in (2, None)):
             raise ValueError(f"delta_r: `{name}` must have shape (..., n, 2) with columns "
                              f"(eta, phi); got {tuple(pts.shape)}.")
-    return _safe_norm(*_differences(x_points, y_points))
+        checked.append(_checked_finite(pts, name, "delta_r"))
+    return _delta_r(*checked)
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,7 +279,7 @@ def _forward_batch(a, x, b, y, sched):
     row): the kernel exp((h_i + g_j - M_ij) / eps) then has rows summing to about 1, padding rows
     included, and its entries stay <= ~1 from one scale to the next.
     """
-    cost_matrix = delta_r(x, y)                                   # (B, n, m)
+    cost_matrix = _delta_r(x, y)                                  # (B, n, m)
     live_a, live_b = a > 0, b > 0
     live_cols = tf.cast(live_b, _F64)[:, None, :]                 # (B, 1, m)
     minus_inf = tf.constant(-np.inf, _F64)
@@ -383,7 +428,7 @@ def _gradient_finish(d_cost, a, x, b, y, pi, f, eps, mu, rho, inv_s):
     def dead_columns():
         # A column without mass: lam_g_j = E[M_ij - lam_f_i] under the column conditional that a
         # unit of mass at y_j would follow (softmax over live rows of (f_i - M_ij) / eps).
-        cost_matrix = delta_r(x, y)
+        cost_matrix = _delta_r(x, y)
         z = (f[:, :, None] - cost_matrix) / eps
         z = tf.where((a > 0)[:, :, None], z, tf.constant(-np.inf, _F64))
         cond_col = tf.nn.softmax(z, axis=1)
@@ -491,6 +536,12 @@ def _as_float64(value, name: str, func: str) -> tf.Tensor:
     return tf.constant(arr, _F64)
 
 
+def _require_eager(func: str) -> None:
+    if not tf.executing_eagerly():
+        raise RuntimeError(f"{func} returns NumPy arrays and must be called eagerly, not inside "
+                           f"tf.function; in a traced graph use sinkhorn_emd.")
+
+
 def _check_values(weights: np.ndarray, points: np.ndarray, wname: str, pname: str, func: str,
                   normalize: bool) -> None:
     check_finite(weights, name=wname, func=func)
@@ -511,9 +562,46 @@ def _check_values(weights: np.ndarray, points: np.ndarray, wname: str, pname: st
                          f"or pass normalize=True.")
 
 
+def _weights_ok(w: tf.Tensor, normalize: bool) -> tuple[tf.Tensor, tf.Tensor]:
+    """Pair sums (B,) and whether each pair's weights pass :func:`_check_values`' rules (B,)."""
+    total = tf.reduce_sum(w, axis=1)
+    ok = tf.reduce_all(tf.math.is_finite(w) & (w >= 0), axis=1) & (total > 0)
+    if not normalize:
+        ok &= tf.abs(total - 1) <= _SUM_TOL
+    return total, ok
+
+
+def _graph_checked_weights(w: tf.Tensor, name: str, func: str,
+                           normalize: bool) -> tuple[tf.Tensor, tf.Tensor]:
+    """The checks of :func:`_check_values` on weights (B, n) inside a traced graph: one
+    assertion, run before the weights are used, raising ``tf.errors.InvalidArgumentError``.
+
+    Returns the weights and whether they pass (a scalar): XLA (``jit_compile=True``) compiles
+    assertions away, and the solver would take NaN weights for padding (a cost of 0), so
+    :func:`sinkhorn_emd` sets the costs of a failing batch to NaN itself.
+    """
+    total, ok = _weights_ok(w, normalize)
+    rule = "finite, non-negative, with a positive sum in every pair"
+    if not normalize:
+        rule = (f"finite, non-negative and sum to 1 in every pair (within {_SUM_TOL:g}; divide by "
+                f"the sum, pT / H_T, or pass normalize=True)")
+    check = tf.debugging.Assert(
+        tf.reduce_all(ok),
+        [f"{func}: `{name}` must be {rule}. Checked inside a traced graph (tf.function); call "
+         f"{func} eagerly on the same values for the first bad entry. First bad pair, smallest "
+         f"weight, smallest and largest pair sums:",
+         # static shapes only (no tf.where of indices, which would sync a GPU every step)
+         tf.reduce_min(tf.where(ok, tf.shape(ok)[0], tf.range(tf.shape(ok)[0]))),
+         tf.reduce_min(w), tf.reduce_min(total), tf.reduce_max(total)])
+    with tf.control_dependencies([check]):
+        return tf.identity(w), tf.reduce_all(ok)
+
+
 def _prepare(x_weights, x_points, y_weights, y_points, *, func: str, normalize: bool,
-             allow_single: bool = False):
-    """Validate and convert; returns float64 tensors (a, x, b, y) and whether a batch was given."""
+             allow_single: bool = False, invalid: str = "raise"):
+    """Validate and convert; returns float64 tensors (a, x, b, y), whether a batch was given, and
+    whether the values pass the checks: a scalar tensor in a traced graph or with
+    ``invalid="nan"``, None where bad values have raised here (eagerly)."""
     tensors = {name: _as_float64(v, name, func) for name, v in
                (("x_weights", x_weights), ("x_points", x_points),
                 ("y_weights", y_weights), ("y_points", y_points))}
@@ -539,12 +627,19 @@ def _prepare(x_weights, x_points, y_weights, y_points, *, func: str, normalize: 
     if bx is not None and by is not None and bx != by:
         raise ValueError(f"{func}: `x_weights` and `y_weights` must hold the same number of pairs "
                          f"B; got {bx} and {by}.")
-    if tf.executing_eagerly():
-        # Values can only be inspected eagerly; inside a traced graph the caller's loss check
-        # (NaN -> error with the step number) is the safety net.
-        for side in ("x", "y"):
-            _check_values(tensors[f"{side}_weights"].numpy(), tensors[f"{side}_points"].numpy(),
-                          f"{side}_weights", f"{side}_points", func, normalize)
+    valid = []
+    for side in ("x", "y"):
+        wname, pname = f"{side}_weights", f"{side}_points"
+        if invalid == "nan":
+            valid += [tf.reduce_all(_weights_ok(tensors[wname], normalize)[1]),
+                      tf.reduce_all(tf.math.is_finite(tensors[pname]))]
+        elif tf.executing_eagerly():
+            _check_values(tensors[wname].numpy(), tensors[pname].numpy(), wname, pname, func,
+                          normalize)
+        else:
+            tensors[wname], ok = _graph_checked_weights(tensors[wname], wname, func, normalize)
+            tensors[pname] = _checked_finite(tensors[pname], pname, func)
+            valid += [ok, tf.reduce_all(tf.math.is_finite(tensors[pname]))]
     out = []
     for side in ("x", "y"):
         w = tensors[f"{side}_weights"]
@@ -555,7 +650,7 @@ def _prepare(x_weights, x_points, y_weights, y_points, *, func: str, normalize: 
         out.append(w / (total if normalize else tf.stop_gradient(total)))
         out.append(tensors[f"{side}_points"])
     a, x, b, y = out
-    return a, x, b, y, batched
+    return a, x, b, y, batched, (tf.reduce_all(tf.stack(valid)) if valid else None)
 
 
 class _Schedule(NamedTuple):
@@ -591,7 +686,7 @@ def _check_schedule(eps_start, eps_end, n_eps, iters_per_eps, absorb_every, func
 def sinkhorn_emd(x_weights, x_points, y_weights, y_points, *, eps_start: float = 1.0,
                  eps_end: float = 0.01, n_eps: int = 10, iters_per_eps: int = 10,
                  normalize: bool = False, absorb_every: int = 20,
-                 jit_compile: bool = True) -> tf.Tensor:
+                 jit_compile: bool = True, invalid: str = "raise") -> tf.Tensor:
     r"""Sharp Sinkhorn approximation of the EMD for a batch of pairs of jets (differentiable).
 
     .. math::
@@ -633,6 +728,11 @@ def sinkhorn_emd(x_weights, x_points, y_weights, y_points, *, eps_start: float =
     jit_compile : bool
         Run the solver and its gradient as XLA-compiled functions (fast; one compilation per
         input shape).  False runs the same ops as they are (eagerly when called eagerly).
+    invalid : {"raise", "nan"}
+        What bad values (NaN or infinite entries, negative or all-zero weights, sums off 1)
+        give: ``"raise"``, errors (below); ``"nan"``, NaN costs for the whole batch, eagerly and
+        in graphs, without host-side checks: for a training loop that checks its data once and
+        recovers from non-finite losses (a diverging decoder's outputs).
 
     Returns
     -------
@@ -646,9 +746,15 @@ def sinkhorn_emd(x_weights, x_points, y_weights, y_points, *, eps_start: float =
     Raises
     ------
     ValueError
-        Mismatched shapes or batch sizes; negative, NaN or all-zero weights; weights not summing
-        to one (unless ``normalize=True``); non-finite points; a bad schedule.  Value checks run
-        when called eagerly; inside ``tf.function`` only the shapes can be checked.
+        Mismatched shapes or batch sizes; a bad schedule; with ``invalid="raise"``, negative,
+        NaN or all-zero weights, weights not summing to one (unless ``normalize=True``) and
+        non-finite points.  Called eagerly, the message names the first bad entry.
+    tf.errors.InvalidArgumentError
+        The same value checks inside a traced graph (``tf.function``, a Keras ``train_step``):
+        one check per input tensor, run before the solver, whose message names the function,
+        the argument and the remedy.  Under XLA (``jit_compile=True`` on the caller's function)
+        TensorFlow compiles such checks away; a batch with a bad input then gets NaN costs (and
+        the loss is NaN), never a finite number.
     TypeError
         Complex, boolean or non-numeric inputs.
 
@@ -686,8 +792,9 @@ def sinkhorn_emd(x_weights, x_points, y_weights, y_points, *, eps_start: float =
     """
     func = "sinkhorn_emd"
     sched = _check_schedule(eps_start, eps_end, n_eps, iters_per_eps, absorb_every, func)
-    a, x, b, y, _ = _prepare(x_weights, x_points, y_weights, y_points, func=func,
-                             normalize=normalize)
+    check_choice(invalid, ("raise", "nan"), name="invalid", func=func)
+    a, x, b, y, _, valid = _prepare(x_weights, x_points, y_weights, y_points, func=func,
+                                    normalize=normalize, invalid=invalid)
     solver = _solvers(bool(jit_compile))
 
     @tf.custom_gradient
@@ -701,7 +808,12 @@ def sinkhorn_emd(x_weights, x_points, y_weights, y_points, *, eps_start: float =
             return solver.backward(tf.cast(d_cost, _F64), a, x, b, y, pi, f, sched.eps_end)
         return cost, grad
 
-    return sharp_cost(a, x, b, y)
+    cost = sharp_cost(a, x, b, y)
+    if valid is not None:
+        # invalid="nan"; or in a graph, where the checks raise before this unless XLA compiled
+        # them away: a batch with bad inputs costs NaN, never a finite number.
+        cost = tf.where(valid, cost, tf.constant(np.nan, _F64))
+    return cost
 
 
 @dataclass(frozen=True)
@@ -802,10 +914,11 @@ def sinkhorn_plan(x_weights, x_points, y_weights, y_points, *, eps_start: float 
     See :func:`sinkhorn_emd`.
     """
     func = "sinkhorn_plan"
+    _require_eager(func)
     sched = _check_schedule(eps_start, eps_end, n_eps, iters_per_eps, absorb_every, func)
     marginal_tol = check_positive(marginal_tol, name="marginal_tol", func=func)
-    a, x, b, y, batched = _prepare(x_weights, x_points, y_weights, y_points, func=func,
-                                   normalize=normalize, allow_single=True)
+    a, x, b, y, batched, _ = _prepare(x_weights, x_points, y_weights, y_points, func=func,
+                                      normalize=normalize, allow_single=True)
     solver = _solvers(bool(jit_compile))
     cost, pi, f, g, n_absorb, n_rescue = solver.forward(a, x, b, y, sched)
     eps = float(sched.eps_end)
@@ -825,7 +938,7 @@ def sinkhorn_plan(x_weights, x_points, y_weights, y_points, *, eps_start: float 
     cost = cost.numpy()
     fields = dict(cost=cost, entropic_cost=cost + eps * plogp.sum(axis=(1, 2)), plan=plan,
                   f=np.where(a_np > 0, f.numpy(), 0.0), g=np.where(b_np > 0, g.numpy(), 0.0),
-                  cost_matrix=delta_r(x, y).numpy(), marginal_error=marginal_error,
+                  cost_matrix=_delta_r(x, y).numpy(), marginal_error=marginal_error,
                   converged=converged)
     if not batched:
         fields = {k: v[0] for k, v in fields.items()}
@@ -899,6 +1012,7 @@ def pairwise_emd(jets, *, eps_start: float = 1.0, eps_end: float = 0.01, n_eps: 
     dimension.
     """
     func = "pairwise_emd"
+    _require_eager(func)
     sched = _check_schedule(eps_start, eps_end, n_eps, iters_per_eps, 20, func)
     batch_size = check_int(batch_size, name="batch_size", func=func, minimum=1)
     jets_t = _as_float64(jets, "jets", func)

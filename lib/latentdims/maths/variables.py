@@ -130,8 +130,9 @@ def classify_variables(variances, alpha: float = 0.1, *, rule: str = "thesis") -
                               hint="Beyond it the passive (mean near 1) and active (mean near 0) "
                                    "bands overlap; the thesis uses 0.1.")
     check_choice(rule, RULES, name="rule", func=func)
-    mean = s.mean(axis=0)
-    var = s.var(axis=0)
+    with np.errstate(over="ignore"):   # huge variances overflow to inf, rightly "mixed"
+        mean = s.mean(axis=0)
+        var = s.var(axis=0)
     if rule == "thesis":
         low_var = var <= alpha
         passive = low_var & (np.abs(mean - 1) <= alpha)
@@ -171,7 +172,18 @@ def variable_types(variances, alpha: float = 0.1, *, rule: str = "thesis") -> np
 
 
 def _check_types(types, func: str) -> np.ndarray:
+    """``types`` as a 1-D array of str; bytes (a TensorFlow string tensor's NumPy form) are
+    decoded."""
+    if types is None:
+        raise TypeError(f"{func}: `types` is missing (got None); pass the types from "
+                        f"variable_types().")
+    if isinstance(types, (str, bytes)):
+        raise TypeError(f"{func}: `types` must be a sequence of variable types, not a single "
+                        f"string ({types!r}); wrap it in a list.")
     t = np.asarray(types)
+    if t.dtype.kind in "SO":
+        t = np.array([v.decode() if isinstance(v, bytes) else v for v in t.ravel()],
+                     dtype=object).reshape(t.shape)
     if t.ndim != 1:
         raise ValueError(f"{func}: `types` must be a 1-D array of variable types; got shape "
                          f"{t.shape}.")

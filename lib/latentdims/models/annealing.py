@@ -27,9 +27,9 @@ Per step: up to ``epochs`` epochs, early stopping, learning-rate reduction on a 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -38,10 +38,12 @@ import keras
 import numpy as np
 from tqdm.auto import tqdm
 
-from latentdims.core.io import write_json
+from latentdims.core.io import DamagedFileError, read_json, to_jsonable, write_json
 from latentdims.core.validation import check_choice, check_int, check_positive
 from latentdims.models.jet_vae import JetVAE, config_from_dict
-from latentdims.models.training import TrainConfig, load_state, load_weights, save_state, train
+from latentdims.models.training import (RESUME_MODES, CheckpointError, CheckpointMismatchError,
+                                        TrainConfig, data_fingerprint, load_state, load_weights,
+                                        resume_differences, save_state, train)
 
 __all__ = ["PHASES", "JET_PROCESSES", "RUNNER_VERSION", "AnnealSchedule", "AnnealSettings",
            "train_annealing", "step_dir", "export_run", "AnnealRun"]
@@ -169,8 +171,23 @@ class AnnealSettings:
     first_epochs: int | None = None
 
     def __post_init__(self) -> None:
+        func = "AnnealSettings"
+        if not isinstance(self.schedule, AnnealSchedule):
+            raise TypeError(f"{func}: `schedule` must be an AnnealSchedule; got "
+                            f"{type(self.schedule).__name__}.")
+        if not isinstance(self.train, TrainConfig):
+            raise TypeError(f"{func}: `train` must be a TrainConfig; got "
+                            f"{type(self.train).__name__}.")
+        if not isinstance(self.epochs, (tuple, list)) or len(self.epochs) != len(PHASES):
+            raise TypeError(f"{func}: `epochs` must be a tuple of {len(PHASES)} integers (the "
+                            f"maximum epochs of a {', '.join(PHASES)} step); got "
+                            f"{self.epochs!r}.")
+        for phase, epochs in zip(PHASES, self.epochs):
+            check_int(epochs, name=f"epochs ({phase})", func=func, minimum=1)
+        for name in ("n_train", "n_valid", "measure_batch"):
+            check_int(getattr(self, name), name=name, func=func, minimum=1)
         if self.first_epochs is not None:
-            check_int(self.first_epochs, name="first_epochs", func="AnnealSettings", minimum=1)
+            check_int(self.first_epochs, name="first_epochs", func=func, minimum=1)
 
     def epochs_for(self, phase: str, index: int | None = None) -> int:
         """Maximum epochs of a step of ``phase`` (``index``: its global index; step 0 may get
@@ -186,9 +203,51 @@ def step_dir(work: str | Path, index: int) -> Path:
     return Path(work) / "steps" / f"step_{index:03d}"
 
 
+def _work_remedy(work: Path) -> str:
+    return (f"Delete the work folder {str(work)!r} (the run then starts again from its first "
+            f"step) or pass resume='restart'.")
+
+
+def _run_record(settings: AnnealSettings, model_config, train_data: dict, valid_data: dict,
+                ht_mean: float, seed: int) -> dict:
+    """What a run's manifest records of it: everything that changes its result."""
+    return to_jsonable({"settings": {**dataclasses.asdict(settings),
+                                     "model": dataclasses.asdict(model_config)},
+                        "seed": seed, "ht_mean": float(ht_mean),
+                        **data_fingerprint(train_data, name="train_data"),
+                        **data_fingerprint(valid_data, name="valid_data")})
+
+
+def _read_manifest(path: Path, work: Path, run: dict) -> dict:
+    """The manifest of a started run, checked to be this run's."""
+    remedy = _work_remedy(work)
+    try:
+        manifest = read_json(path, func="train_annealing", remedy=remedy)
+    except DamagedFileError as exc:
+        raise CheckpointError(str(exc), path=path) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("steps"), list):
+        raise CheckpointError(f"train_annealing: the file {str(path)!r} is not a run's manifest "
+                              f"(no list of `steps`). {remedy}", path=path)
+    old = manifest.get("run")
+    if old is None:
+        warnings.warn(f"train_annealing: the run in {str(work)!r} was started before manifests "
+                      f"recorded their settings; it is resumed without checking that they match "
+                      f"this call. {remedy}", stacklevel=3)
+        return manifest
+    differences = resume_differences(old, run)
+    if differences:
+        items = "; ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in list(differences.items())[:8])
+        raise CheckpointMismatchError(
+            f"train_annealing: the run in {str(work)!r} was started with other settings or "
+            f"data: {items}{'; ...' if len(differences) > 8 else ''}. Continuing it would mix "
+            f"two runs. Use another work_dir, or {remedy[0].lower()}{remedy[1:]}",
+            folder=work, differences=differences)
+    return manifest
+
+
 def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict, *,
                     work_dir: str | Path, ht_mean: float, seed: int = 0, progress: bool = True,
-                    on_epoch_end: Callable | None = None) -> dict:
+                    resume: str = "auto", on_epoch_end: Callable | None = None) -> dict:
     """Train a :class:`~latentdims.models.jet_vae.JetVAE` through ``settings.schedule``.
 
     Resumable: ``work_dir/manifest.json`` lists the finished steps; ``work_dir/steps/step_NNN``
@@ -208,6 +267,13 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
         :math:`\\langle H_T\\rangle` in GeV, to record :math:`\\beta` in GeV.
     seed : int
         Seeds the model (initialisation, sampler) and the batch order.
+    resume : {"auto", "restart"}
+        ``"auto"``: continue a started run in ``work_dir`` if it was started with the same
+        settings, seed, ``ht_mean`` and data (recorded in the manifest: all of
+        ``settings``, and :func:`~latentdims.models.training.data_fingerprint` of both data
+        sets); another run's folder raises
+        :class:`~latentdims.models.training.CheckpointMismatchError` naming what differs.
+        ``"restart"``: delete the run's files in ``work_dir`` and start again.
     on_epoch_end : callable ``(epoch, model, logs)``, optional
         Passed to :func:`~latentdims.models.training.train` (tests use it to interrupt a run).
 
@@ -216,19 +282,42 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
     dict
         The manifest: ``model`` (the architecture as a dict), ``ht_mean``, ``steps`` (list of
         dicts with ``index``, ``phase``, ``segment``, ``beta_hat``, ``beta_gev``, ``epochs``,
-        ``stopped_early``, ``nan_recoveries``, ``metrics``, ``history``).
+        ``stopped_early``, ``nan_recoveries``, ``metrics``, ``history``), ``run`` (what the
+        run was, for resuming).
+
+    Raises
+    ------
+    CheckpointMismatchError
+        ``work_dir`` holds a run of other settings or data.
+    CheckpointError
+        A file of the run (manifest, a step's state) is damaged; the message names it.
     """
-    check_positive(ht_mean, name="ht_mean", func="train_annealing")
+    func = "train_annealing"
+    if not isinstance(settings, AnnealSettings):
+        raise TypeError(f"{func}: `settings` must be an AnnealSettings; got "
+                        f"{type(settings).__name__}.")
+    check_positive(ht_mean, name="ht_mean", func=func)
+    seed = check_int(seed, name="seed", func=func, minimum=0)
+    check_choice(resume, RESUME_MODES, name="resume", func=func)
+    for name, data in (("train_data", train_data), ("valid_data", valid_data)):
+        if not isinstance(data, dict):
+            raise TypeError(f"{func}: `{name}` must be a dict of arrays (jet_batch(...)); got "
+                            f"{type(data).__name__}.")
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     model_config = dataclasses.replace(settings.model, seed=seed)
     steps = settings.schedule.steps()
     manifest_path = work / "manifest.json"
+    run = _run_record(settings, model_config, train_data, valid_data, ht_mean, seed)
+    if resume == "restart":
+        manifest_path.unlink(missing_ok=True)
+        for sub in ("steps", "run"):
+            shutil.rmtree(work / sub, ignore_errors=True)
     if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text())
+        manifest = _read_manifest(manifest_path, work, run)
     else:
         manifest = {"model": dataclasses.asdict(model_config), "ht_mean": float(ht_mean),
-                    "version": RUNNER_VERSION, "steps": []}
+                    "version": RUNNER_VERSION, "run": run, "steps": []}
     done = len(manifest["steps"])
     model = JetVAE(model_config, beta_hat=steps[0][2])
     # train() keeps its traced step functions on the model (training.step_function): the steps
@@ -242,7 +331,7 @@ def train_annealing(settings: AnnealSettings, train_data: dict, valid_data: dict
             learning_rate=t.learning_rate, beta_1=t.adam_beta_1, beta_2=t.adam_beta_2,
             epsilon=t.adam_epsilon))
         model.optimizer.build(model.trainable_variables)
-        load_state(step_dir(work, done - 1), model)
+        load_state(step_dir(work, done - 1), model, func=func, remedy=_work_remedy(work))
     bar = tqdm(total=len(steps), initial=done, desc="annealing", unit="step",
                disable=not progress)
     for index in range(done, len(steps)):
@@ -310,7 +399,8 @@ class AnnealRun:
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
-        self.manifest = json.loads((self.path / "manifest.json").read_text())
+        self.manifest = read_json(self.path / "manifest.json", func="AnnealRun",
+                                  remedy="Train the run again (export_run writes the folder).")
 
     # -- description
     @property

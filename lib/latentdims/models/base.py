@@ -14,6 +14,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from latentdims.core.validation import check_int
+
 tfd = tfp.distributions
 
 __all__ = ["tfd", "posterior", "sample_posterior", "kl_per_latent", "VectorMean", "Representations",
@@ -79,17 +81,40 @@ class Representations:
     sampled: np.ndarray
 
 
-def representations(encode, x, *, batch_size: int = 1000, seed: int = 0) -> Representations:
+def representations(encode, x, *, batch_size: int = 1000, seed: int = 0,
+                    func: str = "representations") -> Representations:
     """Encode ``x`` in batches with ``encode(batch) -> (mean, log_var)`` and sample once.
 
     The sampling uses a NumPy generator seeded with ``seed`` so that representations are
-    repeatable independently of the model's training sampler.
+    repeatable independently of the model's training sampler.  ``x`` is anything with
+    ``len()`` and slicing (pandas objects are converted to NumPy first); ``func`` names the
+    caller in messages.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is empty, ``batch_size`` < 1, or the encoder gives non-finite means or NaN or
+        infinite log-variances (NaN in ``x``, or a diverged model): never NaN representations.
+        A log-variance of ``-inf`` is a variance of 0 (the autoencoder).
     """
+    batch_size = check_int(batch_size, name="batch_size", func=func, minimum=1)
+    if hasattr(x, "to_numpy"):              # pandas: slicing by position, not by label
+        x = x.to_numpy()
+    if len(x) == 0:
+        raise ValueError(f"{func}: `x` is empty (0 examples); give at least one example.")
     means, log_vars = [], []
     for start in range(0, len(x), batch_size):
         m, lv = encode(x[start:start + batch_size])
         means.append(np.asarray(m, dtype=np.float64))
         log_vars.append(np.asarray(lv, dtype=np.float64))
-    mean, var = np.concatenate(means), np.exp(np.concatenate(log_vars))
+    mean, log_var = np.concatenate(means), np.concatenate(log_vars)
+    # log-variance -inf is a variance of exactly 0 (the autoencoder); NaN and +inf are not
+    bad = ~np.isfinite(mean) | np.isnan(log_var) | (log_var == np.inf)
+    if bad.any():
+        rows = np.unique(np.argwhere(bad)[:, 0])
+        raise ValueError(f"{func}: the encoder gave non-finite means or log-variances for "
+                         f"{len(rows)} example(s), the first at row {int(rows[0])}; check `x` "
+                         f"for NaN or infinite values, or the model's weights for divergence.")
+    var = np.exp(log_var)
     eps = np.random.default_rng(seed).standard_normal(mean.shape)
     return Representations(mean=mean, variance=var, sampled=mean + eps * np.sqrt(var))

@@ -120,7 +120,7 @@ def similarity_heatmap(matrix, layers_a: Sequence[str] | None = None,
 
     Rows are the layers of model A, columns those of model B.  ``split_a``/``split_b`` (the index
     of the first decoder layer) draw the lines that separate the quadrants the thesis reads
-    (encoder-encoder top left, decoder-decoder bottom right, L1741-L1745).  NaN cells (layers
+    (encoder-encoder top left, decoder-decoder bottom right, thesis Sec. 7.4).  NaN cells (layers
     constant over the examples) are grey.
 
     Parameters

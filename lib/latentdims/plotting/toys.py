@@ -70,7 +70,7 @@ def plot_latent_space(ax, mean, log_var, dims, colour, *, n_ellipses: int = 12, 
                       max_points: int = 3000):
     """Posterior means in the plane of latents ``dims`` (the two most informative), coloured by
     ``colour``, with the prior's 1-sigma circle and the 1-sigma posterior ellipses of a few points
-    (their size is ~beta / sigma: the talks' "Size = beta / sigma", ``002:L244``)."""
+    (their size is ~beta / sigma: the talks' "Size = beta / sigma", slide 'Bananas')."""
     i, j = dims
     n = min(len(mean), max_points)
     ax.scatter(mean[:n, i], mean[:n, j], c=colour[:n], s=3, cmap="viridis", alpha=0.7,
@@ -459,7 +459,7 @@ def plot_linear_vae_solution(check, scan, beta_rot: float, *, profile: str = "")
 def plot_thesis_organisation():
     """The organisation of the thesis (Figure 1.1): chapters as boxes coloured by topic, arrows
     from a chapter to those it informs, the three parts and a colour key (edges and colours read
-    from Section 1.2, L352-357; the caption L364 does not state them)."""
+    from Section 1.2; the caption of Figure 1.1 does not state them)."""
     chapters = {"1 Introduction": (0, 5), "2 Probability theory": (0, 4),
                 "3 Variational autoencoders": (0, 3), "4 The polarised regime": (0, 2),
                 "5 Generalisation of\nthe polarised regime": (-2.2, 0.9),

@@ -370,8 +370,7 @@ class SampleValidation:
 def sample_validation(cfg: JetStudySettings, *, seed: int = 0) -> SampleValidation:
     """Load the W, top and QCD samples of ``cfg`` and measure what notebook 10 checks."""
     _check_study(cfg, "sample_validation")
-    samples = {p: jet_sample(p, cfg.samples, seed=seed, split="all", n=cfg.analysis.n_validation,
-                             progress=False) for p in VALIDATION_PROCESSES}
+    samples = {p: jet_sample(p, cfg.samples, seed=seed, split="all", n=cfg.analysis.n_validation) for p in VALIDATION_PROCESSES}
     trimmed = {p: trimmed_mass(s) for p, s in samples.items()}
     w = samples["w"]
     viol = {p: int(np.sum((s.jet_pt <= 500) | (s.jet_pt >= 600) | (np.abs(s.jet_eta) >= 2)))
@@ -397,7 +396,7 @@ class ExampleJetSample:
 def example_jets(cfg: JetStudySettings, *, seed: int = 0) -> ExampleJetSample:
     """The centred W jets (split ``'all'``) and :func:`select_example_jets` on them (ICLR Fig. 4)."""
     _check_study(cfg, "example_jets")
-    jets = jet_sample("w", cfg.samples, seed=seed, split="all", centred=True, progress=False)
+    jets = jet_sample("w", cfg.samples, seed=seed, split="all", centred=True)
     return ExampleJetSample(jets=jets,
                             examples=select_example_jets(jets.weights, jets.points, jets.tau,
                                                          jets.masks))
@@ -534,8 +533,7 @@ def emd_scales(cfg: JetStudySettings, *, seed: int = 0) -> ScaleStudy:
     """:func:`generative_scales` on ``cfg.analysis.n_scale_jets`` uncentred W jets, and their
     half turns around the detector."""
     _check_study(cfg, "emd_scales")
-    jets = jet_sample("w", cfg.samples, seed=seed, split="all", n=cfg.analysis.n_scale_jets,
-                      progress=False)
+    jets = jet_sample("w", cfg.samples, seed=seed, split="all", n=cfg.analysis.n_scale_jets)
     scales = generative_scales(jets.weights, jets.points, jets.ht, jets.masks, seed=seed)
     ratio = scales.translation / (scales.ht * scales.translation_delta_r)
     safe = np.abs(scales.translation_dphi) < 1
@@ -754,7 +752,7 @@ def sinkhorn_convergence(cfg: JetStudySettings, *, seed: int = 0) -> SinkhornCon
     refined schedules."""
     _check_study(cfg, "sinkhorn_convergence")
     a = cfg.analysis
-    jets = jet_sample("w", cfg.samples, seed=seed, split="all", centred=True, progress=False)
+    jets = jet_sample("w", cfg.samples, seed=seed, split="all", centred=True)
     rng = np.random.default_rng(seed)
     first, second = rng.choice(len(jets), size=(2, a.n_convergence_pairs), replace=False)
     errors = sinkhorn_errors(jets.weights[first], jets.points[first], jets.weights[second],

@@ -17,6 +17,14 @@ jets, ``cfg.mix``: the talks' mixed sample with a categorical latent),
   Sec. 2 'Dimensionality', Eq. 3), cached.
 * :func:`latent_view` and the helpers after it -- a model at one production step with its latents
   ordered by KL and the test jets encoded, and the selections the notebooks make from it.
+* :func:`data_name`, :func:`substitution`, :func:`profile_note` -- what the claims ledger records
+  about a run: its data, and how its model, training and grid differ from the papers' (computed
+  from the settings, so the notebooks type none of them).
+* :func:`organisation`, :func:`switch_off`, :func:`preserved_descents` -- the papers' statements on
+  the annealing (ICLR Sec. 2 'Training'): all latents used in the priming run, few in the
+  production run, one critical beta per direction, organised directions kept when beta is lowered.
+* :func:`compare_dimensions`, :func:`dcorr_alignment`, :func:`direction_scales`,
+  :func:`category_usage` -- the comparisons behind the claims of notebooks 21-25.
 
 Units: :math:`\beta = \langle H_T\rangle\hat\beta` [GeV]; rates in nats.
 """
@@ -46,7 +54,7 @@ from latentdims.models.annealing import (JET_PROCESSES, PHASES, RUNNER_VERSION, 
 from latentdims.models.jet_vae import (JetVAE, JetVAEConfig, category_rates, encode_jets,
                                        jet_batch)
 from latentdims.models.training import TrainConfig
-from latentdims.studies.jet_samples import (JetSampleSettings, jet_sample, jet_sample_path,
+from latentdims.studies.jet_samples import (JetSampleSettings, jet_sample, jet_sample_identity,
                                             sample_settings)
 
 __all__ = ["AnnealRunSettings", "DcorrSettings", "LatentFigureSettings", "JetVAESettings",
@@ -55,8 +63,8 @@ __all__ = ["AnnealRunSettings", "DcorrSettings", "LatentFigureSettings", "JetVAE
            "mean_over", "LatentView", "latent_view", "phi_ring_fit", "further_directions",
            "position_split", "traversal_panels", "CategoryLatents", "category_latents",
            "DATA_KEYS", "data_name", "max_batches", "SUBSTITUTION_PARTS", "substitution",
-           "substitutions", "profile_note", "Organisation", "organisation", "SwitchOff", "switch_off",
-           "Preservation", "preserved_descents", "informative_at", "value_near",
+           "substitutions", "profile_note", "Organisation", "organisation", "SwitchOff",
+           "switch_off", "Preservation", "preserved_descents", "informative_at", "value_near",
            "dcorr_alignment", "DimensionComparison", "compare_dimensions", "DirectionScales",
            "direction_scales", "category_usage"]
 
@@ -359,10 +367,10 @@ def anneal_data(process: str, samples: JetSampleSettings, *, centred: bool = Fal
     if n is not None:
         n = check_int(n, name="n", func=func, minimum=1)
     if process != "mix":
-        sample = jet_sample(process, samples, split=split, centred=centred, progress=False)
+        sample = jet_sample(process, samples, split=split, centred=centred)
         return (sample if n is None else sample.take(slice(0, min(n, len(sample))))), None
-    top = jet_sample("top", samples, split=split, centred=centred, progress=False)
-    qcd = jet_sample("qcd", samples, split=split, centred=centred, progress=False)
+    top = jet_sample("top", samples, split=split, centred=centred)
+    qcd = jet_sample("qcd", samples, split=split, centred=centred)
     half = min(len(top), len(qcd)) if n is None else min(len(top), len(qcd), math.ceil(n / 2))
     top, qcd = top.take(slice(0, half)), qcd.take(slice(0, half))
     merged = {}
@@ -393,7 +401,7 @@ def _run_config(run: AnnealRunSettings, seed: int) -> dict:
     sources = ["top", "qcd"] if run.process == "mix" else [run.process]
     return {"version": RUNNER_VERSION, "profile": run.profile, "process": run.process,
             "centred": bool(run.centred), "seed": seed, "settings": run.anneal,
-            "data": [jet_sample_path(p, run.samples).name for p in sources]}
+            "data": [jet_sample_identity(p, run.samples) for p in sources]}
 
 
 def _sampler(run: AnnealRunSettings, seed: int):
@@ -444,7 +452,7 @@ def annealing_run(run: AnnealRunSettings, *, seed: int = 0, progress: bool = Tru
                      sampler=_sampler(run, seed))
 
 
-def w_runs(cfg: JetVAESettings, *, seed: int = 0, progress: bool = False) -> dict[str, AnnealRun]:
+def w_runs(cfg: JetVAESettings, *, seed: int = 0, progress: bool = True) -> dict[str, AnnealRun]:
     """VAE_uncent and VAE_cent: ``{"uncent": run, "cent": run}`` (:func:`annealing_run`)."""
     return {"uncent": annealing_run(cfg.uncent, seed=seed, progress=progress),
             "cent": annealing_run(cfg.cent, seed=seed, progress=progress)}
@@ -651,7 +659,7 @@ def preserved_descents(run: AnnealRun, *, threshold: float = 0.1) -> Preservatio
 # ----------------------------------------------------------------------------- dimensionality
 def jet_correlation_dimension(run: AnnealRun, dcorr: DcorrSettings, *, n_jets: int | None = None,
                               q_per_step: int = 2, seed: int = 0,
-                              progress: bool = False) -> JetDcorr:
+                              progress: bool = True) -> JetDcorr:
     r"""Correlation dimension of a run's training jets, on the run's :math:`\beta` axis.
 
     .. math::

@@ -2,8 +2,9 @@ r"""Chapters 5 and 6 of the thesis: the iVAE's passive variables, and what passi
 to the mean and sampled representations (variable types, scores, correlations).
 
 Chapter 6 of the thesis analysed the 9000 models released by Locatello et al. (2019a) (5
-objectives x 6 data sets x 6 regularisation strengths x 50 seeds, thesis L1417); they cannot be
-downloaded here, so this module defines **our own sweeps** of the same objectives, trained with
+objectives x 6 data sets x 6 regularisation strengths x 50 seeds, thesis Sec. 6.4, 'Empirical
+setup'); they cannot be downloaded here, so this module defines **our own sweeps** of the same
+objectives, trained with
 :func:`latentdims.studies.thesis_runs.train_run` (cached, one training per exact configuration, shared
 with the chapter 7 and 8 notebooks: the ``quick`` grid is :func:`regularisation_values`'s, except
 DIP-VAE II's first and last values only, and a run is spelled exactly as
@@ -23,8 +24,13 @@ What the notebooks 30-33 use:
   :func:`mean_accuracy` (Fig 6.4), :func:`representation_scores` / :func:`sweep_scores`,
   :class:`FigureScores`, :func:`sweep_score`, :func:`mean_passive`, :func:`removal_gaps`
   (Figs 6.6-6.8, B.2-B.5);
-* :func:`per_example_types` / :func:`definition_sets` (Fig 6.1, Definition 6.3.1);
-* :func:`snapshot_run`, :func:`snapshot_correlations` (Figs 6.9-6.11).
+* :func:`per_example_types` / :func:`definition_sets` / :func:`definition_note` (Fig 6.1,
+  Definition 6.3.1), :func:`example_model` and :func:`zero_peak` (Figs 6.2-6.3);
+* :func:`snapshot_run`, :func:`snapshot_correlations` (Figs 6.9-6.11);
+* the claims' ledger labels, computed from the settings against the thesis' set-up:
+  :func:`ledger` (:func:`figure_data`, :func:`figure_substitution`), :func:`count_substitution`,
+  :func:`snapshot_substitution`, :func:`example_substitution`, :func:`training_substitution`,
+  and :func:`profile_note` (the notebooks' computed "where this profile differs" sentence).
 
 Variable types are always those of :func:`latentdims.maths.variables.classify_variables` (Sect.
 6.4.1, alpha = 0.1, thesis rule) on the evaluation set's variance representation.
@@ -39,6 +45,7 @@ from typing import Any
 import numpy as np
 
 import pandas as pd
+from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
 from latentdims.core.profiles import by_profile
@@ -47,8 +54,8 @@ from latentdims.core.validation import check_array, check_choice, check_in_inter
 from latentdims.maths.scores import (averaged_mutual_information, correlation_matrix,
                                      gaussian_total_correlation, logistic_regression_accuracy,
                                      random_classifier_accuracy, representation_effective_rank)
-from latentdims.maths.variables import (count_variable_types, type_combinations, type_indices,
-                                        variable_types)
+from latentdims.maths.variables import (VariableTypes, count_variable_types, type_combinations,
+                                        type_indices, variable_types)
 from latentdims.models import architectures as arch
 from latentdims.models import model_class
 from latentdims.studies import thesis_runs
@@ -61,11 +68,16 @@ __all__ = ["CH6_GRID", "CH6_FIGURES", "ClassifierSettings", "Ch56Settings", "set
            "mean_accuracy", "SUBSETS", "representation_scores", "sweep_scores", "FigureScores",
            "sweep_score", "mean_passive", "removal_gaps", "ivae_runs", "choose_ivae_variables",
            "ivae_histograms", "ivae_panels", "table_a1", "table_a2", "per_example_types",
-           "definition_sets", "snapshot_run", "snapshot_correlations"]
+           "definition_sets", "snapshot_run", "snapshot_correlations", "THESIS_SEEDS",
+           "EXAMPLE_BETA", "SNAPSHOT_FIGURES", "MODEL_NAMES", "join_substitutions",
+           "training_substitution", "seeds_substitution", "figure_substitution", "figure_data",
+           "ledger", "count_substitution", "snapshot_substitution", "profile_note", "example_model",
+           "example_substitution", "definition_note", "zero_peak", "ivae_passive_count",
+           "ivae_summary"]
 
-# Locatello et al.'s grid used by chapter 6 (thesis_ch6_7.md §0.1 [EXT]; the thesis never lists
-# it, L1417).  ``paper`` uses it; ``quick``/``smoke`` use regularisation_values' reduced Table C.2
-# grid, so that chapter 6 and 7 share trained models.
+# Locatello et al.'s grid used by chapter 6 (from their disentanglement_lib; the thesis never
+# lists it, Sec. 6.4, 'Empirical setup').  ``paper`` uses it; ``quick``/``smoke`` use
+# regularisation_values' reduced Table C.2 grid, so that chapter 6 and 7 share trained models.
 CH6_GRID: dict[str, tuple[str, tuple[float, ...]]] = {
     "beta_vae": ("beta", (1.0, 2.0, 4.0, 6.0, 8.0, 16.0)),
     "beta_tc_vae": ("beta", (1.0, 2.0, 4.0, 6.0, 8.0, 10.0)),
@@ -74,7 +86,7 @@ CH6_GRID: dict[str, tuple[str, tuple[float, ...]]] = {
     "factor_vae": ("gamma", (10.0, 20.0, 30.0, 40.0, 50.0, 100.0)),
 }
 
-# (objective, dataset of the caption) per panel (thesis_ch6_7.md §1.1-1.2).
+# (objective, dataset of the caption) per panel (the captions of thesis Figs 6.2-6.8, B.1-B.5).
 CH6_FIGURES: dict[str, tuple[str, str]] = {
     "figure-6.2": ("beta_vae", "dsprites"),
     "figure-6.4": ("beta_vae", "dsprites"),
@@ -101,9 +113,9 @@ class ClassifierSettings:
     ----------
     n_train, n_test : int
         Examples used to fit and to score the logistic regressions (thesis: 10,000 and 5,000,
-        L1433).
+        Sec. 6.4.1, 'Sanity check').
     n_cs, n_folds : int
-        Cross-validation grid and folds (thesis: 10 and 5, L1433).
+        Cross-validation grid and folds (thesis: 10 and 5, Sec. 6.4.1).
     max_iter : int
         L-BFGS iterations (scikit-learn's default 100 in the thesis code).
     """
@@ -126,13 +138,15 @@ class Ch56Settings:
     classifier : ClassifierSettings
         The logistic regressions of Fig 6.4 (:func:`classifier_table`).
     seeds : tuple of int
-        Seeds per regularisation value (the thesis: 50 pre-trained models each, L1417).
+        Seeds per regularisation value (the thesis: 50 pre-trained models each,
+        Sec. 6.4).
     thesis_datasets : bool
         True: each figure uses the data set of its caption (:data:`CH6_FIGURES`); False: every
         figure uses dSprites, so one sweep per objective serves every figure (and the other
         thesis notebooks).
     snapshot_steps : int
-        Steps between the snapshots of Figs 6.10-6.11 (the thesis: 1,000 over 300k steps, L1610).
+        Steps between the snapshots of Figs 6.10-6.11 (the thesis: 1,000 over 300k steps,
+        Sec. 6.5).
     n_bins : int
         Equal-width bins per variable for the averaged MI (the thesis code's 20; not stated).
     classifier_fraction : float
@@ -142,9 +156,9 @@ class Ch56Settings:
         Histogram bins of Figs 5.1-5.4 and 6.2-6.3 (the author's histogram script: 13).
     correlation_threshold : float
         The |correlation| above which Fig 6.10 counts a variable as correlated (the thesis: 0.2,
-        L1610).
+        Sec. 6.5).
     count_models : tuple of str
-        Objectives whose variable-type counts Fig 6.5 shows (the thesis: its five, L1448).
+        Objectives whose variable-type counts Fig 6.5 shows (the thesis: its five, Sec. 6.4.1).
     substitutes : tuple of (str, str)
         ``(caption's objective, objective trained instead)`` pairs for the score figures
         (:func:`figure_setup`).  ``quick`` scores Figs 6.6a, 6.6c and 6.8 on the beta-VAE sweep
@@ -316,6 +330,212 @@ def ch6_run(model: str, value: float, cfg: Ch56Settings, *, dataset: str = "dspr
                       **params)
 
 
+# ------------------------------------------------------------------------------ ledger labels
+# What the thesis ran, against which a record's ``substitution`` says what a profile changes.
+THESIS_SEEDS = 50        # Locatello et al.'s models per (data set, objective, strength), Sec. 6.4
+EXAMPLE_BETA = 8.0       # the beta-VAE of Figs 6.1-6.4 (Sec. 6.3.2: beta = 8 on dSprites)
+# The beta-VAEs of Sect. 6.5: (beta, data set) of each figure's model
+SNAPSHOT_FIGURES = {"figure-6.9": (16.0, "colour_dsprites"), "figure-6.10": (8.0, "dsprites"),
+                    "figure-6.11": (8.0, "dsprites")}
+THESIS_SNAPSHOTS = (300, 1000)   # Figs 6.10-6.11: 300 snapshots, one every 1,000 steps
+MODEL_NAMES = {"beta_vae": "beta-VAE", "beta_tc_vae": "beta-TC VAE", "dip_vae_ii": "DIP-VAE II",
+               "annealed_vae": "Annealed VAE", "factor_vae": "FactorVAE", "ivae": "iVAE"}
+
+
+def _rate(lr: float) -> str:
+    """A learning rate as '1e-3'."""
+    mantissa, exponent = f"{lr:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def join_substitutions(*parts: str | None) -> str | None:
+    """The ``parts`` that are not None, once each, joined by ``'; '`` (None if none is).
+
+    >>> join_substitutions(None, "a", "b", "a")
+    'a; b'
+    """
+    kept = list(dict.fromkeys(p for p in parts if p))
+    return "; ".join(kept) if kept else None
+
+
+def training_substitution(training: ThesisSettings, *, steps: int | None = None) -> str | None:
+    """How ``training`` differs from the thesis' (300,000 steps at a learning rate of 1e-4,
+    Tables A.1 and C.1), for a record's ``substitution``; None when it does not.  ``steps``
+    replaces ``training.steps`` (chapter 7's FC models train for their own number).
+
+    >>> training_substitution(thesis_runs.settings("quick"))
+    '1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4'
+    >>> training_substitution(thesis_runs.settings("paper")) is None
+    True
+    """
+    func = "training_substitution"
+    if not isinstance(training, ThesisSettings):
+        raise TypeError(f"{func}: `training` must be a ThesisSettings (thesis_runs.settings("
+                        f"profile)); got {type(training).__name__}.")
+    thesis = thesis_runs.settings("paper")
+    steps = training.steps if steps is None else check_int(steps, name="steps", func=func,
+                                                           minimum=1)
+    if steps == thesis.steps and training.learning_rate == thesis.learning_rate:
+        return None
+    return (f"{steps:,} training steps at lr {_rate(training.learning_rate)} in place of "
+            f"{thesis.steps:,} at {_rate(thesis.learning_rate)}")
+
+
+def seeds_substitution(n_seeds: int, thesis_seeds: int = THESIS_SEEDS) -> str | None:
+    """``'1 seed where the thesis averages 50'``, or None when the profile has as many seeds.
+
+    >>> seeds_substitution(1), seeds_substitution(50)
+    ('1 seed where the thesis averages 50', None)
+    """
+    n = check_int(n_seeds, name="n_seeds", func="seeds_substitution", minimum=1)
+    if n >= thesis_seeds:
+        return None
+    return f"{n} seed{'s' if n > 1 else ''} where the thesis averages {thesis_seeds}"
+
+
+def _in_place_of(pairs, ours_text=str, theirs_text=str) -> list[str]:
+    """``(ours, theirs)`` pairs that differ, as ``"ours in place of theirs"`` grouped by ours."""
+    grouped: dict[str, list[str]] = {}
+    for ours, theirs in pairs:
+        if ours != theirs and theirs not in grouped.setdefault(ours, []):
+            grouped[ours].append(theirs)
+    return [f"{ours_text(ours)} in place of {_and(theirs_text(t) for t in theirs)}"
+            for ours, theirs in grouped.items() if theirs]
+
+
+def _grid_substitution(model: str, thesis_model: str, cfg: Ch56Settings) -> str | None:
+    """The strengths swept for ``model`` against Locatello et al.'s for ``thesis_model``."""
+    name, ours = ch6_values(model, cfg)
+    theirs = CH6_GRID[thesis_model][1]
+    if tuple(ours) == tuple(theirs):
+        return None
+    text = lambda values: ", ".join(f"{v:g}" for v in values)   # noqa: E731
+    return f"{name} = {text(ours)} in place of {text(theirs)}"
+
+
+def _figure_ids(figures) -> tuple[str, ...]:
+    ids = (figures,) if isinstance(figures, str) else tuple(figures)
+    if not ids:
+        raise ValueError("figure_substitution: `figures` is empty; name the panel(s) of "
+                         "CH6_FIGURES the claim is about.")
+    return ids
+
+
+def figure_substitution(figures, cfg: Ch56Settings, *, averaged: bool = True,
+                        values: bool = True) -> str | None:
+    """The ``substitution`` of a record on the panel(s) ``figures`` (keys of :data:`CH6_FIGURES`)
+    under ``cfg``, computed from the settings: the objective and data set against the
+    captions', the strengths swept against Locatello et al.'s (``values``), the seeds where the
+    thesis averages its 50 models (``averaged``), and the training; None in ``paper``.
+
+    >>> figure_substitution("figure-6.6a", settings("quick"), averaged=False, values=False)
+    'beta-VAE in place of the beta-TC VAE; dsprites in place of smallnorb; 1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4'
+    >>> figure_substitution(["figure-6.6a", "figure-6.7"], settings("paper")) is None
+    True
+    """
+    cfg = _check_settings(cfg, "figure_substitution")
+    setups = list(dict.fromkeys(figure_setup(f, cfg) for f in _figure_ids(figures)))
+    return join_substitutions(
+        *_in_place_of(((s.model, s.thesis_model) for s in setups), MODEL_NAMES.get,
+                      lambda m: f"the {MODEL_NAMES[m]}"),
+        *_in_place_of((s.dataset, s.thesis_dataset) for s in setups),
+        *[_grid_substitution(s.model, s.thesis_model, cfg) for s in setups if values],
+        seeds_substitution(len(cfg.seeds)) if averaged else None,
+        training_substitution(cfg.training))
+
+
+def figure_data(figures, cfg: Ch56Settings) -> str | list[str]:
+    """The ``data`` of a record on the panel(s) ``figures``: the data set(s) they train on
+    under ``cfg`` (one name, or a list when the panels use several).
+
+    >>> figure_data(["figure-B.1a", "figure-B.1c"], settings("quick"))
+    'dsprites'
+    >>> figure_data(["figure-B.1a", "figure-B.1c"], settings("paper"))
+    ['dsprites', 'cars3d']
+    """
+    cfg = _check_settings(cfg, "figure_data")
+    names = list(dict.fromkeys(figure_setup(f, cfg).dataset for f in _figure_ids(figures)))
+    return names[0] if len(names) == 1 else names
+
+
+def ledger(figures, cfg: Ch56Settings, *, kind: str = "document", averaged: bool = True,
+           values: bool = True) -> dict[str, Any]:
+    """The ``kind``, ``data`` and ``substitution`` keywords of ``run.record_claim`` for a claim
+    on the panel(s) ``figures``: :func:`figure_data` and :func:`figure_substitution` (with
+    ``averaged`` and ``values``) under ``cfg``.
+
+    >>> ledger("figure-6.7", settings("paper"))
+    {'kind': 'document', 'data': 'dsprites', 'substitution': None}
+    """
+    return {"kind": kind, "data": figure_data(figures, cfg),
+            "substitution": figure_substitution(figures, cfg, averaged=averaged, values=values)}
+
+
+def count_substitution(cfg: Ch56Settings) -> str | None:
+    """The ``substitution`` of Fig 6.5's records: the objectives shown (the thesis: its five,
+    Sec. 6.4.1), their strengths, the seeds (the thesis averages 50) and the training.
+
+    >>> count_substitution(settings("paper")) is None
+    True
+    """
+    cfg = _check_settings(cfg, "count_substitution")
+    shown = cfg.count_models
+    fewer = (None if set(shown) >= set(CH6_GRID) else
+             f"{_and(MODEL_NAMES[m] for m in shown)} only, where the thesis shows its five "
+             f"objectives")
+    return join_substitutions(fewer, *[_grid_substitution(m, m, cfg) for m in shown],
+                              seeds_substitution(len(cfg.seeds)),
+                              training_substitution(cfg.training))
+
+
+def snapshot_substitution(figure: str, run: ThesisRun, cfg: Ch56Settings) -> str | None:
+    """The ``substitution`` of a Sect. 6.5 record: the beta-VAE ``run`` (from
+    :func:`snapshot_run`) against the model of ``figure`` (:data:`SNAPSHOT_FIGURES`), its
+    snapshots against the thesis' 300 (Figs 6.10-6.11), and the training.
+
+    >>> run = snapshot_run(settings("paper"))
+    >>> snapshot_substitution("figure-6.9", run, settings("paper"))
+    'beta = 8 on dsprites in place of beta = 16 on colour_dsprites'
+    >>> snapshot_substitution("figure-6.10", run, settings("paper")) is None
+    True
+    """
+    check_choice(figure, sorted(SNAPSHOT_FIGURES), name="figure", func="snapshot_substitution")
+    cfg = _check_settings(cfg, "snapshot_substitution")
+    beta, dataset = SNAPSHOT_FIGURES[figure]
+    ours = float(dict(run.params)["beta"])
+    model = (None if (ours, run.dataset) == (beta, dataset) else
+             f"beta = {ours:g} on {run.dataset} in place of beta = {beta:g} on {dataset}")
+    n, every = THESIS_SNAPSHOTS
+    snaps = (None if figure == "figure-6.9" or (run.epochs, run.steps_per_epoch) == (n, every) else
+             f"{run.epochs} snapshots, one every {run.steps_per_epoch:,} steps, in place of "
+             f"{n}, one every {every:,}")
+    return join_substitutions(model, snaps, training_substitution(cfg.training))
+
+
+def profile_note(cfg: Ch56Settings) -> str:
+    """A Markdown sentence: where this profile's chapter 5-6 experiments differ from the
+    thesis', computed from ``cfg`` (the notebooks type no settings that would go stale)."""
+    cfg = _check_settings(cfg, "profile_note")
+    used = dict.fromkeys([figure_setup(f, cfg).model for f in CH6_FIGURES] + list(cfg.count_models))
+    grids = [(m, _grid_substitution(m, m, cfg)) for m in used]
+    parts = [training_substitution(cfg.training), seeds_substitution(len(cfg.seeds)),
+             *[f"{MODEL_NAMES[m]}: {g}" for m, g in grids if g],
+             *[f"the {MODEL_NAMES[a]} figures scored on the {MODEL_NAMES[b]} sweep"
+               for a, b in cfg.substitutes],
+             None if cfg.thesis_datasets else
+             "every figure on dsprites, whatever its caption's data set"]
+    what = join_substitutions(*parts)
+    if what is None:
+        return ("**This profile** runs the thesis' set-up (objectives, data sets, strengths, seeds, "
+                "training).")
+    return f"**Where this profile differs from the thesis:** {what}."
+
+
 # ------------------------------------------------------------------------------ sweeps
 @dataclass(frozen=True)
 class Ch6Sweep:
@@ -361,6 +581,27 @@ def count_sweeps(cfg: Ch56Settings, known: dict[str, Ch6Sweep] | None = None) ->
     known = dict(known or {})
     return {model: known[model] if model in known else ch6_sweep(model, cfg)
             for model in cfg.count_models}
+
+
+def example_model(sweep: Ch6Sweep) -> tuple[float, Path]:
+    """The model Figs 6.1-6.4 single out: ``(value, folder)`` of the thesis' beta = 8 (Sec.
+    6.3.2) when the sweep has it, else of the sweep's largest value (first seed).
+
+    >>> example_model(Ch6Sweep("beta_vae", "dsprites", "beta", (1.0, 8.0, 16.0), (0,),
+    ...                        ((Path("a"),), (Path("b"),), (Path("c"),))))
+    (8.0, PosixPath('b'))
+    """
+    value = EXAMPLE_BETA if EXAMPLE_BETA in sweep.values else float(sweep.values[-1])
+    return value, sweep.folders[sweep.values.index(value)][0]
+
+
+def example_substitution(sweep: Ch6Sweep, cfg: Ch56Settings) -> str | None:
+    """The ``substitution`` of a record on the model of :func:`example_model`: its strength
+    when it is not the thesis' beta = 8, and the training (Figs 6.1-6.3 show one model)."""
+    value, _ = example_model(sweep)
+    return join_substitutions(
+        None if value == EXAMPLE_BETA else f"beta = {value:g} in place of {EXAMPLE_BETA:g}",
+        figure_substitution("figure-6.2", cfg, averaged=False, values=False))
 
 
 def is_stand_in(sweep: Ch6Sweep) -> bool:
@@ -466,8 +707,8 @@ def representation_scores(mean, sampled, types, *, n_bins: int = 20) -> list[dic
     mean and sampled representations, on the full representation and on the subsets of
     :data:`SUBSETS`.
 
-    The effective rank is only computed on the full representations (as the thesis, L1573),
-    from their covariance matrix (the thesis code, thesis_ch6_7.md §2.6).  A subset with fewer
+    The effective rank is only computed on the full representations (as the thesis, Sec. 6.4.2.3),
+    from their covariance matrix (the author's code).  A subset with fewer
     than two variables has no pairwise score: its TC and MI are NaN (left out of the plots).
 
     Parameters
@@ -610,7 +851,7 @@ def choose_ivae_variables(kl_per_latent) -> tuple[int, int]:
     **active** one :math:`\arg\max_j \mathrm{KL}_j` (ties: lowest index).  This works for the
     fixed and the learned prior mean alike; the chapter 6 rule (posterior variance near 1) does not
     apply to the iVAE, whose passive variables follow a learned prior variance
-    (thesis_ch1_5.md §0).
+    (thesis Sec. 5.2).
 
     Parameters
     ----------
@@ -676,6 +917,30 @@ def ivae_panels(histograms: dict[str, Any], kind: str) -> dict[str, np.ndarray]:
     return {k: v[k] for k in keys}
 
 
+def ivae_passive_count(histograms: dict[str, Any], fraction: float = 0.05) -> int:
+    """The latents of an iVAE (:func:`ivae_histograms`) whose KL to the prior is below
+    ``fraction`` of the largest: its passive variables (the polarised regime, Sec. 5.3)."""
+    fraction = check_in_interval(fraction, name="fraction", func="ivae_passive_count",
+                                 low=0.0, high=1.0)
+    kl = np.asarray(histograms["kl"])
+    return int(np.sum(kl < fraction * kl.max()))
+
+
+def ivae_summary(histograms: dict[str, dict[str, Any]]) -> str:
+    """Markdown: for each iVAE (``{"fixed": ivae_histograms(...), "learned": ...}``), its
+    passive count (:func:`ivae_passive_count`) and the chosen passive variable's mean
+    |posterior mean| and median prior variance, as this run measured them."""
+    lines = []
+    for name, h in histograms.items():
+        p = h["values"]["passive"]
+        mean_abs = np.mean(np.abs(p["posterior mean"]))
+        lines.append(f"* prior mean {name}: {ivae_passive_count(h)} of {len(h['kl'])} latents "
+                     f"with a KL to the prior below 5 % of the largest; passive latent "
+                     f"{h['passive']}: mean |posterior mean| {mean_abs:.3f}, "
+                     f"median prior variance {np.median(p['prior variance']):.3f}")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------ Definition 6.3.1
 def per_example_types(variance, alpha: float = 0.1) -> np.ndarray:
     r"""The per-example sets of Definition 6.3.1: for input i, variable j is in
@@ -709,7 +974,7 @@ def per_example_types(variance, alpha: float = 0.1) -> np.ndarray:
 
 
 def definition_sets(per_example) -> dict[str, np.ndarray]:
-    r"""The sets of Definition 6.3.1 (L1320-1324) from per-example types:
+    r"""The sets of Definition 6.3.1 (thesis Sec. 6.3.1) from per-example types:
 
     .. math::
         V_p = \bigcap_i V_p^{(i)}, \quad V_a = \bigcap_i V_a^{(i)}, \quad
@@ -744,10 +1009,64 @@ def definition_sets(per_example) -> dict[str, np.ndarray]:
             (("passive", passive), ("active", active), ("mixed", mixed), ("other", other))}
 
 
+def definition_note(variance, types: VariableTypes) -> str:
+    """Markdown comparing, over every input of ``variance`` (n, d), the sets of Definition 6.3.1
+    (:func:`definition_sets`) with the variable types of the Sect. 6.4.1 rule (``types``, from
+    :func:`latentdims.maths.variables.classify_variables` on the same variances): for each
+    variable the rule calls passive and the definition does not, on how many inputs its
+    posterior variance leaves :math:`|\\sigma_j - 1| \\le \\alpha`."""
+    var = check_array(variance, name="variance", func="definition_note", ndim=2, min_rows=1)
+    sets = definition_sets(per_example_types(var, types.alpha))
+    listed = lambda idx: "[" + ", ".join(str(int(j)) for j in idx) + "]"   # noqa: E731
+    n = len(var)
+    lines = [f"Over the {n:,} evaluation inputs, Definition 6.3.1 gives passive "
+             f"{listed(sets['passive'])}, active {listed(sets['active'])}, mixed "
+             f"{listed(sets['mixed'])} and neither {listed(sets['other'])}; the rule of Sect. "
+             f"6.4.1 gives passive {listed(types.passive)}, active {listed(types.active)} and "
+             f"mixed {listed(types.mixed)}."]
+    for j in sorted(set(types.passive.tolist()) - set(sets["passive"].tolist())):
+        off = int(np.sum(np.abs(var[:, j] - 1) > types.alpha))
+        lines.append(f"* latent {j}: passive by the rule, but outside |sigma - 1| <= "
+                     f"{types.alpha:g} on {off:,} of {n:,} inputs (smallest posterior variance "
+                     f"{var[:, j].min():.2f})")
+    return "\n".join(lines)
+
+
+def zero_peak(mean, sampled, *, width: float = 0.1) -> dict[str, float]:
+    r"""The spike at 0 of a mixed variable (thesis Sec. 6.3.2: "a sharp peak around zero in the
+    mean representation, which is smoothed out in the sampled one").
+
+    Shares of the inputs within ``width`` standard deviations (of the mean representation)
+    of 0: ``"mean"`` in the mean representation, ``"gaussian"`` under a normal law with the
+    mean representation's mean and standard deviation (what the same spread without a spike
+    gives) and ``"sampled"`` in the sampled representation; ``"window"`` is the half-width.
+
+    Examples
+    --------
+    Half the inputs passive (mean 0, sampled N(0, 1)), half active:
+
+    >>> rng = np.random.default_rng(0)
+    >>> m = np.concatenate([np.zeros(500), rng.normal(size=500)])
+    >>> p = zero_peak(m, m + rng.normal(size=1000) * (m == 0))
+    >>> bool(p["mean"] > 2 * p["gaussian"] and p["sampled"] < p["mean"])
+    True
+    """
+    func = "zero_peak"
+    m = check_array(mean, name="mean", func=func, ndim=1, min_rows=2)
+    z = check_array(sampled, name="sampled", func=func, ndim=1, shape=m.shape)
+    width = check_in_interval(width, name="width", func=func, low=0.0, high=1.0)
+    sd = float(m.std())
+    if sd == 0:
+        raise ValueError(f"{func}: `mean` is constant; a spike needs a spread to stand out of.")
+    w, mu = width * sd, float(m.mean())
+    return {"mean": float(np.mean(np.abs(m) <= w)), "sampled": float(np.mean(np.abs(z) <= w)),
+            "gaussian": float(norm.cdf((w - mu) / sd) - norm.cdf((-w - mu) / sd)), "window": w}
+
+
 # ------------------------------------------------------------------------------ Sect. 6.5
 def snapshot_run(cfg: Ch56Settings, *, seed: int = 0, beta: float = 8.0) -> ThesisRun:
     """The beta-VAE of Sect. 6.5 (beta = 8, dSprites) with a snapshot every
-    ``cfg.snapshot_steps`` steps (the thesis: every 1,000 of 300k, L1610)."""
+    ``cfg.snapshot_steps`` steps (the thesis: every 1,000 of 300k, Sec. 6.5)."""
     cfg = _check_settings(cfg, "snapshot_run")
     return thesis_run("beta_vae", cfg.training, beta=beta, seed=seed, snapshots=True,
                       steps_per_epoch=cfg.snapshot_steps)
@@ -783,8 +1102,8 @@ def snapshot_correlations(means) -> np.ndarray:
 
 # ------------------------------------------------------------------------------ appendix A
 def table_a1(run):
-    """Table A.1 (L2622-2634) rendered from an iVAE run's configuration, the thesis' value beside
-    ours.
+    """Table A.1 (thesis App. A.1) rendered from an iVAE run's configuration, the thesis' value
+    beside ours.
 
     Parameters
     ----------
@@ -817,7 +1136,7 @@ def table_a1(run):
 
 
 def table_a2(model, data) -> Any:
-    """Table A.2 (L2636-2643) rendered from a built iVAE: every layer the model actually has,
+    """Table A.2 (thesis App. A.1) rendered from a built iVAE: every layer the model actually has,
     with its output shape measured on ``data`` (a small (images, u) batch), beside the printed
     layer list.
 

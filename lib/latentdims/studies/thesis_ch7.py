@@ -1,7 +1,7 @@
 r"""Chapter 7 of the thesis (representational similarity of VAEs) and its appendix C, per profile.
 
 The thesis trains 300 convolutional VAEs (4 objectives x 5 strengths x 5 seeds x 3 data sets,
-300,000 steps each, L1727-L1731) plus fully-connected ones (Table C.5), and compares the
+300,000 steps each, thesis Sec. 7.3) plus fully-connected ones (Table C.5), and compares the
 activations of every layer of two models with linear CKA and Procrustes similarity, averaged over
 all seed pairs (Eq 7.9).  This module holds:
 
@@ -21,10 +21,15 @@ all seed pairs (Eq 7.9).  This module holds:
   :func:`input_similarity_series` (Fig 7.7);
 * the cached training of Fig C.1's classifier (:func:`train_classifier`,
   :func:`classifier_activations`; the network is :mod:`latentdims.models.classifier`);
-* :func:`loss_curves` (Fig C.5) and :func:`configuration_tables` (Tables C.1-C.5 rendered from the
-  configuration actually used, with the thesis' values beside ours).
+* :func:`loss_curves` and :func:`convergence_epoch` (Fig C.5) and :func:`configuration_tables`
+  (Tables C.1-C.5 rendered from the configuration actually used, with the thesis' values beside
+  ours);
+* the claims' ledger labels, computed from the design against ``settings("paper")`` (the
+  thesis'): :func:`ledger` (:func:`figure_data`, :func:`figure_substitution`),
+  :func:`synthetic_substitution` (Fig 7.1) and :func:`design_note` (the notebooks' computed
+  "where this design differs" list).
 
-Choices where the thesis is silent or inconsistent (spec thesis_ch6_7.md sections 0.2, 2.11, 6):
+Choices where the thesis is silent or inconsistent (the author's code decides):
 
 * the variance layer is ``exp(log_var)`` (the thesis' "variance representation"; the author's 2022
   code compared the log-variance head: ``log_variance=True`` gives that);
@@ -52,7 +57,7 @@ from latentdims.core.cache import cached, cached_arrays
 from latentdims.core.io import write_json
 from latentdims.core.profiles import by_profile
 from latentdims.core.sweeps import run_sweep
-from latentdims.core.validation import check_choice, check_int
+from latentdims.core.validation import check_choice, check_in_interval, check_int
 from latentdims.maths.similarity import (average_similarity, layer_activations, linear_cka,
                                          procrustes_similarity)
 from latentdims.models import make_model
@@ -61,6 +66,7 @@ from latentdims.models.architectures import (CONV_DENSE, CONV_FILTERS, CONV_KERN
 from latentdims.models.classifier import build_classifier, classifier_accuracy, fit_classifier
 from latentdims.models.vaes import AnnealedVAEConfig
 from latentdims.studies import thesis_runs
+from latentdims.studies.thesis_ch5_6 import join_substitutions, training_substitution
 from latentdims.studies.thesis_runs import ThesisSettings
 
 __all__ = ["Config", "Ch7Settings", "settings", "config_runs", "train_config",
@@ -70,25 +76,32 @@ __all__ = ["Config", "Ch7Settings", "settings", "config_runs", "train_config",
            "run_activations", "config_similarity", "input_similarity_series", "diagonal_mean",
            "block_mean", "classifier_similarity", "ClassifierRun",
            "classifier_run", "train_classifier", "classifier_activations", "classifier_layers",
-           "loss_curves", "configuration_tables", "THESIS_STEPS", "ANNEALING_FRACTION"]
+           "loss_curves", "configuration_tables", "THESIS_STEPS", "ANNEALING_FRACTION",
+           "THESIS_SEEDS", "THESIS_EXAMPLES", "FIGURES", "config_seeds", "figure_configs",
+           "figure_data", "figure_substitution", "ledger", "synthetic_substitution", "design_note",
+           "convergence_epoch"]
 
 THESIS_STEPS = 300_000
+THESIS_SEEDS = 5            # seeds 0-4 of every configuration (App. C.1): Eq 7.9 averages 25 pairs
+THESIS_EXAMPLES = 5_000     # examples compared (Sec. 7.3)
+_NAMES = {"beta_vae": "β-VAE", "beta_tc_vae": "β-TC VAE", "dip_vae_ii": "DIP-VAE II",
+          "annealed_vae": "Annealed VAE"}
 # Table C.2: C reaches C_max after 100,000 of the 300,000 steps
 ANNEALING_FRACTION = 100_000 / THESIS_STEPS
-_ZERO = 1e-7          # the author's code zeroes |x| < 1e-7 before comparing (spec §2.11)
+_ZERO = 1e-7          # the author's code zeroes |x| < 1e-7 before comparing
 _VERSION = 1          # bump when a change of this module changes cached activations
 _CLASSIFIER_MAX_TRAIN = 60_000
 
 CONV_LAYERS = ("input", "encoder/1", "encoder/2", "encoder/3", "encoder/4", "encoder/5",
                "encoder/6", "mean", "variance", "sampled", "decoder/1", "decoder/2",
                "decoder/3", "decoder/4", "decoder/5", "decoder/6")
-# the thesis' FC heat maps stop at the third decoder layer (the output layer is not shown, §2.11)
+# the thesis' FC heat maps stop at the third decoder layer (no output layer in Figs 7.8-7.10)
 FC_LAYERS = ("input", "encoder/1", "encoder/2", "encoder/3", "mean", "variance", "sampled",
              "decoder/1", "decoder/2", "decoder/3")
 
 
 def layer_names(architecture: str, *, log_variance: bool = False) -> tuple[str, ...]:
-    """The layers compared in chapter 7 (input + 15 for conv, L1731), in the heat maps' order.
+    """The layers compared in chapter 7 (input + 15 for conv, Sec. 7.3), in the heat maps' order.
 
     >>> len(layer_names("conv")), layer_names("fc")[4:7]
     (16, ('mean', 'variance', 'sampled'))
@@ -126,13 +139,16 @@ class Config:
     architecture: str = "conv"
 
     @property
+    def name(self) -> str:
+        """The objective's name (``"FC β-VAE"``)."""
+        fc = "FC " if self.architecture == "fc" else ""
+        return f"{fc}{_NAMES.get(self.model, self.model)}"
+
+    @property
     def label(self) -> str:
-        names = {"beta_vae": "β-VAE", "beta_tc_vae": "β-TC VAE", "dip_vae_ii": "DIP-VAE II",
-                 "annealed_vae": "Annealed VAE"}
         symbols = {"beta": "β", "lambda_od": "λ", "c_max": "C_max"}
         strength = ", ".join(f"{symbols.get(k, k)} = {v:g}" for k, v in self.params)
-        fc = "FC " if self.architecture == "fc" else ""
-        return f"{fc}{names.get(self.model, self.model)} ({strength})"
+        return f"{self.name} ({strength})"
 
 
 def _c(model: str, dataset: str = "dsprites", architecture: str = "conv", **params) -> Config:
@@ -150,19 +166,19 @@ class Ch7Settings:
         How much each conv model trains (:func:`latentdims.studies.thesis_runs.settings` of the
         same profile); the FC models override its steps with ``fc_steps``.
     seeds : tuple of int
-        Seeds of the configurations in ``seeded_configs`` (the thesis: 0-4 for all, L2688).
+        Seeds of the configurations in ``seeded_configs`` (the thesis: 0-4 for all, App. C.1).
     seeded_configs : tuple of Config
         The configurations trained with every seed of ``seeds``.
     other_seeds : tuple of int
         Seeds of the other conv configurations.
     n_examples : int
-        Evaluation images whose activations CKA compares (the thesis: 5,000, L1729).
+        Evaluation images whose activations CKA compares (the thesis: 5,000, Sec. 7.3).
     procrustes_examples : int
         The same for Procrustes (one SVD per pair of layers: the thesis ran it on one data set).
     epoch_configs : tuple of Config
         Fig 7.2 (a)-(c), and Figs C.2-C.4: one model early against fully trained.
     early_epoch : int
-        The "early" epoch of Figs 7.2/7.5 (the first snapshot, L2779).
+        The "early" epoch of Figs 7.2/7.5 (the first snapshot, App. C.4).
     appendix_epoch_configs : tuple of 3 Config
         Figs C.2, C.3, C.4: the fully trained model against every snapshot.
     regularised_pairs : tuple of (Config, Config)
@@ -228,7 +244,7 @@ class Ch7Settings:
 def settings(profile: str) -> Ch7Settings:
     """The chapter-7 design of ``profile``.
 
-    ``paper`` is the thesis: the configurations of each caption (L1756-L1825, L2771-L2819) on
+    ``paper`` is the thesis: the configurations of each caption (Secs 7.4.1-7.4.3, Apps C.3-C.5) on
     Cars3D, dSprites and SmallNORB, seeds 0-4, 5,000 examples, Procrustes on Cars3D.
 
     ``quick`` keeps what shows each claim on a shared 2-core CPU, on dSprites with seed 0 only:
@@ -325,6 +341,18 @@ def _check_settings(cfg, func: str) -> Ch7Settings:
     return cfg
 
 
+def config_seeds(config: Config, cfg: Ch7Settings) -> tuple[int, ...]:
+    """The seeds the design trains ``config`` with: ``seeds`` for its ``seeded_configs``, else
+    ``fc_seeds`` for FC models and ``other_seeds`` for conv ones.
+
+    >>> config_seeds(Config("beta_vae", (("beta", 1.0),)), settings("quick"))
+    (0,)
+    """
+    s = _check_settings(cfg, "config_seeds")
+    return tuple(s.seeds if config in s.seeded_configs
+                 else s.fc_seeds if config.architecture == "fc" else s.other_seeds)
+
+
 def config_runs(config: Config, cfg: Ch7Settings, *, seeds: Sequence[int] | None = None) -> list:
     """The :class:`~latentdims.studies.thesis_runs.ThesisRun` of ``config`` for each seed.
 
@@ -338,8 +366,7 @@ def config_runs(config: Config, cfg: Ch7Settings, *, seeds: Sequence[int] | None
         raise TypeError(f"config_runs: `config` must be a Config; got {type(config).__name__}.")
     s = _check_settings(cfg, "config_runs")
     if seeds is None:
-        seeds = (s.seeds if config in s.seeded_configs
-                 else s.fc_seeds if config.architecture == "fc" else s.other_seeds)
+        seeds = config_seeds(config, s)
     fc = config.architecture == "fc"
     steps = s.fc_steps if fc else None
     per_epoch = s.fc_steps_per_epoch if fc else None
@@ -403,6 +430,179 @@ def uses_stand_in(folders: Mapping[Config, Sequence]) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------------- ledger labels
+FIGURES = ("figure-7.2", "figure-7.3", "figure-7.4", "figure-7.5", "figure-7.6", "figure-7.7",
+           "figure-C.1", "figure-C.2", "figure-C.3", "figure-C.4", "figure-C.5", "figure-7.8",
+           "figure-7.9", "figure-7.10")
+_PROCRUSTES = ("figure-7.5", "figure-7.6", "figure-7.7")
+
+
+def figure_configs(figure: str, cfg: Ch7Settings) -> tuple:
+    """What a figure of notebooks 41-42 compares under ``cfg``: its :class:`Config` s, or
+    ``(Config, Config)`` pairs.
+
+    >>> [c.label for c in figure_configs("figure-C.3", settings("paper"))]
+    ['β-TC VAE (β = 2)']
+    """
+    check_choice(figure, FIGURES, name="figure", func="figure_configs")
+    s = _check_settings(cfg, "figure_configs")
+    return {"figure-7.2": s.epoch_configs, "figure-7.3": s.regularised_pairs,
+            "figure-7.4": s.objective_pairs, "figure-7.5": (s.procrustes_epoch_config,),
+            "figure-7.6": (s.procrustes_objective_pair,), "figure-7.7": s.series_configs,
+            "figure-C.1": tuple(classifier_partner(d) for d in s.classifier_datasets),
+            "figure-C.2": s.appendix_epoch_configs[:1], "figure-C.3": s.appendix_epoch_configs[1:2],
+            "figure-C.4": s.appendix_epoch_configs[2:3], "figure-C.5": s.loss_configs,
+            "figure-7.8": (s.fc_epoch_config,), "figure-7.9": s.fc_beta_pairs,
+            "figure-7.10": s.fc_objective_pairs}[figure]
+
+
+def _flat(items) -> list[Config]:
+    return [c for item in items for c in (item if isinstance(item, tuple) else (item,))]
+
+
+def _configs_text(items) -> str:
+    """``"β-VAE (β = 1) vs β-VAE (β = 8) on dsprites"``; a long list as a count."""
+    flat = _flat(items)
+    datasets = list(dict.fromkeys(c.dataset for c in flat))
+    if len(items) > 4:
+        names = ", ".join(dict.fromkeys(c.name for c in flat))
+        return f"{len(items)} models ({names}) on {', '.join(datasets)}"
+    one = lambda item: (" vs ".join(c.label for c in item) if isinstance(item, tuple)  # noqa: E731
+                        else item.label)
+    if len(datasets) == 1:
+        return f"{', '.join(one(item) for item in items)} on {datasets[0]}"
+    return ", ".join(f"{one(item)} on {_flat([item])[0].dataset}" for item in items)
+
+
+def _design_text(ours, theirs) -> str | None:
+    """What a figure compares in place of the thesis' (None when the same): fewer data sets
+    of the same comparisons, a subset of the thesis' comparisons, or others."""
+    if tuple(ours) == tuple(theirs):
+        return None
+    subset = set(ours) <= set(theirs)
+    strip = lambda item: tuple(dataclasses.replace(c, dataset="") for c in _flat([item]))  # noqa: E731
+    if {strip(i) for i in ours} == {strip(i) for i in theirs}:     # the same models, other data
+        data = lambda items: _and(list(dict.fromkeys(c.dataset for c in _flat(items))))  # noqa: E731
+        return (f"{data(ours)} only, where the thesis shows {data(theirs)}" if subset
+                else f"{data(ours)} in place of {data(theirs)}")
+    if subset:
+        return (f"{_configs_text(ours)} only; the thesis also shows "
+                f"{_configs_text([i for i in theirs if i not in ours])}")
+    return f"{_configs_text(ours)} in place of {_configs_text(theirs)}"
+
+
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def figure_data(figure: str, cfg: Ch7Settings) -> str | list[str]:
+    """The ``data`` of a record on ``figure``: the data set(s) its models train on under
+    ``cfg`` (one name, or a list).
+
+    >>> figure_data("figure-7.4", settings("quick")), figure_data("figure-7.4", settings("paper"))
+    ('dsprites', ['cars3d', 'dsprites', 'smallnorb'])
+    """
+    names = list(dict.fromkeys(c.dataset for c in _flat(figure_configs(figure, cfg))))
+    return names[0] if len(names) == 1 else names
+
+
+def figure_substitution(figure: str, cfg: Ch7Settings) -> str | None:
+    """The ``substitution`` of a record on ``figure``, computed from ``cfg`` against the thesis'
+    design (``settings("paper")``): the models and data sets compared, the seeds Eq 7.9
+    averages, the examples compared, the training, and for Fig 7.8 the epochs shown and for
+    Fig C.1 the classifier's training; None in ``paper``.
+
+    >>> figure_substitution("figure-C.3", settings("quick"))
+    'β-VAE (β = 1) on dsprites in place of β-TC VAE (β = 2) on cars3d; 1 seed per model where the thesis averages 5; 250 examples compared in place of 5,000; 1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4'
+    >>> figure_substitution("figure-7.10", settings("paper")) is None
+    True
+    """
+    s = _check_settings(cfg, "figure_substitution")
+    thesis = settings("paper")
+    ours, theirs = figure_configs(figure, s), figure_configs(figure, thesis)
+    flat = _flat(ours)
+    n_seeds = min(len(config_seeds(c, s)) for c in flat)
+    n = min(s.n_examples, s.procrustes_examples) if figure in _PROCRUSTES else s.n_examples
+    fc = flat[0].architecture == "fc"
+    epochs = (None if figure != "figure-7.8" or s.fc_early_epochs == thesis.fc_early_epochs else
+              f"epoch{'s' if len(s.fc_early_epochs) > 1 else ''} "
+              f"{', '.join(map(str, s.fc_early_epochs))} shown in place of "
+              f"{', '.join(map(str, thesis.fc_early_epochs))}")
+    classifier = (None if figure != "figure-C.1" or s.classifier_steps == thesis.classifier_steps
+                  else f"classifiers trained {s.classifier_steps:,} steps in place of "
+                       f"{thesis.classifier_steps:,}")
+    return join_substitutions(
+        _design_text(ours, theirs),
+        None if n_seeds >= THESIS_SEEDS else
+        f"{n_seeds} seed{'s' if n_seeds > 1 else ''} per model where the thesis averages "
+        f"{THESIS_SEEDS}",
+        None if n >= THESIS_EXAMPLES else
+        f"{n:,} examples compared in place of {THESIS_EXAMPLES:,}",
+        training_substitution(s.training, steps=s.fc_steps if fc and s.fc_steps else None),
+        epochs, classifier)
+
+
+def ledger(figure: str, cfg: Ch7Settings, *, kind: str = "document") -> dict[str, Any]:
+    """The ``kind``, ``data`` and ``substitution`` keywords of ``run.record_claim`` for a claim
+    on ``figure`` (:func:`figure_data`, :func:`figure_substitution`) under ``cfg``.
+
+    >>> ledger("figure-7.3", settings("paper"))
+    {'kind': 'document', 'data': 'dsprites', 'substitution': None}
+    """
+    return {"kind": kind, "data": figure_data(figure, cfg),
+            "substitution": figure_substitution(figure, cfg)}
+
+
+def synthetic_substitution(cfg: Ch7Settings) -> str | None:
+    """The ``substitution`` of the Fig 7.1 records: the numbers of examples and of independent
+    draws against the author's code (n = 50, 90, ..., 970; one draw, as the figure).
+
+    >>> synthetic_substitution(settings("quick"))
+    'the mean of 3 independent draws where the thesis shows one'
+    """
+    s = _check_settings(cfg, "synthetic_substitution")
+    thesis = settings("paper")
+    ns = (None if tuple(s.synthetic_ns) == tuple(thesis.synthetic_ns) else
+          f"{len(s.synthetic_ns)} values of n up to {max(s.synthetic_ns)} in place of "
+          f"{len(thesis.synthetic_ns)} up to {max(thesis.synthetic_ns)}")
+    repeats = (None if s.synthetic_repeats == 1 else
+               f"the mean of {s.synthetic_repeats} independent draws where the thesis shows one")
+    return join_substitutions(ns, repeats)
+
+
+def design_note(cfg: Ch7Settings, figures: Sequence[str]) -> str:
+    """Markdown: per figure of ``figures``, what this profile's design changes from the
+    thesis' (:func:`figure_substitution`), computed from ``cfg``."""
+    rows = [(f, figure_substitution(f, cfg)) for f in figures]
+    if all(sub is None for _, sub in rows):
+        return "**This profile** runs the thesis' design for every figure below."
+    return "**Where this profile's design differs from the thesis':**\n" + "\n".join(
+        f"* Fig {f.split('-', 1)[1]}: {sub or 'as the thesis'}" for f, sub in rows)
+
+
+def convergence_epoch(epochs, values, *, tolerance: float = 0.05) -> int:
+    """Fig C.5: the first epoch at which the mean loss over runs (``values`` (n_runs, E), as
+    :func:`loss_curves` returns with ``epochs`` (E,)) is within ``tolerance`` (relative) of its
+    last value: where the model has converged to its plateau.
+
+    >>> convergence_epoch(np.arange(1, 5), np.array([[10.0, 6.0, 5.1, 5.0]]))
+    3
+    """
+    func = "convergence_epoch"
+    v = np.asarray(values, dtype=np.float64)
+    e = np.asarray(epochs)
+    if v.ndim != 2 or v.shape[1] != len(e) or not len(e):
+        raise ValueError(f"{func}: `values` must be (n_runs, {len(e)}) for the {len(e)} epochs; "
+                         f"got shape {v.shape}.")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{func}: `values` holds NaN or infinite losses; the run diverged.")
+    tolerance = check_in_interval(tolerance, name="tolerance", func=func, low=0.0, high=1.0)
+    mean = v.mean(axis=0)
+    close = np.abs(mean - mean[-1]) <= tolerance * abs(mean[-1])
+    return int(e[np.argmax(close)])
+
+
 # ---------------------------------------------------------------------------------- activations
 def compact_activations(acts: Mapping[str, Any]) -> dict[str, np.ndarray]:
     r"""Centre every layer and reduce it to at most n columns without changing CKA or Procrustes.
@@ -415,7 +615,7 @@ def compact_activations(acts: Mapping[str, Any]) -> dict[str, np.ndarray]:
     :math:`\|\tilde Y^\top \tilde X\|_* = \|Y_c^\top X_c\|_*` (Procrustes, Eq 7.8): both only see
     the examples' Gram structure, and :math:`\tilde X = X_c Q` is an orthogonal change of the
     features' basis.  A layer of 32,768 features on 500 examples shrinks to 500 columns.
-    Entries with :math:`|x| < 10^{-7}` are zeroed first (the author's code, spec §2.11); a layer
+    Entries with :math:`|x| < 10^{-7}` are zeroed first (the author's code); a layer
     constant over the examples becomes exactly zero (the similarity functions then give NaN).
 
     Parameters

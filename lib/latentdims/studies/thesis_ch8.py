@@ -20,13 +20,21 @@ adapter that lets :func:`latentdims.maths.fondue.fondue` train through the proje
   :func:`main_searches`, :func:`side_searches`, :func:`initialisation_searches`,
   :func:`supervised_searches`; the elbow panels of Figs 8.6-8.8 and D.1-D.4
   (:func:`side_elbow_panels`) and every FONDUE table (:func:`fondue_tables`).
-* :func:`data_ides` (Fig 8.4), :func:`snapshot_folder` and :func:`layer_ides` (Fig 8.11).
+* :func:`data_ides` (Fig 8.4, cached) and :func:`fondue_start`, the n every FONDUE search starts
+  from: the data IDE that Fig 8.4 measures (thesis Sec. 8.5.1: MLE with k = 20), computed once
+  and shared by notebooks 50 and 51; :func:`snapshot_folder` and :func:`layer_ides` (Fig 8.11).
+* The checks of the claims: :func:`polarised_trace_gap` (Props 8.3.1-8.3.3, thesis Sec. 8.3.1),
+  :func:`elbow` / :func:`elbow_check` / :func:`figure_elbow_check` (Figs 8.5-8.8, D.1-D.4),
+  :func:`full_training_seconds` / :func:`cost_check` (FONDUE against one full training of the
+  same profile, Tables 8.1, 8.3, 8.7, D.5), :func:`ledger` (the kind, data and substitution of
+  every record) and the computed notes of the notebooks (:func:`start_note`).
 * :data:`THESIS_TABLES` and :func:`fondue_table`: Tables 8.1-8.8 and D.5 with our numbers beside
   the thesis' A100 numbers.
 
 An "epoch" of a FONDUE training is ``Ch8Settings.epoch_steps`` optimiser steps: in ``paper`` one
-pass over the 90 % training split of dSprites (10,368 steps of batch 64, spec section 4), in
-``quick`` one pass over its 20,000 training images (312 steps, rounded to 300).
+pass over the 90 % training split of dSprites (663,552 images / 64 = 10,368 steps; thesis App.
+D.1, Table D.1), in ``quick`` one pass over its 20,000 training images (312 steps, rounded to
+300).
 """
 from __future__ import annotations
 
@@ -41,11 +49,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from latentdims.core.cache import entry_path
+from latentdims.core.cache import cached_arrays, entry_path
 from latentdims.core.profiles import by_profile
 from latentdims.core.sweeps import run_sweep
 from latentdims.core.validation import check_choice, check_int
-from latentdims.data.images import has_real_data
+from latentdims.data.images import data_identity, has_real_data
 from latentdims.maths.fondue import (DATA_IDE, FondueResult, TrainingOutput, binary_search,
                                      covariance_traces, downstream_accuracy, expected_trace_gap,
                                      fondue)
@@ -54,6 +62,7 @@ from latentdims.maths.variables import classify_variables
 from latentdims.models import architectures
 from latentdims.models.base import Representations
 from latentdims.studies import thesis_runs
+from latentdims.studies.thesis_ch5_6 import join_substitutions, training_substitution
 from latentdims.studies.thesis_runs import ThesisSettings
 
 __all__ = ["Ch8Settings", "settings", "ch8_run", "NSweep", "sweep_over_n", "measure_run",
@@ -63,10 +72,34 @@ __all__ = ["Ch8Settings", "settings", "ch8_run", "NSweep", "sweep_over_n", "meas
            "improvement_left", "thesis_value", "side_elbow_panels", "D_FIGURES",
            "search_training_seconds", "fondue_tables", "has_real_data", "init_datasets",
            "data_ides", "snapshot_folder", "layer_ides", "THESIS_TABLES", "fondue_table", "FIGURE_CONFIGS",
-           "SIDE_SEARCHES", "by_seed", "settings_table", "timed", "architecture_table", "mle_table"]
+           "SIDE_SEARCHES", "by_seed", "settings_table", "timed", "architecture_table", "mle_table",
+           "Panel", "fondue_start", "start_note", "polarised_trace_gap", "MIN_ELBOW_POINTS", "elbow",
+           "elbow_check", "figure_elbow_check", "ELBOW_FIGURES", "full_training_seconds",
+           "cost_check", "init_check", "beta_pruning", "binary_search_cost_check", "ledger",
+           "figure_substitution", "figure_data"]
 
 # Regularisation hyper-parameter of each objective (Tables 8.2-8.3; the AE has none).
 _DEFAULT_PARAMS = {"beta_vae": {"beta": 1.0}, "dip_vae_ii": {"lambda_od": 1.0}, "autoencoder": {}}
+
+
+# The (model, params, architecture, dataset) behind each elbow figure of chapter 8 / appendix D
+# (the dataset None: every one of Ch8Settings.datasets).
+FIGURE_CONFIGS = {
+    "figure-8.6": ("autoencoder", {}, "conv", "dsprites"),
+    "figure-8.7a": ("beta_vae", {"beta": 4.0}, "conv", "symsol"),
+    "figure-8.7b": ("dip_vae_ii", {"lambda_od": 0.5}, "conv", "dsprites"),
+    "figure-8.8": ("beta_vae", {"beta": 1.0}, "fc", "dsprites"),
+}
+
+# The FONDUE searches on other objectives and architectures (seed 0): key ->
+# (model, params, architecture, thesis table, thesis row, dataset).
+SIDE_SEARCHES = {
+    "beta4": ("beta_vae", {"beta": 4.0}, "conv", "8.2", "beta=4", "dsprites"),
+    "dip05": ("dip_vae_ii", {"lambda_od": 0.5}, "conv", "8.3", "lambda_od=0.5", "dsprites"),
+    "fc": ("beta_vae", {"beta": 1.0}, "fc", "8.7", "FONDUE", "dsprites"),
+    "beta4-symsol": ("beta_vae", {"beta": 4.0}, "conv", "8.2", "beta=4", "symsol"),
+    "dip05-symsol": ("dip_vae_ii", {"lambda_od": 0.5}, "conv", "8.3", "lambda_od=0.5", "symsol"),
+}
 
 
 @dataclass(frozen=True)
@@ -95,8 +128,9 @@ class Ch8Settings:
         Seeds of its FONDUE_IB searches (the thesis: the same 10).
     side_searches : tuple of str
         Keys of :data:`SIDE_SEARCHES` run with seed 0: FONDUE on the beta = 4 conv VAE (Table
-        8.2), on DIP-VAE II with lambda_od = 0.5 (Table 8.3, Fig 8.7b) and on the FC VAE
-        (Table 8.7, Fig 8.8); figures whose search is not run show the thesis' value.
+        8.2, Figs 8.7a, D.1, D.2), on DIP-VAE II with lambda_od = 0.5 (Table 8.3, Figs 8.7b,
+        D.3, D.4) and on the FC VAE (Table 8.7, Fig 8.8); a figure panel whose search is not
+        run shows the thesis' value, and its elbow claim cannot be decided.
     side_criteria : tuple of str
         Criteria of the search on the FC VAE: "trace" (FONDUE) and/or "ib" (FONDUE_IB).
     init_datasets : tuple of str
@@ -155,25 +189,26 @@ def settings(profile: str) -> Ch8Settings:
     """The chapter-8 design of ``profile``.
 
     ``paper`` is the thesis: Symsol, dSprites and CelebA; n = 3, 6, 8, 10, 12, 18, 24, 32, 42
-    (L2253) and seeds 0-4; every other sweep the same; FONDUE over 10 seeds with e = 2 epochs
-    ("generally just two", L2183); 10 random n_init (Tables 8.4-8.6); l, u = 1, 200 (L2903);
-    10,000 examples for the IDEs with k = 3, 5, 10, 20 and 5 runs (Table D.4).
+    (thesis Sec. 8.4.1) and seeds 0-4; every other sweep the same; FONDUE over 10 seeds with
+    e = 2 epochs ("generally just two", Sec. 8.3.2); 10 random n_init (Tables 8.4-8.6);
+    l, u = 1, 200 (App. D.3); 10,000 examples for the IDEs with k = 3, 5, 10, 20 and 5 runs
+    (Table D.4).
     ``quick`` keeps dSprites only for the trained figures, n = 3, 6, 10, 18 with one seed (the
     thesis' n = 10 model of chapters 6-8 is one of them, shared through the cache), side sweeps
-    at n = 3 and 11 trained for one epoch (beta in {0.5, 4} for Figs D.1-D.2, lambda_od = 0.5
-    for Figs D.3-D.4; n = 11 is also the first model of every FONDUE search started from
-    dSprites' IDE, so the two share it), e = 1 FONDUE epoch of 300 steps (about one pass over
-    our 20,000 training images), FONDUE and FONDUE_IDE with seeds 0 and 1, FONDUE_IB with seed
-    0, FONDUE (seed 0) on beta = 4, DIP-VAE II with lambda_od = 0.5 and the FC VAE (Tables 8.2,
-    8.3 and 8.7; FONDUE_IB on the FC VAE keeps the thesis' value), n_init in {5, 40} on the Symsol
-    stand-in and dSprites (Tables 8.4, 8.6; CelebA's Table 8.5 only when the real files are
-    present), l, u = 1, 64, and
-    2,000 examples for the data IDEs.  Every training is one short model (about 21 s of a quiet
-    2-core CPU for 300 steps), so the notebook's time is the number of distinct
+    at the same four n trained for one epoch (four points, the fewest that let an elbow be
+    found: :data:`MIN_ELBOW_POINTS`; beta in {0.5, 4} for Figs D.1-D.2, lambda_od = 0.5 for Figs
+    D.3-D.4), e = 1 FONDUE epoch of 300 steps (about one pass over our 20,000 training images),
+    FONDUE and FONDUE_IDE with seeds 0 and 1, FONDUE_IB with seed 0, FONDUE (seed 0) on
+    beta = 4 and DIP-VAE II with lambda_od = 0.5 on dSprites and on the Symsol stand-in and on
+    the FC VAE (Tables 8.2, 8.3 and 8.7; FONDUE_IB on the FC VAE keeps the thesis' value),
+    n_init in {5, 40} on the Symsol stand-in and dSprites (Tables 8.4, 8.6; CelebA's Table 8.5
+    only when the real files are present), l, u = 1, 64, and 2,000 examples for the data IDEs.
+    Every search starts from the data IDE this profile measures (:func:`fondue_start`).  Every
+    training is one short model, so the notebook's time is the number of distinct
     (configuration, n, seed) it visits; 150-step epochs would halve it but leave the latents
-    unpolarised: with them FONDUE rejected n = 11 and then n = 5 on dSprites (seed 0) and went
-    on down to n = 2 (where we stopped it), far below the 6-11 of the 300-step searches.
-    ``smoke`` only proves the code runs (a handful of 4-step trainings).
+    unpolarised.
+    ``smoke`` only proves the code runs (a handful of 4-step trainings; its sweeps have fewer
+    than four n, so its elbow claims are recorded as undecidable).
 
     >>> cfg = settings("quick")
     >>> cfg.ns, cfg.epoch_steps, cfg.training.steps
@@ -186,16 +221,16 @@ def settings(profile: str) -> Ch8Settings:
                           seeds=(0,), side_ns=(2,),
                           side_seeds=(0,), side_epochs=1, d_betas=(4.0,), d_lambdas=(0.5,),
                           fondue_seeds=(0,), ib_seeds=(0,),
-                          side_searches=("beta4", "dip05", "fc"), side_criteria=("trace", "ib"),
+                          side_searches=tuple(SIDE_SEARCHES), side_criteria=("trace", "ib"),
                           init_datasets=("symsol", "dsprites"), fondue_epochs=1, epoch_steps=4,
                           max_n=2, random_inits=(1,), supervised_range=(1, 2), ide_points=300,
                           ide_runs=2, ide_ks=(3, 5, 10, 20), rep_k=5, layer_points=64,
                           gbt_iterations=5),
         quick=Ch8Settings(profile="quick", training=training, datasets=("dsprites",),
                           ns=(3, 6, 10, 18), seeds=(0,),
-                          side_ns=(3, 11), side_seeds=(0,), side_epochs=1,
+                          side_ns=(3, 6, 10, 18), side_seeds=(0,), side_epochs=1,
                           d_betas=(0.5, 4.0), d_lambdas=(0.5,), fondue_seeds=(0, 1),
-                          ib_seeds=(0,), side_searches=("beta4", "dip05", "fc"),
+                          ib_seeds=(0,), side_searches=tuple(SIDE_SEARCHES),
                           side_criteria=("trace",),
                           init_datasets=("symsol", "dsprites"),
                           fondue_epochs=1, epoch_steps=300, max_n=64, random_inits=(5, 40),
@@ -208,31 +243,13 @@ def settings(profile: str) -> Ch8Settings:
                           side_ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), side_seeds=(0, 1, 2, 3, 4),
                           side_epochs=29, d_betas=(0.5, 2.0, 4.0), d_lambdas=(0.5, 2.0),
                           fondue_seeds=tuple(range(10)), ib_seeds=tuple(range(10)),
-                          side_searches=("beta4", "dip05", "fc"), side_criteria=("trace", "ib"),
+                          side_searches=tuple(SIDE_SEARCHES), side_criteria=("trace", "ib"),
                           init_datasets=("symsol", "celeba", "dsprites"),
                           fondue_epochs=2, epoch_steps=10_368,
                           max_n=1024, random_inits=(5, 19, 22, 39, 74, 94, 116, 145, 180, 182),
                           supervised_range=(1, 200), ide_points=10_000, ide_runs=5,
                           ide_ks=(3, 5, 10, 20), rep_k=20, layer_points=10_000,
                           gbt_iterations=100))
-
-
-# The (model, params, architecture, dataset) behind each elbow figure of chapter 8 / appendix D
-# (the dataset None: every one of Ch8Settings.datasets).
-FIGURE_CONFIGS = {
-    "figure-8.6": ("autoencoder", {}, "conv", "dsprites"),
-    "figure-8.7a": ("beta_vae", {"beta": 4.0}, "conv", "symsol"),
-    "figure-8.7b": ("dip_vae_ii", {"lambda_od": 0.5}, "conv", "dsprites"),
-    "figure-8.8": ("beta_vae", {"beta": 1.0}, "fc", "dsprites"),
-}
-
-# The FONDUE searches on other objectives and architectures (seed 0, dSprites): key ->
-# (model, params, architecture, thesis table, thesis row).
-SIDE_SEARCHES = {
-    "beta4": ("beta_vae", {"beta": 4.0}, "conv", "8.2", "beta=4"),
-    "dip05": ("dip_vae_ii", {"lambda_od": 0.5}, "conv", "8.3", "lambda_od=0.5"),
-    "fc": ("beta_vae", {"beta": 1.0}, "fc", "8.7", "FONDUE"),
-}
 
 
 def _params(model: str, params: dict) -> dict:
@@ -307,10 +324,13 @@ def measure_run(folder, cfg: Ch8Settings, *, seed: int = 0) -> dict[str, float]:
     Keys: ``n``, ``seed``, ``reconstruction`` (Bernoulli loss per image on the evaluation set at
     the end of training), ``accuracy`` (:func:`~latentdims.maths.fondue.downstream_accuracy`
     on M with ``gbt_iterations``), ``trace_mean`` and ``trace_sampled`` (Tr Var[M],
-    Tr Var[Z], unfloored), ``trace_gap`` and ``expected_gap`` (the passive count plus
-    sum(1 - w_i), :func:`latentdims.maths.fondue.expected_trace_gap`), ``ide_mean`` and
-    ``ide_sampled`` (MLE with ``rep_k`` neighbours), ``active``, ``mixed``, ``passive`` (the
-    rule of Section 6.4.1, alpha = 0.1) and ``stand_in``.
+    Tr Var[Z], unfloored), ``trace_gap``, ``expected_gap`` (its expectation over the sampling
+    noise, the summed mean posterior variances: the law of total variance,
+    :func:`latentdims.maths.fondue.expected_trace_gap`), ``polarised_gap`` (the gap the thesis
+    predicts from the variable types, #passive + sum(1 - w_i): :func:`polarised_trace_gap`; NaN
+    for the deterministic AE), ``ide_mean`` and ``ide_sampled`` (MLE with ``rep_k``
+    neighbours), ``active``, ``mixed``, ``passive`` (the rule of thesis Sec. 6.4.1,
+    alpha = 0.1) and ``stand_in``.
     """
     s = _check_settings(cfg, "measure_run")
     res = _read_outputs(folder)
@@ -328,9 +348,35 @@ def measure_run(folder, cfg: Ch8Settings, *, seed: int = 0) -> dict[str, float]:
     row.update(ide_mean=_safe_mle(reps.mean, k), ide_sampled=_safe_mle(reps.sampled, k))
     if res["run"].model != "autoencoder":
         row.update(classify_variables(reps.variance).counts)
+        row["polarised_gap"] = polarised_trace_gap(reps.variance)
     else:   # the deterministic AE has no variance head: every latent counts as active
-        row.update(active=res["run"].latent_dim, mixed=0, passive=0)
+        row.update(active=res["run"].latent_dim, mixed=0, passive=0, polarised_gap=float("nan"))
     return row
+
+
+def polarised_trace_gap(variance, *, alpha: float = 0.1) -> float:
+    r"""The trace gap Props 8.3.1-8.3.3 predict from the types of the latents (thesis Sec.
+    8.3.1): 0 for an active latent, 1 for a passive one, :math:`1 - w_i` for a mixed one,
+
+    .. math:: {\rm Tr}({\rm Var}[Z]) - {\rm Tr}({\rm Var}[M]) = \#{\rm passive}
+              + \sum_{i\,{\rm mixed}} (1 - w_i),
+
+    with the types of :func:`latentdims.maths.variables.classify_variables` (``alpha``) and
+    :math:`w_i` the share of examples on which the mixed latent i is active (its posterior
+    variance nearer 0 than 1, i.e. below 1/2).  The equality is the thesis' limit
+    :math:`\gamma \to 0`, where every posterior variance is exactly 0 or 1; the measured gap
+    departs from it by what the not yet polarised variances add (the law of total variance,
+    :func:`latentdims.maths.fondue.expected_trace_gap`, holds for any model).
+
+    >>> S = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 1.0]] * 50)   # passive, active, mixed w = 1/2
+    >>> polarised_trace_gap(S)
+    1.5
+    """
+    types = classify_variables(variance, alpha)
+    S = np.asarray(variance, dtype=np.float64)
+    w = (S < 0.5).mean(axis=0)
+    mixed = types.types == "mixed"
+    return float(np.sum(types.types == "passive") + np.sum(1.0 - w[mixed]))
 
 
 def _read_outputs(folder) -> dict[str, Any]:
@@ -372,6 +418,17 @@ def by_seed(frame, column: str, ns) -> np.ndarray:
     return table.reindex(columns=list(ns)).to_numpy(dtype=float)
 
 
+class Panel(tuple):
+    """One elbow panel, ``(ns, reconstruction, accuracy, lines)`` as
+    :func:`latentdims.plotting.thesis_ch8.elbow_panels` takes it, that also knows its
+    ``dataset`` (the elbow claims allow for the thesis' overestimation on Symsol)."""
+
+    def __new__(cls, ns, reconstruction, accuracy, lines, *, dataset: str):
+        panel = super().__new__(cls, (ns, reconstruction, accuracy, lines))
+        panel.dataset = dataset
+        return panel
+
+
 @dataclass(frozen=True)
 class ElbowCurves:
     """The elbow curves of one sweep over n (Figs 8.5-8.8, 8.12, D.1-D.4).
@@ -396,10 +453,10 @@ class ElbowCurves:
         """The data set's name, marked ``(STAND-IN)`` where it is one."""
         return f"{self.dataset} (STAND-IN)" if self.stand_in else self.dataset
 
-    def panel(self, lines: Mapping[str, float] | None = None) -> tuple:
+    def panel(self, lines: Mapping[str, float] | None = None) -> Panel:
         """``(ns, reconstruction, accuracy, lines)`` for
-        :func:`latentdims.plotting.thesis_ch8.elbow_panels`."""
-        return self.ns, self.reconstruction, self.accuracy, lines
+        :func:`latentdims.plotting.thesis_ch8.elbow_panels` (a :class:`Panel`)."""
+        return Panel(self.ns, self.reconstruction, self.accuracy, lines, dataset=self.dataset)
 
 
 def elbow_curves(sweep: NSweep, cfg: Ch8Settings) -> ElbowCurves:
@@ -416,7 +473,7 @@ def fondue_trainer(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = 
     """``train(n, epochs)`` for :func:`latentdims.maths.fondue.fondue`: trains (or loads from the
     cache) a fresh model with n latents for ``epochs`` FONDUE epochs and returns its
     :class:`~latentdims.maths.fondue.TrainingOutput` on the run's evaluation set (the thesis: 10,000
-    examples, L2183).
+    examples, Sec. 8.3.2).
 
     ``reconstructions=True`` adds the inputs x and the decoder's Bernoulli means
     sigmoid(logits) for the sampled z, which FONDUE_IB needs (the author's code passes the
@@ -444,12 +501,13 @@ def run_fondue(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = "dsp
                criterion: str = "trace", seed: int = 0, n_init: int | None = None,
                architecture: str = "conv", epochs: int | None = None, **params: Any):
     """FONDUE / FONDUE_IB / FONDUE_IDE (``criterion`` "trace", "ib", "ide") on cached trainings
-    with the design's ``fondue_epochs`` and ``max_n``; ``n_init`` defaults to the data IDE
-    retained by the thesis (4, 11, 22; :data:`latentdims.maths.fondue.DATA_IDE`).  Returns the
+    with the design's ``fondue_epochs`` and ``max_n``; ``n_init`` defaults to the data IDE this
+    profile measures (:func:`fondue_start`, the value of Fig 8.4; the thesis' were 4, 11, 22,
+    :data:`latentdims.maths.fondue.DATA_IDE`), capped at ``max_n``.  Returns the
     :class:`~latentdims.maths.fondue.FondueResult` (each step logged)."""
     s = _check_settings(cfg, "run_fondue")
     if n_init is None:
-        n_init = min(DATA_IDE.get(dataset, 10), s.max_n)
+        n_init = min(fondue_start(s, dataset), s.max_n)
     train = fondue_trainer(s, model=model, dataset=dataset, seed=seed, architecture=architecture,
                            reconstructions=criterion == "ib", **params)
     return fondue(train, n_init, criterion=criterion, epochs=s.fondue_epochs if epochs is None
@@ -518,7 +576,7 @@ def main_searches(cfg: Ch8Settings) -> dict[tuple[str, str], list[Search]]:
 
 
 def side_searches(cfg: Ch8Settings) -> tuple[dict[str, list[Search]], dict[str, list[Search]]]:
-    """FONDUE (seed 0, dSprites) on the other objectives and architectures of
+    """FONDUE (seed 0) on the other objectives, architectures and data sets of
     ``side_searches`` (:data:`SIDE_SEARCHES`: Tables 8.2, 8.3, 8.7), and on the FC VAE with each
     criterion of ``side_criteria`` (Table 8.7, Fig 8.8) when ``"fc"`` is among them.
 
@@ -528,18 +586,18 @@ def side_searches(cfg: Ch8Settings) -> tuple[dict[str, list[Search]], dict[str, 
     s = _check_settings(cfg, "side_searches")
     done: dict[tuple, list[Search]] = {}
 
-    def search(model, params, arch, criterion="trace"):
-        key = (model, tuple(sorted(params.items())), arch, criterion)
+    def search(model, params, arch, dataset, criterion="trace"):
+        key = (model, tuple(sorted(params.items())), arch, dataset, criterion)
         if key not in done:
             done[key] = [_search(s, model=model, params=params, architecture=arch,
-                                 dataset="dsprites", criterion=criterion, seed=seed)
+                                 dataset=dataset, criterion=criterion, seed=seed)
                          for seed in s.fondue_seeds[:1]]
         return done[key]
 
-    side = {key: search(m, prm, arch) for key, (m, prm, arch, _, _) in
+    side = {key: search(m, prm, arch, ds) for key, (m, prm, arch, _, _, ds) in
             ((k, SIDE_SEARCHES[k]) for k in s.side_searches)}
-    fc = ({c: search("beta_vae", {"beta": 1.0}, "fc", c) for c in s.side_criteria}
-          if "fc" in side else {})
+    fc = ({c: search("beta_vae", {"beta": 1.0}, "fc", SIDE_SEARCHES["fc"][5], c)
+           for c in s.side_criteria} if "fc" in side else {})
     return side, fc
 
 
@@ -598,6 +656,99 @@ def improvement_left(ns, values, n_star: float, *, higher_is_better: bool = Fals
     return float((np.interp(n_star, ns, v) - v[-1]) / total)
 
 
+# An elbow needs a first point, a last point and at least two between them to choose from.
+MIN_ELBOW_POINTS = 4
+
+
+def elbow(ns, values, *, higher_is_better: bool = False) -> float:
+    """The n at the elbow of a curve over the swept n (the Kneedle rule of Satopaa et al. 2011).
+
+    With n and the mean curve over seeds scaled to [0, 1] (1 at the first n, 0 at the last),
+    the elbow is the interior swept n farthest below the straight line from the first point to
+    the last: where the curve bends before diminishing returns (thesis Sec. 8.2.5).  NaN when
+    fewer than :data:`MIN_ELBOW_POINTS` values of n were swept, when a mean value is not finite,
+    when the curve does not improve from the first n to the last, or when no point lies below
+    that line (no bend).
+
+    >>> elbow([3, 6, 10, 18], [5.0, 2.0, 1.2, 1.0])
+    6.0
+    >>> elbow([3, 6, 10, 18], [5.0, 4.9, 4.5, 1.0])    # bends the other way: no elbow
+    nan
+    """
+    n = np.asarray(ns, dtype=np.float64)
+    v = np.nanmean(np.atleast_2d(np.asarray(values, dtype=np.float64)), axis=0)
+    if len(n) < MIN_ELBOW_POINTS or len(v) != len(n) or not np.all(np.isfinite(v)):
+        return float("nan")
+    v = -v if higher_is_better else v
+    if not v[0] > v[-1]:
+        return float("nan")
+    x = (n - n[0]) / (n[-1] - n[0])
+    y = (v - v[-1]) / (v[0] - v[-1])
+    below = ((1.0 - x) - y)[1:-1]
+    if not below.max() > 0:
+        return float("nan")
+    return float(n[1 + int(np.argmax(below))])
+
+
+def elbow_check(ns, reconstruction, accuracy, n_star: float, *, above: int = 0
+                ) -> tuple[dict[str, Any], bool]:
+    """Whether ``n_star`` (FONDUE's n) locates the elbow of the reconstruction curve on the
+    sweep's grid: the swept n nearest ``n_star`` is the elbow (:func:`elbow`), or one of the
+    ``above`` swept n after it (``above=1`` on Symsol, where the thesis reports some
+    overestimation, Sec. 8.5.2 and App. D.4).  The accuracy curve's elbow is reported beside it.
+
+    Returns ``(value, passed)`` for a claim record; ``passed`` is False, and ``value`` says
+    why, when the sweep has fewer than :data:`MIN_ELBOW_POINTS` values of n or no elbow.
+
+    >>> elbow_check([3, 6, 10, 18], [5.0, 2.0, 1.2, 1.0], [0.2, 0.8, 0.85, 0.86], 7)[1]
+    True
+    """
+    n = [int(x) for x in ns]
+    e_rec = elbow(n, reconstruction)
+    value: dict[str, Any] = {"n": round(float(n_star), 2), "swept n": n,
+                             "reconstruction elbow": e_rec,
+                             "accuracy elbow": elbow(n, accuracy, higher_is_better=True)}
+    if len(n) < MIN_ELBOW_POINTS:
+        value["undecidable"] = f"{len(n)} values of n swept; an elbow needs {MIN_ELBOW_POINTS}"
+        return value, False
+    if not np.isfinite(e_rec):
+        value["undecidable"] = "no elbow in the reconstruction curve"
+        return value, False
+    d = np.abs(np.asarray(n, dtype=float) - float(n_star))
+    nearest = np.flatnonzero(d == d.min())
+    k = n.index(int(e_rec))
+    return value, bool(any(0 <= j - k <= above for j in nearest))
+
+
+# The elbow figures of notebook 51 whose claim is checked on their panels, with the line that
+# gives FONDUE's n: our search's, or on Fig 8.6 the beta = 1 VAE's (the thesis marks the AE
+# with the VAE's values).
+ELBOW_FIGURES = {"figure-8.6": "FONDUE", "figure-8.7": "FONDUE (ours)", "figure-8.8": "FONDUE (ours)",
+                 "figure-D.1": "FONDUE (ours)", "figure-D.2": "FONDUE (ours)",
+                 "figure-D.3": "FONDUE (ours)", "figure-D.4": "FONDUE (ours)"}
+
+
+def figure_elbow_check(panels: Mapping[str, Panel], *, line: str = "FONDUE (ours)"
+                       ) -> tuple[dict[str, Any], bool]:
+    """:func:`elbow_check` on every panel of an elbow figure that has the vertical ``line``
+    (``above=1`` on Symsol panels).  Returns ``(value, passed)``: passed when every such panel
+    passes; False, with the reason in ``value``, when no panel has the line (FONDUE did not run
+    on those configurations in this profile).
+    """
+    value, ok = {}, []
+    for label, p in panels.items():
+        lines = p[3] or {}
+        if line not in lines:
+            continue
+        value[label], passed = elbow_check(p[0], p[1], p[2], lines[line],
+                                           above=1 if getattr(p, "dataset", "") == "symsol" else 0)
+        ok.append(passed)
+    if not ok:
+        return {"undecidable": f"no panel has a {line!r} line: FONDUE did not run on these "
+                               f"configurations in this profile"}, False
+    return value, all(ok)
+
+
 def thesis_value(table: str, setting: str, dataset: str) -> float:
     """The thesis' n of one row of :data:`THESIS_TABLES` (NaN if it has no such row)."""
     return {(r[0], r[1]): r[2] for r in THESIS_TABLES[table]}.get((setting, dataset), np.nan)
@@ -638,25 +789,28 @@ def side_elbow_panels(cfg: Ch8Settings, main: Mapping, side: Mapping,
     out = {}
     name, p = panel(*FIGURE_CONFIGS["figure-8.6"], chosen_n(main, ("FONDUE", "FONDUE_IB"), "dsprites"))
     out["figure-8.6"] = {name: p}
-    pa = panel(*FIGURE_CONFIGS["figure-8.7a"],
-               {"FONDUE (thesis, Table 8.2)": thesis_value("8.2", "beta=4", "symsol")})
-    pb = panel(*FIGURE_CONFIGS["figure-8.7b"], {"FONDUE (ours)": side_n.get("dip05", np.nan),
-                                                "FONDUE (thesis)": thesis_value("8.3", "lambda_od=0.5",
-                                                                                "dsprites")})
+    ours_n = {}   # (model, hyper-parameter value, dataset) -> our FONDUE n on the conv VAE
+    for key, n in side_n.items():
+        model, params, arch, _, _, ds = SIDE_SEARCHES[key]
+        if arch == "conv":
+            ours_n[(model, next(iter(params.values())), ds)] = n
+
+    def lines(model, value, ds, table, row):
+        ours = ours_n.get((model, value, ds), np.nan)
+        return {"FONDUE (ours)": ours, "FONDUE (thesis)": thesis_value(table, row, ds)}
+
+    pa = panel(*FIGURE_CONFIGS["figure-8.7a"], lines("beta_vae", 4.0, "symsol", "8.2", "beta=4"))
+    pb = panel(*FIGURE_CONFIGS["figure-8.7b"],
+               lines("dip_vae_ii", 0.5, "dsprites", "8.3", "lambda_od=0.5"))
     out["figure-8.7"] = {f"(a) β-VAE β = 4, {pa[0]}": pa[1], f"(b) DIP-VAE II λ_od = 0.5, {pb[0]}": pb[1]}
     lines88 = ({f"{FLAVOURS[c]} (ours)": mean_n(res) for c, res in fc.items()} if fc else
                {f"{a} (thesis)": thesis_value("8.7", a, "dsprites") for a in ("FONDUE", "FONDUE_IB")})
     name, p = panel(*FIGURE_CONFIGS["figure-8.8"], lines88)
     out["figure-8.8"] = {name: p}
-    ours_n = {(SIDE_SEARCHES[key][0], next(iter(SIDE_SEARCHES[key][1].values())), "dsprites"): n
-              for key, n in side_n.items() if SIDE_SEARCHES[key][2] == "conv"}
     for fig_id, (model, ds, key, table) in D_FIGURES.items():
         panels = {}
         for v in (s.d_betas if key == "beta" else s.d_lambdas):
-            lines = {"FONDUE (thesis)": thesis_value(table, f"{key}={v:g}", ds)}
-            if (model, v, ds) in ours_n:
-                lines = {"FONDUE (ours)": ours_n[(model, v, ds)], **lines}
-            nm, p = panel(model, {key: v}, "conv", ds, lines)
+            nm, p = panel(model, {key: v}, "conv", ds, lines(model, v, ds, table, f"{key}={v:g}"))
             panels[f"{key} = {v:g}, {nm}"] = p
         out[fig_id] = panels
     return out
@@ -674,32 +828,297 @@ def search_training_seconds(search: Search, cfg: Ch8Settings) -> float:
     Models not in the cache count as NaN.
     """
     s = _check_settings(cfg, "search_training_seconds")
-    total = 0.0
-    for ev in search.result.evaluations:
-        run = ch8_run(s, model=search.model, dataset=search.dataset, latent_dim=int(ev.n),
-                      seed=search.seed, architecture=search.architecture,
-                      epochs=search.result.epochs, **dict(search.params))
-        config = entry_path(thesis_runs.CACHE_NAME, run) / "config.json"
-        if not config.is_file():
-            return float("nan")
-        with open(config) as f:
-            total += float(json.load(f).get("build_seconds", float("nan")))
-    return total
+    return float(sum(_build_seconds(ch8_run(s, model=search.model, dataset=search.dataset,
+                                            latent_dim=int(ev.n), seed=search.seed,
+                                            architecture=search.architecture,
+                                            epochs=search.result.epochs, **dict(search.params)))
+                     for ev in search.result.evaluations))
+
+
+def _build_seconds(run) -> float:
+    """The logged build time of a trained run's cache entry (NaN when it is not cached)."""
+    config = entry_path(thesis_runs.CACHE_NAME, run) / "config.json"
+    if not config.is_file():
+        return float("nan")
+    with open(config) as f:
+        return float(json.load(f).get("build_seconds", float("nan")))
+
+
+def full_training_seconds(cfg: Ch8Settings, *, dataset: str = "dsprites") -> float:
+    """The cost of one full training in this profile: the mean logged build time (wall seconds)
+    of the main sweep's fully trained beta = 1 conv VAEs on ``dataset`` (``ns`` x ``seeds``,
+    :func:`sweep_over_n`), the reference of the thesis' "faster than fully training one model"
+    (Secs. 8.5.2, 8.6, 8.7; about 2 A100 hours there).  NaN when none of them is cached yet."""
+    s = _check_settings(cfg, "full_training_seconds")
+    secs = [_build_seconds(ch8_run(s, dataset=dataset, latent_dim=n, seed=seed))
+            for seed in s.seeds for n in s.ns]
+    secs = [x for x in secs if np.isfinite(x)]
+    return float(np.mean(secs)) if secs else float("nan")
+
+
+def cost_check(searches: Mapping[str, Sequence[Search]], cfg: Ch8Settings, *,
+               reference: Mapping[str, float], at_most: float
+               ) -> tuple[dict[str, Any], bool, list[str]]:
+    """Whether every search costs less than ``at_most`` times one full training.
+
+    The cost of a search is its training time from an empty cache
+    (:func:`search_training_seconds`); ``reference`` maps a data set to one full training of
+    the same profile on it (:func:`full_training_seconds`).  A search on a data set without a
+    finite reference is listed and left out.  Returns ``(value, passed, datasets)`` for a claim
+    record: passed is False when no search could be compared or a time is missing (a model not
+    in the cache); ``datasets`` are those of the searches compared.
+    """
+    s = _check_settings(cfg, "cost_check")
+    value: dict[str, Any] = {}
+    ok, used = [], []
+    for label, res in searches.items():
+        for r in res:
+            ref = float(reference.get(r.dataset, float("nan")))
+            if not np.isfinite(ref) or ref <= 0:
+                value[f"{label}, seed {r.seed}"] = f"no full training of this profile on {r.dataset}"
+                continue
+            secs = search_training_seconds(r, s)
+            value[f"{label}, seed {r.seed}"] = {
+                "training (s)": round(secs, 1), "models": r.result.models_trained,
+                "one full training (s)": round(ref, 1), "share": round(secs / ref, 3)}
+            ok.append(bool(np.isfinite(secs) and secs / ref < at_most))
+            used.append(r.dataset)
+    return value, bool(ok) and all(ok), sorted(set(used))
+
+
+def init_check(references: Mapping[str, Search], inits: Mapping[tuple[int, str], list[Search]],
+               dataset: str) -> tuple[dict[str, Any], bool]:
+    """Tables 8.4-8.6 (thesis Sec. 8.6): "the initialisation does not change the number of
+    dimensions predicted with IDE initialisation".  With the same seed, every n_init of
+    :func:`initialisation_searches` must give an n within 1 of the search started from the data
+    IDE.  Returns ``(value, passed)``; passed is False, with the reason in ``value``, when
+    ``dataset`` was not searched in this profile."""
+    got = {f"n_init={k}": [r.result.n for r in res] for (k, d), res in inits.items() if d == dataset}
+    if dataset not in references or not got:
+        why = f"FONDUE was not run from other n_init on {dataset} in this profile"
+        if dataset == "celeba" and not has_real_data("celeba"):
+            why += " (CelebA is searched only from its real files, absent here)"
+        return {"undecidable": why}, False
+    ref = references[dataset].result
+    spread = max(abs(n - ref.n) for ns in got.values() for n in ns)
+    return {f"IDE start {ref.start[0]}: n = {ref.n}": got}, bool(spread <= 1)
+
+
+def beta_pruning(main: Mapping[tuple[str, str], list[Search]], side: Mapping[str, list[Search]]
+                 ) -> dict[str, dict[str, float]]:
+    """Table 8.2: FONDUE's mean n on the beta = 1 and beta = 4 conv VAEs, on every data set
+    where both ran: ``{dataset: {"beta=1": n, "beta=4": n}}``."""
+    out = {}
+    for key, res in side.items():
+        model, params, arch, _, _, ds = SIDE_SEARCHES[key]
+        beta4 = model == "beta_vae" and arch == "conv" and params.get("beta") == 4.0
+        if beta4 and ("FONDUE", ds) in main:
+            out[ds] = {"beta=1": mean_n(main[("FONDUE", ds)]), "beta=4": mean_n(res)}
+    return out
+
+
+def binary_search_cost_check(cfg: Ch8Settings, main: Mapping, supervised: Mapping
+                             ) -> tuple[dict[str, Any], bool]:
+    """Table D.5 (thesis App. D.3): "IB and BS_FONDUE take longer to compute than FONDUE and
+    FONDUE_IB for all datasets except Symsol where the execution time is similar".  Compares,
+    seed by seed (seed 0), the training time from an empty cache
+    (:func:`search_training_seconds`) of BS_FONDUE with FONDUE's and of IB with FONDUE_IB's, on
+    every data set of the design: longer, or on Symsol within a factor 2 ("similar").
+    Returns ``(value, passed)``."""
+    s = _check_settings(cfg, "binary_search_cost_check")
+    value, ok = {}, []
+    for ds in s.datasets:
+        for binary, unsupervised in (("BS_FONDUE", "FONDUE"), ("IB", "FONDUE_IB")):
+            b = search_training_seconds(supervised[(binary, ds)][0], s)
+            u = search_training_seconds(main[(unsupervised, ds)][0], s)
+            ratio = b / u if u > 0 else float("nan")
+            value[f"{binary} / {unsupervised}, {ds}"] = {
+                "training (s)": [round(b, 1), round(u, 1)], "ratio": round(ratio, 3),
+                "models": [supervised[(binary, ds)][0].result.models_trained,
+                           main[(unsupervised, ds)][0].result.models_trained]}
+            ok.append(bool(np.isfinite(ratio) and (0.5 <= ratio <= 2.0 if ds == "symsol"
+                                                   else ratio > 1.0)))
+    return value, bool(ok) and all(ok)
+
+
+# --------------------------------------------------------------------------- the claims' ledger
+_MAIN_SWEEP = ("figure-8.1", "figure-8.9", "figure-8.10", "figure-8.11")
+_SEARCHES = ("figure-8.2", "figure-8.3", "table-8.1", "table-8.2", "table-8.3", "table-8.7",
+             "table-8.8")
+_BOTH = ("figure-8.5", "figure-8.12")
+_SIDE = ("figure-8.6", "figure-8.7", "figure-8.8", "figure-D.1", "figure-D.2", "figure-D.3",
+         "figure-D.4")
+_INITS = {"table-8.4": "symsol", "table-8.5": "celeba", "table-8.6": "dsprites"}
+
+
+def _count(ours, thesis, what: str, thesis_text: str) -> str | None:
+    return None if ours == thesis else f"{ours} {what} where the thesis {thesis_text}"
+
+
+def _sweep_substitution(s: Ch8Settings) -> str | None:
+    p = settings("paper")
+    ns = (None if tuple(s.ns) == tuple(p.ns) else
+          f"n = {', '.join(map(str, s.ns))} where the thesis sweeps {', '.join(map(str, p.ns))}")
+    return join_substitutions(training_substitution(s.training), ns,
+                              _count(len(s.seeds), len(p.seeds), "seed(s)", "averages 5"))
+
+
+def _fondue_substitution(s: Ch8Settings) -> str | None:
+    p = settings("paper")
+    epochs = (None if (s.fondue_epochs, s.epoch_steps) == (p.fondue_epochs, p.epoch_steps) else
+              f"FONDUE trainings of {s.fondue_epochs} epoch(s) of {s.epoch_steps} steps where the "
+              f"thesis trains until n is stable (1-6 passes over the data)")
+    return join_substitutions(epochs, _count(len(s.fondue_seeds), len(p.fondue_seeds),
+                                             "FONDUE seed(s)", "averages 10"))
+
+
+def _side_substitution(s: Ch8Settings) -> str | None:
+    p = settings("paper")
+    steps = (None if s.side_epochs * s.epoch_steps == p.side_epochs * p.epoch_steps else
+             f"elbow-curve models of {s.side_epochs * s.epoch_steps:,} steps where the thesis "
+             f"trains 300,000")
+    return join_substitutions(steps, _count(len(s.side_ns), len(p.side_ns), "values of n",
+                                            "sweeps 9 (3-42)"),
+                              _count(len(s.side_seeds), len(p.side_seeds), "seed(s)",
+                                     "averages 5"))
+
+
+def figure_substitution(figure: str, cfg: Ch8Settings) -> str | None:
+    """What this profile's design changes, for the claims on ``figure`` (``"figure-8.1"``,
+    ``"table-8.1"``, ...), against the thesis' design (``settings("paper")``); None when
+    nothing does.
+
+    >>> figure_substitution("table-8.1", settings("paper")) is None
+    True
+    """
+    s = _check_settings(cfg, "figure_substitution")
+    p = settings("paper")
+    if figure in _MAIN_SWEEP:
+        celeba = (None if figure != "figure-8.1" or s.datasets[0] == "celeba" else
+                  f"{s.datasets[0]} in place of CelebA")
+        layers = (None if figure != "figure-8.11" or s.layer_points == p.layer_points else
+                  f"{s.layer_points:,} images per layer where the thesis uses {p.layer_points:,}")
+        return join_substitutions(celeba, _sweep_substitution(s), layers)
+    if figure in _SEARCHES:
+        return _fondue_substitution(s)
+    if figure in _BOTH:
+        return join_substitutions(_sweep_substitution(s), _fondue_substitution(s))
+    if figure in _SIDE:
+        ae = ("our deterministic AE: the conv network with the mean head only and the Bernoulli "
+              "loss (the thesis gives no AE loss)" if figure == "figure-8.6" else None)
+        return join_substitutions(ae, _side_substitution(s), _fondue_substitution(s))
+    if figure in _INITS:
+        inits = (None if tuple(s.random_inits) == tuple(p.random_inits) else
+                 f"n_init in {{{', '.join(map(str, s.random_inits))}}} where the thesis draws 10 "
+                 f"in [1, 200]")
+        return join_substitutions(_fondue_substitution(s), inits)
+    if figure == "table-D.5":
+        rng = (None if tuple(s.supervised_range) == tuple(p.supervised_range) else
+               f"binary searches over [{s.supervised_range[0]}, {s.supervised_range[1]}] where "
+               f"the thesis searches [1, 200]")
+        return join_substitutions(_fondue_substitution(s), rng)
+    if figure == "figure-8.4":
+        return join_substitutions(_count(f"{s.ide_points:,}", f"{p.ide_points:,}",
+                                         "images per data set", "uses 10,000"),
+                                  _count(s.ide_runs, p.ide_runs, "repeats", "makes 5"))
+    raise ValueError(f"figure_substitution: no chapter-8 claim is recorded on {figure!r}.")
+
+
+def figure_data(figure: str, cfg: Ch8Settings) -> str | list[str]:
+    """The data the claims on ``figure`` ran on, as ``record_claim``'s ``data`` (image data set
+    names, resolved when recorded to the public files or the labelled stand-in)."""
+    s = _check_settings(cfg, "figure_data")
+    if figure == "figure-8.4":
+        return ["symsol", "dsprites", "celeba"]
+    if figure in _INITS:
+        return _INITS[figure]
+    if figure in FIGURE_CONFIGS:
+        return FIGURE_CONFIGS[figure][3]
+    if figure == "figure-8.7":
+        return [FIGURE_CONFIGS["figure-8.7a"][3], FIGURE_CONFIGS["figure-8.7b"][3]]
+    if figure in D_FIGURES:
+        return D_FIGURES[figure][1]
+    if figure in ("table-8.2", "table-8.3"):
+        names = sorted({v[5] for k, v in SIDE_SEARCHES.items()
+                        if v[3] == figure[6:] and k in s.side_searches})
+        return names[0] if len(names) == 1 else names
+    if figure == "table-8.7":
+        return SIDE_SEARCHES["fc"][5]
+    return s.datasets[0] if len(s.datasets) == 1 else list(s.datasets)
+
+
+def ledger(figure: str, cfg: Ch8Settings, *, kind: str = "document", data=None,
+           note: str | None = None) -> dict[str, Any]:
+    """The ``kind``, ``data`` and ``substitution`` keywords of ``run.record_claim`` for a claim
+    on ``figure``: ``data`` defaults to :func:`figure_data`, the substitution is
+    :func:`figure_substitution` with ``note`` (a further difference of this one claim) added.
+
+    >>> ledger("figure-8.4", settings("paper"))
+    {'kind': 'document', 'data': ['symsol', 'dsprites', 'celeba'], 'substitution': None}
+    """
+    return {"kind": kind, "data": figure_data(figure, cfg) if data is None else data,
+            "substitution": join_substitutions(figure_substitution(figure, cfg), note)}
 
 
 # -------------------------------------------------------------------------------- IDE figures
+_IDE_CACHE = "ch8_data_ide"
+_IDE_VERSION = 1
+_START_K = 20   # "we will consider the IDEs obtained from MLE with k = 20" (thesis Sec. 8.5.1)
+
+
 def data_ides(dataset: str, cfg: Ch8Settings, *, seed: int = 0, path=None) -> dict[str, Any]:
     """IDEs of a data set (Fig 8.4): MLE with each k of ``ide_ks`` and TwoNN (discarding the
     10 % largest ratios, the thesis' "anchor 0.9"), repeated ``ide_runs`` times on subsamples of
     80 % of ``ide_points`` points (Table D.4).  Returns ``{"values": {label: array},
-    "stand_in": bool, "description": str}``."""
+    "stand_in": bool, "description": str}``.
+
+    Kept in the run cache (``ch8_data_ide``), keyed by the data's identity
+    (:func:`latentdims.data.images.data_identity`), the sizes, the k and the seed, so that
+    notebook 51's searches start from the numbers notebook 50 shows (:func:`fondue_start`)
+    without depending on notebook 50 having run.
+    """
     s = _check_settings(cfg, "data_ides")
-    data = thesis_runs.cached_image_dataset(dataset, n=s.ide_points, path=path, seed=seed)
-    X = data.images.reshape(len(data.images), -1).astype(np.float64)
-    values = {f"MLE (k={k})": repeated_id(X, "mle", k=k, n_runs=s.ide_runs, fraction=0.8,
-                                          seed=seed).values for k in s.ide_ks}
-    values["TwoNN"] = repeated_id(X, "twonn", n_runs=s.ide_runs, fraction=0.9, seed=seed).values
-    return {"values": values, "stand_in": bool(data.stand_in), "description": data.description}
+    config = {"dataset": dataset, "data": data_identity(dataset, path=path), "n": s.ide_points,
+              "runs": s.ide_runs, "ks": list(s.ide_ks), "seed": int(seed), "version": _IDE_VERSION}
+
+    def compute() -> dict[str, np.ndarray]:
+        data = thesis_runs.cached_image_dataset(dataset, n=s.ide_points, path=path, seed=seed)
+        X = data.images.reshape(len(data.images), -1).astype(np.float64)
+        out = {f"mle_k{k}": repeated_id(X, "mle", k=k, n_runs=s.ide_runs, fraction=0.8,
+                                        seed=seed).values for k in s.ide_ks}
+        out["twonn"] = repeated_id(X, "twonn", n_runs=s.ide_runs, fraction=0.9, seed=seed).values
+        return {**out, "stand_in": np.array(bool(data.stand_in)),
+                "description": np.array(str(data.description))}
+
+    arrays = cached_arrays(_IDE_CACHE, config, compute)
+    values = {f"MLE (k={k})": np.asarray(arrays[f"mle_k{k}"]) for k in s.ide_ks}
+    values["TwoNN"] = np.asarray(arrays["twonn"])
+    return {"values": values, "stand_in": bool(arrays["stand_in"]),
+            "description": str(arrays["description"])}
+
+
+def fondue_start(cfg: Ch8Settings, dataset: str, *, seed: int = 0) -> int:
+    """The n FONDUE starts from on ``dataset``: the mean MLE (k = 20) of :func:`data_ides`
+    rounded to an integer, as the thesis starts from the IDEs of its Fig 8.4 (Sec. 8.5.1: "we
+    will initialise FONDUE with n = 4 for SymSol, n = 11 for dSprites and n = 22 for Celeba").
+    Seed 0 as in Table D.4; at least 1.  Computed once per data set and profile (cached), so
+    notebooks 50 and 51 use the same number."""
+    s = _check_settings(cfg, "fondue_start")
+    if _START_K not in s.ide_ks:
+        raise ValueError(f"fondue_start: the design's `ide_ks` {s.ide_ks} lack k = {_START_K}, "
+                         f"the MLE the thesis starts FONDUE from (Sec. 8.5.1); add it.")
+    values = data_ides(dataset, s, seed=seed)["values"][f"MLE (k={_START_K})"]
+    return max(1, int(round(float(np.mean(values)))))
+
+
+def start_note(cfg: Ch8Settings, datasets: Sequence[str]) -> str:
+    """Markdown: the n every FONDUE search of this profile starts from on each of ``datasets``
+    (:func:`fondue_start`), beside the thesis' (Sec. 8.5.1)."""
+    s = _check_settings(cfg, "start_note")
+    parts = [f"{ds}{' (stand-in)' if not has_real_data(ds) else ''}: n_init = "
+             f"{fondue_start(s, ds)} (thesis {DATA_IDE.get(ds, 'n/a')})" for ds in datasets]
+    return ("**FONDUE starts from the data IDE measured in this profile** (Fig 8.4, MLE with "
+            f"k = {_START_K}, rounded; seed 0): " + "; ".join(parts) + ".")
 
 
 def snapshot_folder(cfg: Ch8Settings, *, dataset: str = "dsprites", latent_dim: int = 10,
@@ -730,7 +1149,7 @@ def layer_ides(folder, cfg: Ch8Settings, *, epochs=None, seed: int = 0) -> dict[
 
 
 # ------------------------------------------------------------------------------------- tables
-# The thesis' tables (spec section 1.3; 004:L2346-L2559, L2925-L2933): rows of
+# The thesis' tables (Tables 8.1-8.8, Secs. 8.5-8.8; Table D.5, App. D.3): rows of
 # (algorithm or setting, dataset, n mean, n SD, minutes per run on an A100, models, epochs).
 # Table 8.8 repeats Table 8.1's FONDUE rows.
 _FONDUE_ROWS = (("FONDUE", "symsol", 19.1, 0.7, 6, 8, 1), ("FONDUE", "dsprites", 10.9, 0.7, 42, 4, 2),
@@ -752,7 +1171,7 @@ THESIS_TABLES = {
             ("lambda_od=2", "dsprites", 7.9, 0.7, 55, 6, 2), ("lambda_od=2", "celeba", 20.9, 1.8, 16, 6, 2),
             ("lambda_od=4", "symsol", 11.7, 0.9, 13, 6, 2), ("lambda_od=4", "dsprites", 8.1, 0.7, 28, 6, 1),
             ("lambda_od=4", "celeba", 18.7, 1.4, 23, 6, 3)],
-    # Tables 8.4-8.6: the "average" rows (per-n_init rows in the spec, section 1.3)
+    # Tables 8.4-8.6: their last, "average over all initial numbers of dimensions" rows
     "8.4": [("random n_init", "symsol", 18.9, 0.7, 6, 8, 1)],
     "8.5": [("random n_init", "celeba", 32.1, 1.2, 28, 8, 2)],
     "8.6": [("random n_init", "dsprites", 10.9, 0.8, 75, 7, 2)],
@@ -826,6 +1245,12 @@ def _table(tid: str, ours: Mapping[tuple, list[Search]], cfg: Ch8Settings):
     return fondue_table(tid, results, extra={"training time/run (ours, s)": _training_times(ours, cfg)})
 
 
+def _side_rows(side: Mapping[str, list[Search]], table: str) -> dict[tuple, list[Search]]:
+    """The side searches of one thesis table, keyed by its (setting, dataset) rows."""
+    return {(SIDE_SEARCHES[k][4], SIDE_SEARCHES[k][5]): res for k, res in side.items()
+            if SIDE_SEARCHES[k][3] == table}
+
+
 def fondue_tables(cfg: Ch8Settings, *, main: Mapping, side: Mapping, fc: Mapping,
                   references: Mapping, inits: Mapping, supervised: Mapping) -> dict[str, tuple]:
     """Tables 8.1-8.8 and D.5 from notebook 51's searches, with our numbers beside the thesis'
@@ -852,10 +1277,8 @@ def fondue_tables(cfg: Ch8Settings, *, main: Mapping, side: Mapping, fc: Mapping
     rows = {
         "8.1": ({k: v for k, v in main.items() if k[0] in ("FONDUE", "FONDUE_IB")},
                 "FONDUE and FONDUE_IB."),
-        "8.2": ({("beta=4", "dsprites"): side["beta4"]} if "beta4" in side else {},
-                "FONDUE with β-VAE."),
-        "8.3": ({("lambda_od=0.5", "dsprites"): side["dip05"]} if "dip05" in side else {},
-                "FONDUE with DIP-VAE II."),
+        "8.2": (_side_rows(side, "8.2"), "FONDUE with β-VAE."),
+        "8.3": (_side_rows(side, "8.3"), "FONDUE with DIP-VAE II."),
         "8.7": ({(FLAVOURS[c], "dsprites"): res for c, res in fc.items()}, "Fully-connected VAEs."),
         "8.8": ({k: v for k, v in main.items() if k[0] in ("FONDUE", "FONDUE_IDE")},
                 "FONDUE and FONDUE_IDE."),

@@ -421,7 +421,7 @@ def _evaluation_arrays(model, data: RunData) -> dict[str, np.ndarray]:
     return arrays
 
 
-def train_run(run: ThesisRun, *, progress: bool = False, rebuild: bool = False) -> Path:
+def train_run(run: ThesisRun, *, progress: bool = True, rebuild: bool = False) -> Path:
     """Train ``run`` (or find it in the cache) and return its cache folder.
 
     A module-level function of one picklable argument, so :func:`latentdims.core.sweeps.run_sweep`

@@ -106,9 +106,9 @@ class ToyStudySettings:
         Gaussian): a coarser grid than the jet papers' toy (13 steps over two decades) is enough
         to compare the learnt matrices with the closed forms at every step.
     correlation : CorrelationSettings
-        The correlation dimension of notebook 03.  The talks' 5e5 points (``002:L532``) are out
-        of reach of a full distance matrix, and the point of the toy is that even they are too
-        few.
+        The correlation dimension of notebook 03.  The talks' 5e5 points (slide "The Variational
+        Autoencoder: Doesn't suffer from curse of dimensionality") are out of reach of a full
+        distance matrix, and the point of the toy is that even they are too few.
     """
     profile: str
     toy: ToySettings
@@ -338,7 +338,7 @@ def reconstruction_smear(model, x, *, step: float = 1e-3) -> np.ndarray:
     taken by central differences of width ``step`` (in latent units).  For a locally linear
     decoder the optimum of :math:`\lVert\Delta x\rVert^2/2\beta^2 + \mathrm{KL}` over
     :math:`\sigma_k` gives :math:`s_{ik} = \beta` for an informative latent ("the stochasticity of
-    the latent sampling will smear the reconstruction at scale ~ beta", talks ``002:L199-203``;
+    the latent sampling will smear the reconstruction at scale ~ beta", talk 'Autoencoder introduction', slide 'Information and the loss function';
     ICLR Eq. 6 for the linear case: :math:`(\beta/\bar\sigma)\sqrt{\bar\sigma^2-\beta^2}\approx\beta`).
 
     Returns
@@ -680,7 +680,7 @@ class Entanglement:
 
 def entanglement_example(*, angle_deg: float = 35.0) -> Entanglement:
     """dSprites hearts at a 5 x 5 grid of (x, y) positions, coded by an aligned map (a) and by a
-    rotation of ``angle_deg`` (b: each latent mixes both factors) (thesis Figure 4.2, L976)."""
+    rotation of ``angle_deg`` (b: each latent mixes both factors) (thesis Sec. 4.4, Figure 4.2)."""
     grid = np.linspace(2, 29, 5).astype(int)
     positions = np.array([(i, j) for i in grid for j in grid])
     # standardised (x, y) factors; image rows run downwards, so the height is minus the row position
