@@ -109,10 +109,10 @@ def test_fondue_doubles_then_bisects_and_memoises(caplog):
 
 
 def follows_algorithm_1(res, max_n):
-    """Whether a logged search is Algorithm 1 (L2192-L2228): a step with D(n) <= t sets l <- n
-    and doubles n (capped by u and by ``max_n``), a step with D(n) > t sets u <- n and bisects;
-    the search stops with u = n + 1 (L2166) unless it hit ``max_n`` or no n passed; "models
-    trained" is the number of distinct n visited."""
+    """Whether a logged search is Algorithm 1 (thesis Sec. 8.3.2): a step with D(n) <= t sets
+    l <- n and doubles n (capped by u and by ``max_n``), a step with D(n) > t sets u <- n and
+    bisects; the search stops with u = n + 1 (as the termination proof says) unless it hit
+    ``max_n`` or no n passed; "models trained" is the number of distinct n visited."""
     for st in res.steps:
         if st.accepted and (st.lower != st.n or st.next_n != min(2 * st.n, st.upper, max_n)):
             return False
@@ -152,7 +152,7 @@ def test_algorithm_1_check_rejects_other_searches():
 
 def test_models_trained_of_table_8_6():
     # dSprites (n* = 11) from ten random initialisations: the "Models trained" column of
-    # Table 8.6 is exactly the number of distinct n Algorithm 1 visits (spec ch8, section 5)
+    # Table 8.6 is exactly the number of distinct n Algorithm 1 visits
     inits = [5, 19, 22, 39, 74, 94, 116, 145, 180, 182]
     results = [fondue(step(11), n_init=n0) for n0 in inits]
     assert [r.n for r in results] == [11] * 10
@@ -233,7 +233,8 @@ def test_binary_search_is_algorithms_7_and_8():
     assert all(s.trained for s in res.steps)              # a bisection never revisits an n
     assert binary_search(step(0)).n == 0
     assert binary_search(step(500)).n == 199
-    # the IB hypothesis: H(z) - I(x, x_hat) < 0 below n*, about 0 from n* on (L1997)
+    # the IB hypothesis: H(z) - I(x, x_hat) < 0 below n*, about 0 from n* on
+    # (thesis Secs 8.2.4 and 8.4.2)
     ib = binary_search(lambda n, e: (-0.5 * (n <= 10), 0.0), criterion="ib", lower=4, upper=40)
     assert ib.algorithm == "IB" and ib.n == 10 and ib.threshold == -0.01
     with pytest.raises(ValueError, match="`upper` must be >= 5"):

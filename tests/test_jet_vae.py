@@ -60,6 +60,21 @@ def test_loss_on_a_hand_made_case():
     assert all(v is not model.beta_hat for v in model.trainable_variables)
 
 
+def test_a_diverging_decoder_gives_a_nan_loss_in_a_graph_not_an_error():
+    """train() recovers from NaN losses: a decoder that outputs NaN must give one (inside the
+    traced step too), never a finite wrong number nor an error that ends the training."""
+    import tensorflow as tf
+
+    model = JetVAE(TINY, beta_hat=0.5).ensure_built()
+    data = _jets(4)
+    k = model.output_layer.kernel
+    k.assign(np.full(k.shape, np.nan, np.float32))
+    loss_eager = model.loss_terms(data["weights"], data["points"])[0]
+    loss_graph = tf.function(lambda w, p: model.loss_terms(w, p)[0])(
+        tf.constant(data["weights"]), tf.constant(data["points"]))
+    assert np.all(np.isnan(np.asarray(loss_eager))) and np.all(np.isnan(np.asarray(loss_graph)))
+
+
 def test_loss_matches_its_parts_with_fixed_noise():
     """Eq. 1 term by term: Sinkhorn on the decoding of mu + sigma * eps, plus the Gaussian KL."""
     model = JetVAE(TINY, beta_hat=0.2).ensure_built()

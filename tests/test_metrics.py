@@ -165,7 +165,7 @@ def test_effective_rank_invariances_and_bounds():
 
 
 def test_effective_rank_of_correlated_gaussian_is_slightly_above_one():
-    # thesis L1571: rank 2, effective rank "only slightly above one"
+    # thesis Sect. 6.4.2.3: rank 2, effective rank "only slightly above one"
     rng = np.random.default_rng(11)
     z = rng.normal(size=(5000, 1))
     x = np.column_stack([z, z + 0.05 * rng.normal(size=(5000, 1))])
@@ -175,7 +175,7 @@ def test_effective_rank_of_correlated_gaussian_is_slightly_above_one():
 
 
 def test_representation_effective_rank_counts_non_passive_variables():
-    # claim 16 (thesis L1579): erank(mean) ~ d - #passive
+    # thesis Sect. 6.4.3, Fig 6.6: erank(mean) ~ d - #passive
     rng = np.random.default_rng(12)
     n = 4000
     mean_rep = np.column_stack([rng.normal(size=(n, 3)), 1e-3 * rng.normal(size=(n, 2))])

@@ -132,3 +132,22 @@ def test_last_cell_concludes(nb):
     code = [c for c in _cells(nb) if c["cell_type"] == "code"]
     assert "".join(code[-1]["source"]).strip() == "run.conclude()", (
         f"{nb.name}: the last code cell should be `run.conclude()` (computed pass counts)")
+
+
+def test_the_library_and_docs_cite_documents_as_their_readers_know_them():
+    """No line numbers of the documents' text files, no names of private notes: the repository
+    stands alone and a reader can follow every citation in the documents themselves."""
+    root = paths.repo_root()
+    files = [*root.glob("lib/latentdims/**/*.py"), *root.glob("tests/*.py"), root / "README.md",
+             root / "ARCHITECTURE.md", root / "data" / "README.md", *root.glob("benchmarks/*")]
+    private = re.compile(r"\b00[0-4]:L\d|\b(?:thesis|paper|talk)s?,? L\d{2,}|\(L\d{3,4}\b|"
+                         r"\bthesis_ch[0-9_]+(?:app)?\.md|\bjets\.md\b|shared/seeds|"
+                         r"\bspec (?:claim|ch)\s?\d")
+    bad = []
+    for f in files:
+        if not f.is_file() or f.name == Path(__file__).name:
+            continue
+        for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1):
+            if private.search(line) and "record_claim" not in line and '"source":' not in line:
+                bad.append(f"{f.relative_to(root)}:{n}: {private.search(line).group()}")
+    assert not bad, "cite the documents by section/figure/equation:\n" + "\n".join(bad[:40])

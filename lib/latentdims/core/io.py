@@ -51,7 +51,7 @@ STALE_AGE_S = 24 * 3600        # temporaries without a process id are removed af
 _TEMP = re.compile(r"^\.(?P<kind>tmp|new|old)-(?P<name>.+)-p(?P<pid>\d+)-(?P<rand>[0-9a-f]{8})"
                    r"(?P<suffix>.*)$", re.DOTALL)
 _LEGACY = re.compile(r"^\.(tmp|old)-.+")
-_LEGACY_OLD = re.compile(r"^\.old-(.+)-[a-z0-9_]{8}$")     # mkdtemp's names before version 2
+_LEGACY_OLD = re.compile(r"^\.old-(.+)-[a-z0-9_]{8}$")     # aside folders of earlier versions (mkdtemp names)
 
 
 class DamagedFileError(ValueError):
@@ -178,7 +178,7 @@ def _own_siblings(path: Path, kind: str) -> list[Path]:
 
 
 def _legacy_asides(path: Path) -> list[Path]:
-    """``.old-<name>-<random>/x``: where versions before 2 kept the old folder during a swap."""
+    """``.old-<name>-<random>/x``: where earlier versions kept the old folder during a swap."""
     found = [p / "x" for p in path.parent.glob(f".old-{glob.escape(path.name)}-*")
              if _TEMP.match(p.name) is None and (p / "x").is_dir()]
     return sorted(found, key=_age_s)

@@ -24,11 +24,11 @@ real files' :func:`file_identity`), for cache keys: a model trained on a stand-i
 once the real files are there.  A damaged file (truncated, overwritten, not the format its name
 says) is a ``ValueError`` naming the file and saying to replace it.
 
-The pre-processing follows the thesis' code where the thesis is silent (thesis_ch6_7.md §3,
-thesis_ch8_app.md §4): pixels / 255; SmallNORB keeps the first camera of each stereo pair and is
-resized from 96x96 (Lanczos); Cars3D and CelebA are thumbnailed to 64 px (Lanczos) and CelebA is
-padded to a square (its aspect ratio is kept, as in the thesis code); SmallNORB's instance is a
-nuisance, not a reported factor (Locatello et al. 2019).
+The pre-processing follows the author's public code where the thesis is silent: pixels / 255;
+SmallNORB keeps the first camera of each stereo pair and is resized from 96x96 (Lanczos); Cars3D
+and CelebA are thumbnailed to 64 px (Lanczos) and CelebA is padded to a square (its aspect ratio
+is kept, as in the thesis code); SmallNORB's instance is a nuisance, not a reported factor
+(Locatello et al. 2019).
 """
 from __future__ import annotations
 
@@ -513,7 +513,7 @@ def load_symsol(path, *, n: int | None = None, seed: int = 0) -> ImageDataset:
     optionally ``labels`` (N,).  Images of another size are converted to grey and resized to 64x64
     (Lanczos).  The shape label (tetrahedron, cube, icosahedron, cone, cylinder) is read from the
     file names (tokens ``tet``, ``cube``, ``icosa``, ``cone``, ``cyl``) when every file carries
-    one; otherwise no factor is reported (the thesis says the labels were removed, L2251).
+    one; otherwise no factor is reported (the thesis says the labels were removed, Sec. 8.4.1).
     The TFDS ``symmetric_solids`` TFRecords are not supported.
     """
     func = "load_symsol"
@@ -560,7 +560,7 @@ def load_symsol(path, *, n: int | None = None, seed: int = 0) -> ImageDataset:
     else:
         classes, fnames, fsizes = np.zeros((len(idx), 0), np.int64), (), ()
     return ImageDataset("symsol", out, classes, fnames, fsizes, idx, False, str(path),
-                        "Symsol reduced (Murphy et al. 2021, reduced in thesis L2251).")
+                        "Symsol reduced (Murphy et al. 2021, reduced in thesis Sec. 8.4.1).")
 
 
 def _load_symsol_npz(path: Path, n: int | None, seed: int) -> ImageDataset:
@@ -601,7 +601,7 @@ def _load_symsol_npz(path: Path, n: int | None, seed: int) -> ImageDataset:
             raise ValueError(f"{func}: 'labels' must be (N,) shape indices in 0..4.")
         classes, fnames, fsizes = labels[idx, None].astype(np.int64), ("shape",), (5,)
     return ImageDataset("symsol", x[..., None], classes, fnames, fsizes, idx, False, str(path),
-                        "Symsol reduced (Murphy et al. 2021, reduced in thesis L2251), .npz.")
+                        "Symsol reduced (Murphy et al. 2021, reduced in thesis Sec. 8.4.1), .npz.")
 
 
 # --------------------------------------------------------------------------- Scream texture

@@ -1,7 +1,8 @@
 """Simulated W, top and light-quark/gluon jets: Pythia 8 events, FastJet jets, HDF5 samples.
 
-The pipeline follows the papers' data section (ICLR paper App. A.1, NeurIPS paper Sec. 2; spec
-``jets.md``), at particle level as the original analysis read generator-level jets:
+The pipeline follows the papers' data section (ICLR paper App. A.1, NeurIPS paper Sec. 2
+and App. A.1), at particle level as the original analysis read generator-level jets (the
+authors' public code):
 
 1. Pythia 8 generates pp collisions at 13 TeV: ``w`` = W Z with W -> q q' and Z -> nu nu (the
    papers' process), ``top`` = t tbar with hadronic W decays, ``qcd`` = light quark and gluon

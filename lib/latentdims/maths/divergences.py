@@ -192,7 +192,7 @@ def fit_gaussian_kl(log_p, points, cell_volume: float, *, direction: str = "forw
     (thesis Eqs 2.4 and 2.13), both approximated by :math:`\sum_j f(x_j)\,\Delta V` over the grid.
     The forward fit is "zero-avoiding": its optimum matches the moments of P, so it spreads over
     every mode; the reverse fit is "mode-seeking": it settles on one mode, which one depending on
-    where it starts (thesis L586-588, Figure 2.2).
+    where it starts (thesis Sec. 2.6, Figure 2.2).
 
     Parameters
     ----------

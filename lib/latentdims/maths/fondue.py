@@ -7,16 +7,16 @@ supervision, from the gap between its mean and sampled representations after a f
   the matrix-based Renyi entropies of FONDUE_IB (Appendix D.2).
 * :func:`ide_scores`: the intrinsic-dimension gap of FONDUE_IDE (Section 8.8).
 * :func:`downstream_accuracy`: the downstream task of the elbow curves (gradient-boosted trees
-  per label on the mean representation, L2257), against which FONDUE's n is judged.
+  per label on the mean representation, Section 8.4.1), against which FONDUE's n is judged.
 * :func:`fondue` (Algorithms 1-6: doubling, then bisection, memoised trainings),
   :func:`binary_search` (the supervised baselines of Appendix D.3, Algorithms 7-8) and
-  :func:`stable_epochs` (the "minimum number of epochs giving a stable n" of footnote 3, L2344).
+  :func:`stable_epochs` (the "minimum number of epochs giving a stable n" of footnote 3).
 
 The searches never train anything themselves: they call ``train(n_latents, epochs)``, which
 returns :class:`TrainingOutput` (or any object with ``mean`` and ``variance`` attributes, such as
 the models' :class:`latentdims.models.base.Representations`), or directly the pair of scores.
 Wire it to the cached training runner for VAEs, or to a cheap stand-in in tests.  Constants
-marked [EXT] come from the author's code, not the thesis (spec ch8 section 8).
+marked [EXT] come from the author's public code, not the thesis.
 """
 from __future__ import annotations
 
@@ -38,16 +38,16 @@ __all__ = ["TrainingOutput", "Traces", "covariance_traces", "expected_trace_gap"
            "FondueResult", "fondue", "binary_search", "EpochSearch", "stable_epochs",
            "downstream_accuracy"]
 
-N_EXAMPLES = 10_000          # representations of 10,000 examples per evaluation (L2183)
+N_EXAMPLES = 10_000          # representations of 10,000 examples per evaluation (Sec. 8.3.2)
 TRACE_PRECISION = 3          # [EXT] CovarianceTrace(precision=3): variances floored to 3 decimals
-IB_ALPHA = 2.0               # Renyi order, as Boquet et al. (L1997, L2267)
+IB_ALPHA = 2.0               # Renyi order, as Boquet et al. (Secs 8.2.4, 8.4.2)
 IB_BATCH_SIZE = 1000         # [EXT] IB.yaml: entropies per block of 1,000 examples, then averaged
-IB_PRECISION = 2             # scores truncated to 2 decimals (L2267)
+IB_PRECISION = 2             # scores truncated to 2 decimals (Sec. 8.4.2)
 IDE_K = 20                   # [EXT] FONDUE_IDE uses MLE with k = 20 ...
 IDE_RUNS = 5                 # [EXT] ... 5 runs ...
 IDE_FRACTION = 0.8           # [EXT] ... of 80% of the points as centres (Table D.4 "anchor 0.8")
-DATA_IDE = MappingProxyType({"symsol": 4, "dsprites": 11, "celeba": 22})  # L2327: FONDUE's n_init
-SUPERVISED_RANGE = (1, 200)  # l and u of the binary searches of Appendix D.3 (L2903)
+DATA_IDE = MappingProxyType({"symsol": 4, "dsprites": 11, "celeba": 22})  # Sec. 8.5.1: n_init
+SUPERVISED_RANGE = (1, 200)  # l and u of the binary searches of Appendix D.3
 _MAX_LOG_VARIANCE = 709.0    # exp(709.78) is the largest float64
 
 
@@ -145,7 +145,7 @@ def covariance_traces(mean, variance=None, *, sampled=None, seed: int = 0,
 
     where M (h, n) is the mean representation, S (h, n) the variance representation and
     :math:`Z = M + E\odot S^{1/2}` one reparametrised sample (E standard normal), as in thesis
-    Section 8.3 (L2013-L2123).  Variances are unbiased (``ddof=1``, the code's ``np.cov``).
+    Section 8.3.1.  Variances are unbiased (``ddof=1``, the code's ``np.cov``).
     In the polarised regime D = 0 with only active variables (Prop 8.3.1), D = s with s
     passive ones (Prop 8.3.2) and :math:`D = \sum_i (1 - w_i)` with s mixed ones active on a
     fraction :math:`w_i` of the examples (Prop 8.3.3); see :func:`expected_trace_gap`.
@@ -178,7 +178,7 @@ def covariance_traces(mean, variance=None, *, sampled=None, seed: int = 0,
 
     References
     ----------
-    [1] L. Bonheme, thesis 2023, Props 8.3.1-8.3.3 (L2019-L2123) and Algorithm 2 (L2218).
+    [1] L. Bonheme, thesis 2023, Props 8.3.1-8.3.3 and Algorithm 2.
     """
     func = "covariance_traces"
     M = check_array(mean, name="mean", func=func, ndim=2, min_rows=2, min_cols=1)
@@ -251,7 +251,7 @@ def rbf_gram(X) -> np.ndarray:
 
     where X (h, m) holds h examples flattened to m features and :math:`\sigma(X)` is the
     standard deviation of all its entries (the code's ``np.std(X)``; the thesis does not say
-    which standard deviation, L2897).  Identical points (s = 0) give :math:`K_{ij} = 1`.
+    which standard deviation, Appendix D.2).  Identical points (s = 0) give :math:`K_{ij} = 1`.
 
     Returns
     -------
@@ -364,7 +364,8 @@ def ib_scores(sampled, inputs, reconstructions, *, alpha: float = IB_ALPHA,
         H(z) = S_\alpha(A_z),\qquad I(x, \hat x) = I_\alpha(A_x, A_{\hat x})
 
     averaged over consecutive blocks of ``batch_size`` examples (Boquet et al. compute them per
-    batch, L1997) and floored to ``precision`` decimals (L2267), with :func:`rbf_gram` kernels.
+    batch, Sec. 8.2.4) and floored to ``precision`` decimals (Sec. 8.4.2), with
+    :func:`rbf_gram` kernels.
     FONDUE_IB accepts n while :math:`H(z) - I(x,\hat x) \le -0.01`.
 
     Parameters
@@ -392,7 +393,7 @@ def ib_scores(sampled, inputs, reconstructions, *, alpha: float = IB_ALPHA,
     [1] S. Yu, J. Principe, "Understanding autoencoders with information theoretic concepts",
         Neural Networks 117 (2019).
     [2] G. Boquet et al., "Theoretical tuning of the autoencoder bottleneck layer dimension",
-        2021.  [3] L. Bonheme, thesis 2023, Appendix D.2, Eqs D.2-D.5, and L2267.
+        2021.  [3] L. Bonheme, thesis 2023, Appendix D.2, Eqs D.2-D.5, and Section 8.4.2.
     """
     func = "ib_scores"
     z = check_array(sampled, name="sampled", func=func, ndim=2, min_rows=2)
@@ -469,7 +470,7 @@ def _check_classes(classes, func: str) -> np.ndarray:
 
 def downstream_accuracy(mean, classes, *, iterations: int = 100, seed: int = 0) -> float:
     r"""Average test accuracy of gradient-boosted trees, one classifier per label, on mean
-    representations (thesis L2257).
+    representations (thesis Section 8.4.1).
 
     .. math::
         {\rm acc} = \frac{1}{K}\sum_{k=1}^{K}\frac{1}{h_{\rm test}}
@@ -579,7 +580,7 @@ def _ide_score(rep, seed: int) -> tuple[float, float]:
 
 
 CRITERIA = MappingProxyType({
-    # t = 1 for the traces (L2340) and the IDE gap (L2510, L2561); t = -0.01 for IB (L2267)
+    # t = 1 for the traces (Sec. 8.5.2) and the IDE gap (Sec. 8.8.2); t = -0.01 for IB (Sec. 8.4.2)
     "trace": Criterion("trace", "FONDUE", ("Tr(Var[Z])", "Tr(Var[M])"), 1.0, _trace_score),
     "ib": Criterion("ib", "FONDUE_IB", ("H(z)", "I(x, x_hat)"), -0.01, _ib_score),
     "ide": Criterion("ide", "FONDUE_IDE", ("IDE_z", "IDE_mu"), 1.0, _ide_score),
@@ -757,9 +758,9 @@ def fondue(train: Callable[[int, int], Any], n_init: int, *, criterion="trace",
     ----------
     train : callable ``train(n_latents, epochs)``
         Trains a fresh model and returns :class:`TrainingOutput` of the same examples (10,000
-        in the thesis, L2183), or directly the pair of scores (first, second).
+        in the thesis, Section 8.3.2), or directly the pair of scores (first, second).
     n_init : int
-        Starting n: the data's intrinsic dimension (:data:`DATA_IDE`: 4, 11, 22, L2327) or any
+        Starting n: the data's intrinsic dimension (:data:`DATA_IDE`: 4, 11, 22, Sec. 8.5.1) or any
         n >= 1 (a far start only costs trainings, Tables 8.4-8.6).
     criterion : {"trace", "ib", "ide"} or callable
         FONDUE (t = 1), FONDUE_IB (t = -0.01) or FONDUE_IDE (t = 1); a callable maps
@@ -769,7 +770,7 @@ def fondue(train: Callable[[int, int], Any], n_init: int, *, criterion="trace",
         t >= 1 allows non-passive ones (Thm 8.3.3).
     epochs : int
         Training epochs per model: the smallest giving a stable n (:func:`stable_epochs`;
-        "generally just two", L2183).
+        "generally just two", Section 8.3.2).
     max_n : int
         Doubling stops here (the thesis has none; it guarantees termination when D never
         exceeds t, and the result then says ``hit_max_n``).
@@ -795,8 +796,8 @@ def fondue(train: Callable[[int, int], Any], n_init: int, *, criterion="trace",
 
     References
     ----------
-    [1] L. Bonheme, thesis 2023, Section 8.3.2, Algorithms 1-2 (L2192-L2228), 3-4 (L2277-L2312),
-        5-6 (L2512-L2549), Thm 8.3.3 and the termination proof (L2161-L2181).
+    [1] L. Bonheme, thesis 2023, Section 8.3.2, Algorithms 1-4, Section 8.8.2, Algorithms 5-6,
+        Thm 8.3.3 and the termination proof (Section 8.3.2).
     """
     func = "fondue"
     crit, t = _criterion(criterion, threshold, func)
@@ -860,7 +861,7 @@ def binary_search(train: Callable[[int, int], Any], *, lower: int = SUPERVISED_R
     train, criterion, threshold, epochs, seed
         As in :func:`fondue`.
     lower, upper : int
-        The range [l, u) searched (thesis: 1 and 200, L2903).  The answer is at most
+        The range [l, u) searched (thesis: 1 and 200, Appendix D.3).  The answer is at most
         ``upper - 1`` and ``lower - 1`` when D(lower) > t.
 
     Returns
@@ -912,7 +913,7 @@ class EpochSearch:
     Attributes
     ----------
     epochs : int
-        The smallest e whose n equals the n at e + 1 (footnote 3, L2344).
+        The smallest e whose n equals the n at e + 1 (footnote 3).
     n : int
         That n.
     results : tuple of FondueResult
@@ -928,13 +929,13 @@ class EpochSearch:
 
 def stable_epochs(train: Callable[[int, int], Any], *, search: str = "fondue",
                   max_epochs: int = 8, warn: bool = True, **options) -> EpochSearch:
-    r"""The minimum number of epochs for which the chosen n is stable (thesis L2333, footnote 3).
+    r"""The minimum number of epochs for which the chosen n is stable (thesis footnote 3).
 
     .. math::
         e^\star = \min\{e \ge 1 : n(e) = n(e+1)\}
 
     "if we obtain the same score after 1 and 2 epochs, the number of epochs given in Table 8.1
-    is 1" (L2344).  Each e runs a full search with its own memo (a model trained for e epochs
+    is 1" (footnote 3).  Each e runs a full search with its own memo (a model trained for e epochs
     is a different model).
 
     Parameters

@@ -1,12 +1,12 @@
 """Intrinsic-dimension estimators of thesis chapter 8: MLE (Levina-Bickel, MacKay-Ghahramani
 averaging) and TwoNN (Facco et al.), repeated estimates with their spread, and the
-"ensuring an accurate analysis" procedure of Section 8.2.4 (thesis L1985).
+"ensuring an accurate analysis" procedure of thesis Section 8.2.4.
 
 Both estimators look at nearest-neighbour distances, so two identical points (distance 0) make
 them undefined (``log 0``).  The policy here, for every function: exact duplicate rows are
 merged before anything is computed (``duplicates="drop"``, the default, with a warning that says
 how many), or refused (``duplicates="raise"``).  The thesis' own code deduplicates its inputs the
-same way (``get_unique_samples``, spec ch8 section 8.2) and asserts that no distance is zero.
+same way (``get_unique_samples`` in the author's public code) and asserts that no distance is zero.
 """
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def local_mle(X, k: int = 20, *, normalisation: str = "k-1", duplicates: str = "
     .. math::
         \bar d_k(x_i) = \left[\frac{1}{k-1}\sum_{j=1}^{k-1}\log\frac{T_k(x_i)}{T_j(x_i)}\right]^{-1}
 
-    (thesis Eq 8.2, L1951), with ``k - 2`` in place of ``k - 1`` when
+    (thesis Eq 8.2), with ``k - 2`` in place of ``k - 1`` when
     ``normalisation="k-2"``.  See :func:`mle` for the symbols and the choice of normalisation.
     Points with ``k`` equidistant neighbours get ``inf``.
 
@@ -149,7 +149,7 @@ def local_mle(X, k: int = 20, *, normalisation: str = "k-1", duplicates: str = "
 
     Examples
     --------
-    The thesis' worked example (Eq 8.4, L1963): a point at the origin with neighbours at
+    The thesis' worked example (Eq 8.4): a point at the origin with neighbours at
     distances 1, 1 and 2 has :math:`\bar d_3 = 1/\log 2` (about 1.44 with the natural log; the
     thesis prints 3.3, which is :math:`1/\log_{10} 2`):
 
@@ -198,7 +198,7 @@ def mle(X, k: int = 20, *, averaging: str = "mackay-ghahramani", normalisation: 
     MacKay & Ghahramani (2005) average the *inverse* local estimates and invert the mean
     (``averaging="mackay-ghahramani"``, the default, as in Pope et al. 2021 and in the thesis'
     code); ``averaging="levina-bickel"`` is the plain mean of the local estimates of thesis
-    Eq 8.3 (L1955).
+    Eq 8.3.
 
     Normalisation, ``k - 1`` (default) or ``k - 2``: given :math:`T_k`, the ``k - 1`` terms
     :math:`\log(T_k/T_j)` are independent exponential variables with rate :math:`d` (the points
@@ -209,13 +209,13 @@ def mle(X, k: int = 20, *, averaging: str = "mackay-ghahramani", normalisation: 
     :math:`\bar d_k(x_i)` unbiased (Levina & Bickel's remark); used inside MacKay-Ghahramani's
     inverse average it corrects twice and scales the result by :math:`(k-2)/(k-1)` (5% low at
     k = 20).  The thesis prints ``k - 1`` (Eq 8.2); its code uses ``k - 2`` with inverse
-    averaging (spec ch8 section 8.1), so pass ``normalisation="k-2"`` to reproduce its numbers.
+    averaging (the author's public code), so pass ``normalisation="k-2"`` to reproduce its numbers.
 
     Parameters
     ----------
     X : array, shape (N, m)
     k : int
-        Neighbours per point (>= 2; >= 3 with ``"k-2"``); the thesis retains k = 20 (L2327).
+        Neighbours per point (>= 2; >= 3 with ``"k-2"``); the thesis retains k = 20 (Sec. 8.5.1).
     averaging : {"mackay-ghahramani", "levina-bickel"}
     normalisation : {"k-1", "k-2"}
     duplicates : {"drop", "raise"}
@@ -226,7 +226,7 @@ def mle(X, k: int = 20, *, averaging: str = "mackay-ghahramani", normalisation: 
 
     Choosing parameters
     -------------------
-    Small ``k`` underestimates with a large variance, large ``k`` overestimates (thesis L1957);
+    Small ``k`` underestimates with a large variance, large ``k`` overestimates (Sec. 8.2.2);
     compute k = 3, 5, 10, 20 and keep the plateau (:func:`select_ide`).
 
     Returns
@@ -247,7 +247,7 @@ def mle(X, k: int = 20, *, averaging: str = "mackay-ghahramani", normalisation: 
     [1] E. Levina, P. Bickel, "Maximum likelihood estimation of intrinsic dimension", NIPS 2004.
     [2] D. MacKay, Z. Ghahramani, "Comments on 'Maximum likelihood estimation of intrinsic
         dimension' by E. Levina and P. Bickel", 2005.
-    [3] L. Bonheme, thesis 2023, Section 8.2.2, Eqs 8.1-8.3 (L1947-L1955).
+    [3] L. Bonheme, thesis 2023, Section 8.2.2, Eqs 8.1-8.3.
     """
     func = "mle"
     k = _check_k(k, normalisation, func)
@@ -284,7 +284,7 @@ def twonn(X, discard: float = 0.1, *, duplicates: str = "drop", queries=None) ->
         \hat d = \frac{\sum_i \log\mu_{(i)}\,\left[-\log(1 - i/N)\right]}{\sum_i \log^2\mu_{(i)}},
         \qquad \mu = \frac{T_2(x)}{T_1(x)} \sim {\rm Pareto}(1, d)
 
-    (thesis Eqs 8.5-8.6 and L1979), where
+    (thesis Section 8.2.3, Eqs 8.5-8.6), where
 
     * :math:`T_1, T_2`: distances to the first and second nearest neighbours;
     * :math:`\mu_{(i)}`: the ratios sorted increasingly, :math:`i = 1..N`, and
@@ -297,7 +297,7 @@ def twonn(X, discard: float = 0.1, *, duplicates: str = "drop", queries=None) ->
     X : array, shape (N, m)
     discard : float in [0, 1)
         Fraction of the largest ratios left out of the fit (0.1: the thesis' "anchor of 0.9",
-        L2825, and Facco et al.'s choice).
+        Table D.1, and Facco et al.'s choice).
     duplicates : {"drop", "raise"}
     queries : array of int, optional
         Indices of the points whose ratios enter the fit (default all); neighbours are searched
@@ -306,7 +306,7 @@ def twonn(X, discard: float = 0.1, *, duplicates: str = "drop", queries=None) ->
     Choosing parameters
     -------------------
     The largest ratios come from points in sparse regions and outliers; discarding 10% makes
-    the fit robust to them.  TwoNN overestimates high dimensions (thesis L1981).
+    the fit robust to them.  TwoNN overestimates high dimensions (thesis Sec. 8.2.3).
 
     Returns
     -------
@@ -324,7 +324,7 @@ def twonn(X, discard: float = 0.1, *, duplicates: str = "drop", queries=None) ->
     ----------
     [1] E. Facco, M. d'Errico, A. Rodriguez, A. Laio, "Estimating the intrinsic dimension of
         datasets by a minimal neighborhood information", Sci. Rep. 7, 12140 (2017).
-    [2] L. Bonheme, thesis 2023, Section 8.2.3, Eqs 8.5-8.6 (L1971-L1981).
+    [2] L. Bonheme, thesis 2023, Section 8.2.3, Eqs 8.5-8.6.
     """
     func = "twonn"
     discard = _check_discard(discard, func)
@@ -380,7 +380,7 @@ def repeated_id(X, method: str = "mle", *, n_runs: int = 5, fraction: float = 0.
     X : array, shape (N, m)
     method : {"mle", "twonn"}
     n_runs : int
-        Number of subsamples :math:`R` (the thesis' code: 5 runs; its text: 3 seeds, L2255).
+        Number of subsamples :math:`R` (the thesis' code: 5 runs; its text: 3 seeds, Sec. 8.4.1).
     fraction : float in (0, 1]
         Size of each subsample relative to the distinct points (the code's "anchor": 0.8 for
         MLE, Table D.4).
@@ -483,7 +483,7 @@ def select_ide(X, ks=(3, 5, 10, 20), *, rtol: float = 0.1, n_runs: int = 5,
                fraction: float = 0.8, discard: float = 0.1, seed: int = 0,
                averaging: str = "mackay-ghahramani", normalisation: str = "k-1",
                duplicates: str = "drop", warn: bool = True) -> IDSelection:
-    r"""The intrinsic dimension of a data set by the procedure of thesis Section 8.2.4 (L1985).
+    r"""The intrinsic dimension of a data set by the procedure of thesis Section 8.2.4.
 
     "We will measure the MLE with an increasing number of neighbours and [...] retain the IDE
     which is stable for the largest number of k values. TwoNN will be used as a complementary
@@ -498,12 +498,12 @@ def select_ide(X, ks=(3, 5, 10, 20), *, rtol: float = 0.1, n_runs: int = 5,
 
     the plateau is the longest chain of consecutive "~" (ties: the chain of larger k), the
     retained k is its largest member and the IDE is :math:`{\rm round}(\bar d_k)` (the thesis
-    keeps k = 20 on a 10-20 plateau and rounds: 4, 11, 22 for Symsol, dSprites, Celeba, L2327).
+    keeps k = 20 on a 10-20 plateau, rounded: 4, 11, 22 for Symsol, dSprites, Celeba, Sec. 8.5.1).
 
     Parameters
     ----------
     X : array, shape (N, m)
-        The data (10,000 examples in the thesis, L2255), flattened.
+        The data (10,000 examples in the thesis, Sec. 8.4.1), flattened.
     ks : sequence of int
         Increasing neighbour counts (thesis: 3, 5, 10, 20; Table D.4).
     rtol : float
@@ -511,13 +511,13 @@ def select_ide(X, ks=(3, 5, 10, 20), *, rtol: float = 0.1, n_runs: int = 5,
     n_runs, fraction, seed
         Repetitions (:func:`repeated_id`, ``subsample="queries"``).
     discard : float
-        TwoNN's discarded fraction (0.1: "anchor 0.9", L2825).
+        TwoNN's discarded fraction (0.1: "anchor 0.9", Table D.1).
     averaging, normalisation : str
         Passed to :func:`mle`.
     duplicates : {"drop", "raise"}
     warn : bool
         Warn when no two ks agree, and when TwoNN is significantly *lower* than MLE (a case the
-        thesis' rule does not cover; a higher TwoNN is expected, L2318, and is only recorded).
+        thesis' rule does not cover; a higher TwoNN is expected, Sec. 8.5.1, and is only recorded).
 
     Returns
     -------

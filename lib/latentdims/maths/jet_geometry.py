@@ -728,7 +728,7 @@ def generative_scales(weights, points, ht, masks=None, *, seed: int = 0) -> Gene
 
     References
     ----------
-    ICLR 2022 workshop paper, appendix A.1.1 and Fig. 5 (``001:L128``).
+    ICLR 2022 workshop paper, appendix A.1.1 and Fig. 5.
     """
     func = "generative_scales"
     w, p, m = check_jets(weights, points, func, masks)

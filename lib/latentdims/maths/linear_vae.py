@@ -184,7 +184,7 @@ def linear_vae_posterior(x, W, b, gamma: float, *, diagonal: bool = False,
 
     Examples
     --------
-    The worked example of thesis L835-837, :math:`\Lambda^2 = \mathrm{diag}[4, 1]`:
+    The worked example of thesis Sec. 4.2.2, :math:`\Lambda^2 = \mathrm{diag}[4, 1]`:
 
     >>> W = np.diag([2.0, 1.0])
     >>> np.round(np.diag(linear_vae_posterior(np.zeros(2), W, np.zeros(2), 0.1).cov), 4).tolist()
@@ -241,7 +241,7 @@ def ppca_objective(x, W, b, gamma: float) -> np.ndarray:
     .. math::
         \mathcal L = -\log\det(WW^T + \gamma I_m) - (x-b)^T(WW^T + \gamma I_m)^{-1}(x-b)
 
-    Invariant to :math:`W \to WR` for any orthogonal R (thesis L796).
+    Invariant to :math:`W \to WR` for any orthogonal R (thesis Sec. 4.2.1, Eq 4.10).
 
     Returns
     -------
@@ -265,7 +265,7 @@ def ppca_decoder(covariance, gamma: float, latent_dim: int) -> np.ndarray:
     with :math:`\lambda_1 \ge \dots` the eigenvalues of the covariance and :math:`U_n` their top
     ``n`` eigenvectors (up to a rotation of the latent space, Eq. 4.10's invariance; a diagonal
     posterior fixes it up to signed permutations, Eqs 4.12-4.14).  This maximiser is Tipping and
-    Bishop (1999, Eq. 7); the thesis cites it (L796) without writing it out.
+    Bishop (1999, Eq. 7); the thesis cites it (Sec. 4.2.1) without writing it out.
 
     Returns
     -------
@@ -311,7 +311,7 @@ class RotationScan:
 
 
 def rotated_elbos(x, W, b, gamma: float, angles, *, plane=(0, 1)) -> RotationScan:
-    r"""The ELBO of a linear VAE under rotations of its latent space (thesis L796 and L826).
+    r"""The ELBO of a linear VAE under rotations of its latent space (thesis Sec. 4.2.1-4.2.2).
 
     .. math::
         W_\theta = W R_\theta,\qquad R_\theta = \text{rotation by } \theta

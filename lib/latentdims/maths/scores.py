@@ -11,9 +11,9 @@ r"""Scores of latent representations used in thesis Chapter 6.
   correlation analysis of Sect. 6.5 (Figs 6.9-6.11).
 
 A representation is an array (n_examples, n_latents): the mean, sampled or variance
-representation of a model on many inputs (thesis notation M, Z, S, L1278).  The scores accept a
+representation of a model on many inputs (thesis notation M, Z, S, Sect. 6.1).  The scores accept a
 batch (B, n_examples, n_latents), for instance the snapshots of one training run, and then
-return one value per item.  Logarithms are natural (scores in nats, thesis L297).
+return one value per item.  Logarithms are natural (scores in nats, thesis List of Symbols).
 """
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def gaussian_total_correlation(representation, *, indices=None) -> float | np.nd
 
     References
     ----------
-    [1] Bonheme 2023, thesis Eq 6.3 (L1489); Theorem 6.4.1 (passive variables do not change
+    [1] Bonheme 2023, thesis Eq 6.3 (Sect. 6.4.2.1); Theorem 6.4.1 (passive variables do not change
     the TC of sampled representations).
     [2] Locatello et al. 2019, disentanglement_lib ``gaussian_total_correlation``.
     """
@@ -230,7 +230,7 @@ def discrete_mutual_information(u, v) -> float:
 
     References
     ----------
-    [1] Bonheme 2023, thesis Eq 6.9 (L1535).
+    [1] Bonheme 2023, thesis Eq 6.9 (Sect. 6.4.2.2).
     """
     func = "discrete_mutual_information"
     a = check_array(u, name="u", func=func, ndim=1, dtype=None, min_rows=1)
@@ -285,7 +285,7 @@ def averaged_mutual_information(representation, *, n_bins: int = 20,
 
     References
     ----------
-    [1] Bonheme 2023, thesis Eqs 6.9-6.10 (L1535-1539) and Theorem 6.4.2 (L1543-1553).
+    [1] Bonheme 2023, thesis Sect. 6.4.2.2, Eqs 6.9-6.10 and Theorem 6.4.2.
     """
     func = "averaged_mutual_information"
     arr = _representation(representation, func=func)
@@ -329,7 +329,7 @@ def effective_rank(matrix) -> float:
     References
     ----------
     [1] Roy & Vetterli 2007, "The effective rank: a measure of effective dimensionality", Def. 1.
-    [2] Bonheme 2023, thesis Sect. 6.4.2.3 (L1559-1571; the equations there are unnumbered).
+    [2] Bonheme 2023, thesis Sect. 6.4.2.3 (the equations there are unnumbered).
     """
     func = "effective_rank"
     a = check_array(matrix, name="matrix", func=func, ndim=2)
@@ -373,7 +373,7 @@ def representation_effective_rank(representation, *, of: str = "covariance"
 
     References
     ----------
-    [1] Bonheme 2023, thesis Sect. 6.4.2.3 and Fig 6.6 (L1579: erank(mean) ~ d - #passive,
+    [1] Bonheme 2023, thesis Sect. 6.4.2.3, Sect. 6.4.3 and Fig 6.6 (erank(mean) ~ d - #passive,
     erank(sampled) ~ d).
     """
     func = "representation_effective_rank"
@@ -450,11 +450,11 @@ def logistic_regression_accuracy(train_representation, train_labels, test_repres
     indices : int array, optional
         The variables used (e.g. from :func:`latentdims.maths.variables.type_combinations`).
     n_cs, n_folds : int
-        Cross-validation grid size and folds: 10 and 5 in the thesis (L1433).  Scale them down in
-        quick runs.
+        Cross-validation grid size and folds: 10 and 5 in the thesis (Sect. 6.4.1).  Scale them
+        down in quick runs.
     max_iter : int
-        L-BFGS iterations.  The thesis' "300000 steps" (L1433) has no counterpart in scikit-learn's
-        ``LogisticRegressionCV`` that its code used (default 100 iterations).
+        L-BFGS iterations.  The thesis' "300000 steps" (Sect. 6.4.1) has no counterpart in
+        scikit-learn's ``LogisticRegressionCV`` that its code used (default 100 iterations).
     standardise : bool
         Scale the variables to unit variance (training statistics) first.  Off by default, as in
         the thesis code: the regularisation then penalises low-variance (passive) variables of the
@@ -475,7 +475,7 @@ def logistic_regression_accuracy(train_representation, train_labels, test_repres
 
     References
     ----------
-    [1] Bonheme 2023, thesis Sect. 6.4.1, "Sanity check" (L1431-1437) and Fig 6.4.
+    [1] Bonheme 2023, thesis Sect. 6.4.1, "Sanity check", and Fig 6.4.
     [2] Locatello et al. 2019, "Challenging common assumptions ...", ICML.
     """
     # scikit-learn is imported here, not at the top: it takes about a second to load, and only

@@ -133,7 +133,7 @@ def linear_cka(X, Y, *, debiased: bool = False, method: str = "auto",
     With ``debiased=True`` each HSIC term is replaced by its unbiased estimator (Song et al.
     2012; Szekely & Rizzo's bias-corrected distance covariance), which removes the upward bias
     of CKA between independent matrices when p is not small compared with n (see Fig 7.1).
-    The thesis uses the plain (biased) form (spec ch6-7 section 2.8).
+    The thesis and the author's public code use the plain (biased) form.
 
     Parameters
     ----------
@@ -155,7 +155,7 @@ def linear_cka(X, Y, *, debiased: bool = False, method: str = "auto",
     float
         In [0, 1] (biased form).  Invariant to orthogonal transforms, isotropic scaling and
         translations of either matrix; for single columns it is the squared Pearson
-        correlation (thesis L509).
+        correlation (thesis Sec. 2.5).
 
     Examples
     --------
@@ -171,7 +171,7 @@ def linear_cka(X, Y, *, debiased: bool = False, method: str = "auto",
     [1] S. Kornblith, M. Norouzi, H. Lee, G. Hinton, "Similarity of neural network
         representations revisited", ICML 2019.
     [2] L. Song et al., "Feature selection via dependence maximization", JMLR 2012 (unbiased HSIC).
-    [3] L. Bonheme, thesis 2023, Eq 2.2 (L505) and Section 7.2.1 (L1662).
+    [3] L. Bonheme, thesis 2023, Eq 2.2 (Section 2.5) and Section 7.2.1.
     """
     func = "linear_cka"
     check_choice(method, ("auto", "features", "gram"), name="method", func=func)
@@ -237,8 +237,7 @@ def procrustes_similarity(X, Y, *, constant: str = "raise") -> float:
     Choosing parameters
     -------------------
     Procrustes overestimates the similarity of unrelated matrices more than CKA when n is
-    small (Fig 7.1(c), thesis L1708); where the two disagree the thesis keeps the smaller
-    (L1717).
+    small (thesis Sec. 7.2.2, Fig 7.1(c)); where the two disagree the thesis keeps the smaller.
 
     Returns
     -------
@@ -258,7 +257,7 @@ def procrustes_similarity(X, Y, *, constant: str = "raise") -> float:
     ----------
     [1] F. Ding, J.-S. Denain, J. Steinhardt, "Grounding representation similarity with
         statistical testing", NeurIPS 2021.
-    [2] L. Bonheme, thesis 2023, Section 7.2.1, Eqs 7.2-7.8 (L1666-L1700).
+    [2] L. Bonheme, thesis 2023, Section 7.2.1, Eqs 7.2-7.8.
     """
     func = "procrustes_similarity"
     check_choice(constant, _CONSTANT, name="constant", func=func)
@@ -403,7 +402,7 @@ def average_similarity(runs_a: Sequence[Mapping[str, Any]], runs_b: Sequence[Map
         {\rm CKA}_{\rm avg}(M^A_j, M^B_k) = \frac{1}{|A||B|}\sum_{i=1}^{|A|}\sum_{l=1}^{|B|}
         {\rm CKA}(M^{A_i}_j, M^{B_l}_k)
 
-    (thesis Eq 7.9, L1743: 5 x 5 seeds), where :math:`A_i` is the i-th seed of configuration A
+    (thesis Eq 7.9, Sec. 7.4: 5 x 5 seeds), where :math:`A_i` is the i-th seed of configuration A
     (A and B may be the same configuration at two epochs; every pair, same seed included, is
     used as the equation says).
 
@@ -541,8 +540,8 @@ def layer_activations(model, inputs, *, batch_size: int = 256, include_input: bo
       layer's ``name``, else ``"layer_<i>"``).
 
     The input itself is included as ``"input"`` when ``include_input``.  Flattening is
-    ``x.reshape(n, -1)`` (the thesis does not say; its code does the same, spec ch6-7
-    section 2.11).
+    ``x.reshape(n, -1)`` (the thesis does not say; the author's public code does the
+    same).
 
     Parameters
     ----------
@@ -642,7 +641,7 @@ def synthetic_similarity_curves(ns=tuple(range(50, 1000, 40)), *, n_features: in
                                 shared=(0.8, 0.5, 0.0), n_repeats: int = 1,
                                 seed: int = 0) -> SyntheticSimilarity:
     r"""CKA and Procrustes similarity of a random matrix A with matrices that keep a fraction
-    of its features, against the number of examples n (thesis Fig 7.1, L1708).
+    of its features, against the number of examples n (thesis Sec. 7.2.2, Fig 7.1).
 
     .. math::
         A_{ij} \sim U[0, 1),\qquad B = [A_{:, 1..s}\ |\ U_{:, s+1..p}],\quad s = {\rm round}(fp)
@@ -651,7 +650,7 @@ def synthetic_similarity_curves(ns=tuple(range(50, 1000, 40)), *, n_features: in
     the remaining columns drawn afresh.  Expected at large n: both scores near f for B and C,
     while for D CKA falls like p/n and Procrustes stays well above it (the overestimation of
     Fig 7.1(c)).  The thesis gives neither the distribution nor the n grid; U[0, 1) and
-    n = 50, 90, ..., 970 follow its code (spec ch6-7 section 2.10).
+    n = 50, 90, ..., 970 follow the author's public code.
 
     Parameters
     ----------

@@ -3,14 +3,14 @@ r"""Active, mixed and passive latent variables of a VAE (thesis Sect. 6.4.1).
 In the polarised regime each latent variable of a VAE with a standard Gaussian prior is, for a
 given input, either *active* (posterior variance :math:`\sigma_j \ll 1`, the mean carries
 information) or *passive* (:math:`\sigma_j \approx 1`, :math:`\mu_j \approx 0`: it follows the
-prior) (Def. 4.1.1, thesis L716-721).  Over many inputs a variable can be active for some and
-passive for others: it is then *mixed* (Def. 6.3.1, L1320-1324).  The thesis detects the three
+prior) (thesis Def. 4.1.1).  Over many inputs a variable can be active for some and
+passive for others: it is then *mixed* (Def. 6.3.1).  The thesis detects the three
 types from the **variance representation** :math:`S` (rows = inputs, columns = latents; the
 thesis' :math:`\sigma` is a variance, not a standard deviation), and uses the same indices for the
-mean and sampled representations (L1429).
+mean and sampled representations (Sect. 6.4.1).
 
 This rule assumes a standard-normal prior: it does not apply to the iVAE of Chapter 5, whose
-passive variables follow a learned prior variance close to 0 (thesis_ch1_5.md §0).
+passive variables follow a learned prior variance close to 0 (thesis Sect. 5.3).
 """
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def classify_variables(variances, alpha: float = 0.1, *, rule: str = "thesis") -
         \text{active:}\; |\bar S_j| \le \alpha \;\wedge\; \mathrm{Var}(S_j) \le \alpha,
 
     and *mixed* otherwise.  ``rule="code"`` is the original code's variant (tc_study
-    ``variables_filter.py``, thesis_ch6_7.md §2.2): the variance bound is strict,
+    ``variables_filter.py`` in the author's public code): the variance bound is strict,
     :math:`\mathrm{Var}(S_j) < \alpha`, and the active mean has no lower bound
     (:math:`\bar S_j \le \alpha`, the same thing for variances).  The two rules differ only for a
     variance exactly equal to :math:`\alpha`.
@@ -91,8 +91,8 @@ def classify_variables(variances, alpha: float = 0.1, *, rule: str = "thesis") -
         Posterior variances :math:`\sigma^{(i)}_j \ge 0` of one model on many inputs (the thesis
         and its code use 10,000).  Networks usually output log-variances: pass ``np.exp(logvar)``.
     alpha : float in [0, 0.5)
-        Tolerance; "in all our experiments, α is set to 0.1" (thesis L1427).  At 0.5 or more the
-        passive and active bands would overlap.
+        Tolerance; "in all our experiments, α is set to 0.1" (thesis Sect. 6.4.1).  At 0.5 or
+        more the passive and active bands would overlap.
     rule : {'thesis', 'code'}
 
     Returns
@@ -115,7 +115,7 @@ def classify_variables(variances, alpha: float = 0.1, *, rule: str = "thesis") -
 
     References
     ----------
-    [1] Bonheme 2023, thesis Sect. 6.4.1 (L1421-1429), Prop. 6.3.2 (L1346-1352).
+    [1] Bonheme 2023, thesis Sect. 6.4.1, Prop. 6.3.2 (Sect. 6.3.1).
     """
     func = "classify_variables"
     s = check_array(variances, name="variances", func=func, ndim=2, min_rows=2)
@@ -156,7 +156,7 @@ def variable_types(variances, alpha: float = 0.1, *, rule: str = "thesis") -> np
     ----------
     variances : array, shape (n_examples, n_latents)
         Posterior variances (not log-variances, not standard deviations).
-    alpha : float, default 0.1 (thesis L1427)
+    alpha : float, default 0.1 (thesis Sect. 6.4.1)
     rule : {'thesis', 'code'}
 
     Returns

@@ -326,8 +326,11 @@ class JetVAE(keras.Model):
         # Each input jet is compared with the decoding of each category slot: (B K) pairs.
         x_w = tf.repeat(tf.cast(weights, tf.float64), k, axis=0)             # (B K, P)
         x_p = tf.repeat(tf.cast(points, tf.float64), k, axis=0)              # (B K, P, 2)
+        # A diverging decoder gives NaN costs (invalid="nan"), so that train() sees a NaN loss and
+        # recovers; NaN input jets are refused before the first step (models.training.train).
         s_hat = sinkhorn_emd(x_w, x_p, tf.reshape(out_w, (-1, c.n_particles)),
-                             tf.reshape(out_p, (-1, c.n_particles, 2)), **c.sinkhorn_kwargs)
+                             tf.reshape(out_p, (-1, c.n_particles, 2)), invalid="nan",
+                             **c.sinkhorn_kwargs)
         # S^2 in float64, then float32 for the rest of the loss.
         distortion = tf.reshape(tf.cast(tf.square(s_hat), tf.float32), (-1, k))   # (B, K)
         kl = kl_per_latent(mean, log_var)                                     # (B, K, n)

@@ -310,7 +310,9 @@ def _examples(data: Any, name: str, dtype: np.dtype) -> _Examples:
     return _Examples(name=name, data=data, parts=parts, n=n, dtype=dtype)
 
 
-def _check_finite_rows(arr: np.ndarray, name: str, rows: int = 65536) -> None:
+def _check_finite_rows(arr: np.ndarray, name: str, chunk: int = 2 ** 22) -> None:
+    """:func:`check_finite` in chunks of about ``chunk`` values (no full-size mask)."""
+    rows = max(1, chunk // max(1, arr[:1].size))
     for start in range(0, len(arr), rows):
         if not np.all(np.isfinite(arr[start:start + rows])):
             check_finite(arr, name=name, func="train")    # the message with the first index

@@ -75,15 +75,14 @@ __all__ = ["Ch8Settings", "settings", "ch8_run", "NSweep", "sweep_over_n", "meas
            "SIDE_SEARCHES", "by_seed", "settings_table", "timed", "architecture_table", "mle_table",
            "Panel", "fondue_start", "start_note", "polarised_trace_gap", "MIN_ELBOW_POINTS", "elbow",
            "elbow_check", "figure_elbow_check", "ELBOW_FIGURES", "full_training_seconds",
-           "cost_check", "init_check", "beta_pruning", "binary_search_cost_check", "ledger",
-           "figure_substitution", "figure_data"]
+           "cost_check", "cost_substitution", "init_check", "beta_pruning",
+           "binary_search_cost_check", "ledger", "figure_substitution", "figure_data"]
 
 # Regularisation hyper-parameter of each objective (Tables 8.2-8.3; the AE has none).
 _DEFAULT_PARAMS = {"beta_vae": {"beta": 1.0}, "dip_vae_ii": {"lambda_od": 1.0}, "autoencoder": {}}
 
 
-# The (model, params, architecture, dataset) behind each elbow figure of chapter 8 / appendix D
-# (the dataset None: every one of Ch8Settings.datasets).
+# The (model, params, architecture, dataset) behind each side elbow figure of chapter 8.
 FIGURE_CONFIGS = {
     "figure-8.6": ("autoencoder", {}, "conv", "dsprites"),
     "figure-8.7a": ("beta_vae", {"beta": 4.0}, "conv", "symsol"),
@@ -676,8 +675,11 @@ def elbow(ns, values, *, higher_is_better: bool = False) -> float:
     nan
     """
     n = np.asarray(ns, dtype=np.float64)
-    v = np.nanmean(np.atleast_2d(np.asarray(values, dtype=np.float64)), axis=0)
-    if len(n) < MIN_ELBOW_POINTS or len(v) != len(n) or not np.all(np.isfinite(v)):
+    runs = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    if len(n) < MIN_ELBOW_POINTS or runs.shape[1] != len(n) or np.isnan(runs).all(axis=0).any():
+        return float("nan")
+    v = np.nanmean(runs, axis=0)
+    if not np.all(np.isfinite(v)):
         return float("nan")
     v = -v if higher_is_better else v
     if not v[0] > v[-1]:
@@ -765,13 +767,15 @@ D_FIGURES = {
 
 
 def side_elbow_panels(cfg: Ch8Settings, main: Mapping, side: Mapping,
-                      fc: Mapping) -> dict[str, dict[str, tuple]]:
-    """The elbow panels of Figs 8.6-8.8 and D.1-D.4: ``{figure id: {panel label: (ns,
-    reconstruction, accuracy, lines)}}``, each sweep over ``side_ns`` and ``side_seeds`` trained
-    for ``side_epochs`` (:data:`FIGURE_CONFIGS`, :data:`D_FIGURES`).
+                      fc: Mapping) -> dict[str, dict[str, Panel]]:
+    """The elbow panels of Figs 8.6-8.8 and D.1-D.4: ``{figure id: {panel label: Panel}}``
+    (:class:`Panel`: ``(ns, reconstruction, accuracy, lines)`` and its data set), each sweep
+    over ``side_ns`` and ``side_seeds`` trained for ``side_epochs`` (:data:`FIGURE_CONFIGS`,
+    :data:`D_FIGURES`).
 
     The lines: the VAE's FONDUE and FONDUE_IB n on the deterministic AE (Fig 8.6, as in the
-    thesis), our FONDUE n where the search ran (``side``, ``fc``), else the thesis' value.
+    thesis); elsewhere "FONDUE (ours)" where our search ran on that configuration (``side``,
+    ``fc``) and the thesis' value beside it.  :func:`figure_elbow_check` checks the panels.
     """
     s = _check_settings(cfg, "side_elbow_panels")
     curves: dict[tuple, ElbowCurves] = {}
@@ -884,6 +888,21 @@ def cost_check(searches: Mapping[str, Sequence[Search]], cfg: Ch8Settings, *,
             ok.append(bool(np.isfinite(secs) and secs / ref < at_most))
             used.append(r.dataset)
     return value, bool(ok) and all(ok), sorted(set(used))
+
+
+def cost_substitution(cfg: Ch8Settings, *, other_model: bool = False) -> str | None:
+    """The substitution of a cost claim (:func:`cost_check`): the reference is one full training
+    of this profile, not the thesis' 300,000 steps; with ``other_model`` (DIP-VAE II, FC VAE),
+    also that the reference is the beta = 1 conv VAE's training.
+
+    >>> cost_substitution(settings("paper")) is None
+    True
+    """
+    s = _check_settings(cfg, "cost_substitution")
+    full = training_substitution(s.training)
+    return join_substitutions(f"the reference full training has {full}" if full else None,
+                              "the beta = 1 conv VAE's full training as the reference"
+                              if other_model else None)
 
 
 def init_check(references: Mapping[str, Search], inits: Mapping[tuple[int, str], list[Search]],

@@ -19,7 +19,7 @@ its factor classes and indices, the KL of every latent, and for the iVAE the pri
 variance), ``meta.json`` (channels, factor names and sizes, whether the data were a stand-in), and
 with ``snapshots=True`` the evaluation set's mean and variance representations and the weights at
 the end of every epoch (``snapshots.npz``, ``snapshots/epoch_NNNNN.npz``): an epoch is
-``steps_per_epoch`` steps, so this is the thesis' "snapshot every N steps" (L1610, L2688).
+``steps_per_epoch`` steps, so this is the thesis' "snapshot every N steps" (Sec. 6.5, App. C.1).
 
 Every run records the identity of its data (``data_source``: the stand-in and its renderer's
 version, or the real files' name, size and first-MiB hash, :func:`latentdims.data.images.data_identity`)
@@ -78,7 +78,7 @@ class ThesisSettings:
         thesis' 90 % split; binary dSprites is then rendered lazily, batch by batch).
     n_eval : int
         The fixed evaluation set (representations, validation loss); the thesis' histograms use
-        10,000 inputs (L1208, L1390).
+        10,000 inputs (Secs 5.3 and 6.3.2).
     steps : int
         Training steps (the thesis: 300,000, Tables A.1, C.1, D.1).
     steps_per_epoch : int
@@ -113,11 +113,11 @@ def settings(profile: str) -> ThesisSettings:
     on the procedural dSprites (conv beta-VAE, 10 latents, seed 0, variable types by the rule of
     Section 6.4.1 on 2,000 evaluation images): beta = 1 gave 0 passive, 3 mixed, 7 active
     variables; beta = 8 gave 5 passive, 1 mixed, 4 active (the thesis' beta = 8 model after 300k
-    steps: 3, 3, 4, L1610).  At the thesis' 1e-4, 1,500 steps left every variable of the beta = 8
-    model mixed.  ``paper`` is the thesis: 300k steps of batch 64 at 1e-4 on the 90 % split,
-    checkpointed every 6,000 steps (Table C.1), 10,000 evaluation images.  The sweeps train the
-    first and last regularisation strengths in ``smoke``, also the middle one in ``quick``, all
-    of them in ``paper`` (``grid``).
+    steps: 3, 3, 4, Sec. 6.5).  At the thesis' 1e-4, 1,500 steps left every variable of the
+    beta = 8 model mixed.  ``paper`` is the thesis: 300k steps of batch 64 at 1e-4 on the 90 %
+    split, checkpointed every 6,000 steps (Table C.1), 10,000 evaluation images.  The sweeps
+    train the first and last regularisation strengths in ``smoke``, also the middle one in
+    ``quick``, all of them in ``paper`` (``grid``).
 
     >>> settings("quick").grid, settings("smoke").steps
     ('ends_and_middle', 8)
