@@ -1,4 +1,5 @@
 """The run cache: keyed by configuration, atomic, reused, resumable work folder."""
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,3 +97,22 @@ def test_concurrent_builders_of_one_entry_build_it_once(tmp_path):
         results = pool.starmap(_build_in_subprocess, [(tmp_path / "c", marker, 1.0)] * 2)
     assert results[0] == results[1]
     assert marker.read_text().count("built") == 1
+
+
+def test_an_entry_whose_replacement_was_cut_short_is_recovered_not_rebuilt():
+    """rebuild=True interrupted between atomic_dir's renames leaves the entry missing and its
+    complete new copy beside it: the next call puts that copy back instead of building again."""
+    calls = []
+
+    def build(out, work):
+        calls.append(1)
+        (out / "x.txt").write_text(str(len(calls)))
+
+    entry = cache.cached("recover_test", {"a": 1}, build)
+    # what an interrupt after "move the old copy aside" leaves: a complete .new- copy, no entry
+    new = entry.with_name(f".new-{entry.name}-p{os.getpid()}-abcdef12")
+    entry.rename(new)
+    assert not entry.exists()
+    again = cache.cached("recover_test", {"a": 1}, build)
+    assert again == entry and (entry / "x.txt").read_text() == "1" and len(calls) == 1
+    assert not new.exists()

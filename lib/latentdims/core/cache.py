@@ -47,7 +47,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from latentdims.core import paths
-from latentdims.core.io import atomic_dir, write_json
+from latentdims.core.io import atomic_dir, recover_dir, write_json
 
 __all__ = ["config_key", "entry_path", "work_path", "cached", "cached_arrays", "is_cached",
            "entry_problem", "DamagedEntryError", "set_aside", "read_entry_json",
@@ -205,6 +205,7 @@ def cached(name: str, config: Any, build: Callable[[Path, Path], None], *,
     # for the same entry waits for the first and then reuses its result instead of training into
     # the same work folder at the same time.
     with _build_lock(name, entry.name):
+        recover_dir(entry)      # a replacement cut short between its renames (core.io.atomic_dir)
         problem = _problem(entry, name, config)
         if not rebuild and problem is None:
             return entry

@@ -1,8 +1,8 @@
 r"""beta-annealing of the EMD-VAE: the schedule, a resumable runner, and the reader of a run.
 
 The jet papers train the EMD-VAE in stages over a log-uniform grid of :math:`\hat\beta` in
-:math:`10^{-5}..1`, keeping the weights from stage to stage (NeurIPS ``000:L29``, ICLR
-``001:L25``, appendix ``001:L144``):
+:math:`10^{-5}..1`, keeping the weights from stage to stage (NeurIPS ML4PS 2021 paper,
+Sec. 2; ICLR 2022 paper, Sec. 1 and App. A.1.3):
 
 1. a *priming* run upwards from the smallest :math:`\hat\beta` to the largest;
 2. a *zig-zag* back down: short upward runs, each starting lower than the last, until a run
@@ -80,7 +80,7 @@ class AnnealSchedule:
 
     Choosing parameters
     -------------------
-    The papers give the range and that the grid is log-uniform (``001:L25``); the numbers of
+    The papers give the range and that the grid is log-uniform (ICLR 2022 paper, Sec. 1); the numbers of
     the zig-zag are read off the schedule figure (``000`` Fig. 4, ``001`` Fig. 6): short runs of a
     few steps, each starting a little lower.  Finer grids give smoother D1, D2 (finite
     differences between neighbouring production steps) at a proportional training cost.
@@ -94,9 +94,9 @@ class AnnealSchedule:
      ('zigzag', 0.1), ('zigzag', 1.0), ('zigzag', 0.01), ('zigzag', 0.1),
      ('production', 0.01), ('production', 0.1), ('production', 1.0)]
     """
-    beta_min: float = 1e-5          # 000:L29, 001:L25: log-uniform in 1e-5..1
+    beta_min: float = 1e-5          # NeurIPS Sec. 2, ICLR Sec. 1: log-uniform in 1e-5..1
     beta_max: float = 1.0
-    per_decade: int = 4             # spec (jets.md): four values per decade
+    per_decade: int = 4             # four values per decade (the authors' public code)
     zigzag_drop: int = 2            # read off 000 Fig. 4 / 001 Fig. 6
     zigzag_length: int = 3
 
