@@ -129,29 +129,9 @@ def test_one_check_per_input_and_none_in_the_solver(clouds):
     assert ops.count("Assert") == 2                  # x_weights, y_weights
 
 
-def test_a_keras_train_step_stops_at_a_nan_target(clouds):
-    keras = pytest.importorskip("keras")
+def test_a_keras_train_step_stops_at_a_nan_target(clouds, emd_decoder):
     _, _, b, y = clouds
-
-    class Decoder(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.out = keras.layers.Dense(3 * N)
-
-        def call(self, z):
-            h = keras.ops.reshape(self.out(z), (-1, N, 3))
-            return keras.ops.softmax(h[..., 0], axis=-1), h[..., 1:]
-
-        def train_step(self, data):
-            z, (w, p) = data
-            with tf.GradientTape() as tape:
-                w_hat, p_hat = self(z, training=True)
-                loss = tf.reduce_mean(sinkhorn_emd(w, p, w_hat, p_hat))
-            grads = tape.gradient(loss, self.trainable_variables)
-            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-            return {"emd": loss}
-
-    model = Decoder()
+    model = emd_decoder(N)
     model.compile(optimizer="adam", jit_compile=False)
     z = np.zeros((B, 2), np.float32)
     bad = y.copy()

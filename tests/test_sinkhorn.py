@@ -230,37 +230,13 @@ def test_gradient_is_the_same_eager_in_tf_function_and_under_xla(clouds):
             np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-12)
 
 
-def test_usable_as_the_loss_of_a_keras_train_step(clouds):
+def test_usable_as_the_loss_of_a_keras_train_step(clouds, emd_decoder):
     keras = pytest.importorskip("keras")
     # Targets with the clouds' shapes (3 pairs, 6 target and 7 decoded particles), so that the
     # compiled solver is reused.
     target_w, target_p, _, _ = clouds
-    n = 7
-
-    class Decoder(keras.Model):
-        """Noise -> (softmax weights, positions), trained to reproduce fixed clouds."""
-
-        def __init__(self):
-            super().__init__()
-            self.hidden = keras.layers.Dense(16, activation="tanh")
-            self.out = keras.layers.Dense(3 * n)
-
-        def call(self, z):
-            h = self.out(self.hidden(z))                       # (B, 3n)
-            h = keras.ops.reshape(h, (-1, n, 3))
-            return keras.ops.softmax(h[..., 0], axis=-1), 0.3 * h[..., 1:]
-
-        def train_step(self, data):
-            z, (w, p) = data
-            with tf.GradientTape() as tape:
-                w_hat, p_hat = self(z, training=True)
-                loss = tf.reduce_mean(sinkhorn_emd(w, p, w_hat, p_hat))
-            grads = tape.gradient(loss, self.trainable_variables)
-            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-            return {"emd": loss}
-
     keras.utils.set_random_seed(0)
-    model = Decoder()
+    model = emd_decoder(7, hidden=16, scale=0.3)
     # jit_compile="auto" (Keras' default) leaves the step un-jitted on a CPU; the solver inside
     # is compiled by the library.  The XLA case is test_gradient_is_the_same_..._under_xla.
     model.compile(optimizer=keras.optimizers.Adam(0.02))

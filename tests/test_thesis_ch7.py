@@ -232,3 +232,15 @@ def test_convergence_epoch_finds_the_plateau():
         c7.convergence_epoch(epochs, curves[:, :3])
     with pytest.raises(ValueError, match="NaN"):
         c7.convergence_epoch(epochs, np.array([[1.0, np.nan, 1.0, 1.0, 1.0]]))
+
+
+def test_the_classifier_key_records_its_data_source(monkeypatch, tmp_path):
+    """A classifier trained on stand-in images is never reused once real files appear."""
+    from latentdims.core import cache
+    from latentdims.studies import thesis_ch7
+
+    monkeypatch.setenv("LATENTDIMS_DATA", str(tmp_path))
+    run = thesis_ch7.classifier_run(thesis_ch7.settings("smoke"))
+    assert run.data_source.startswith("dsprites: stand-in")
+    real = dataclasses.replace(run, data_source="dsprites: dsprites_ndarray.npz 1 bytes sha256 00")
+    assert cache.config_key(real) != cache.config_key(run)

@@ -58,6 +58,7 @@ from latentdims.core.io import write_json
 from latentdims.core.profiles import by_profile
 from latentdims.core.sweeps import run_sweep
 from latentdims.core.validation import check_choice, check_in_interval, check_int
+from latentdims.data.images import data_identity
 from latentdims.maths.similarity import (average_similarity, layer_activations, linear_cka,
                                          procrustes_similarity)
 from latentdims.models import make_model
@@ -828,6 +829,11 @@ class ClassifierRun:
     seed: int = 0
     data_seed: int = 0
     version: int = 1
+    data_source: str = ""   # filled with the data's identity (stand-in or real files), as ThesisRun
+
+    def __post_init__(self) -> None:
+        if not str(self.data_source).startswith(f"{self.dataset}: "):
+            object.__setattr__(self, "data_source", data_identity(self.dataset))
 
 
 def classifier_run(cfg: Ch7Settings, *, dataset: str = "dsprites", seed: int = 0) -> ClassifierRun:
