@@ -57,7 +57,7 @@ from latentdims.plotting.output import save_figure, save_table
 from latentdims.plotting.style import set_style
 
 __all__ = ["Claim", "NotebookRun", "start_notebook", "claims_path", "read_claims", "KINDS",
-           "DATA_SOURCES", "data_label"]
+           "DATA_SOURCES", "data_label", "Fidelity", "fidelity", "is_faithful"]
 
 KINDS = ("document", "sanity")
 
@@ -70,6 +70,36 @@ DATA_SOURCES = {
     "analytic": "no data: closed forms and the document's own construction",
 }
 _LINE_CITATION = re.compile(r"\b\d{3}:L\d|\bL\d{2,5}\b")
+
+
+def is_faithful(claim: dict[str, Any]) -> bool:
+    """A record on the document's data (or an equivalent) and its experiment, no substitution."""
+    return not claim.get("stand_in", False) and not claim.get("substitution")
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """Document claims held / recorded, split by data; sanity checks apart."""
+    held: int
+    total: int
+    faithful_held: int
+    faithful_total: int
+    other_held: int
+    other_total: int
+    sanity_passed: int
+    sanity_total: int
+
+
+def fidelity(claims) -> Fidelity:
+    """Count ledger records (dicts, as :func:`read_claims` returns them) into a :class:`Fidelity`."""
+    claims = list(claims)
+    doc = [c for c in claims if c.get("kind", "document") == "document"]
+    faithful = [c for c in doc if is_faithful(c)]
+    other = [c for c in doc if not is_faithful(c)]
+    sanity = [c for c in claims if c.get("kind") == "sanity"]
+    held = lambda cs: sum(bool(c["passed"]) for c in cs)   # noqa: E731
+    return Fidelity(held(doc), len(doc), held(faithful), len(faithful), held(other), len(other),
+                    held(sanity), len(sanity))
 
 
 def data_label(data: Any, *, func: str = "record_claim") -> tuple[str, bool]:
@@ -147,7 +177,7 @@ class Claim:
     @property
     def faithful(self) -> bool:
         """On the document's data (or an equivalent) and its experiment, with no substitution."""
-        return not self.stand_in and not self.substitution
+        return is_faithful(asdict(self))
 
 
 @dataclass
@@ -228,16 +258,12 @@ class NotebookRun:
     def summary_markdown(self):
         """What this run found, as Markdown computed from the claims just recorded (display it
         with ``IPython.display.Markdown``; notebook text never types a result by hand)."""
-        doc = [c for c in self.claims if c.kind == "document"]
-        faithful = [c for c in doc if c.faithful]
-        other = [c for c in doc if not c.faithful]
-        sanity = [c for c in self.claims if c.kind == "sanity"]
-        held = lambda cs: sum(c.passed for c in cs)   # noqa: E731
+        f = fidelity(asdict(c) for c in self.claims)
         lines = [f"**This run ({self.profile} profile, seed {self.seed}):** "
-                 f"{held(doc)} of {len(doc)} document claims held "
-                 f"({held(faithful)}/{len(faithful)} on the document's data or an equivalent, "
-                 f"{held(other)}/{len(other)} on a stand-in or with a substitution); "
-                 f"{held(sanity)} of {len(sanity)} sanity checks passed."]
+                 f"{f.held} of {f.total} document claims held "
+                 f"({f.faithful_held}/{f.faithful_total} on the document's data or an equivalent, "
+                 f"{f.other_held}/{f.other_total} on a stand-in or with a substitution); "
+                 f"{f.sanity_passed} of {f.sanity_total} sanity checks passed."]
         failed = [c for c in self.claims if not c.passed]
         if failed:
             lines.append("")

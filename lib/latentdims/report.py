@@ -18,7 +18,8 @@ from typing import Any
 
 from latentdims.core import manifest, paths
 from latentdims.core.io import write_text
-from latentdims.notebook import read_claims
+from latentdims.notebook import Fidelity, is_faithful, read_claims
+from latentdims.notebook import fidelity as claim_fidelity
 
 __all__ = ["FigureStatus", "Fidelity", "fidelity", "is_faithful", "figure_statuses", "build_report",
            "write_report"]
@@ -36,41 +37,10 @@ class FigureStatus:
     def claims_passed(self) -> int:
         return sum(bool(c["passed"]) for c in self.claims)
 
-    @property
-    def document_claims(self) -> tuple[dict[str, Any], ...]:
-        return tuple(c for c in self.claims if c.get("kind", "document") == "document")
-
-    @property
-    def sanity_checks(self) -> tuple[dict[str, Any], ...]:
-        return tuple(c for c in self.claims if c.get("kind") == "sanity")
-
-
-def is_faithful(claim: dict[str, Any]) -> bool:
-    """On the document's data (or an equivalent) and its experiment, with no substitution."""
-    return not claim.get("stand_in", False) and not claim.get("substitution")
-
-
-@dataclass(frozen=True)
-class Fidelity:
-    """Document claims held / recorded, split by data; sanity checks apart."""
-    held: int
-    total: int
-    faithful_held: int
-    faithful_total: int
-    other_held: int
-    other_total: int
-    sanity_passed: int
-    sanity_total: int
-
 
 def fidelity(statuses: list[FigureStatus]) -> Fidelity:
-    doc = [c for s in statuses for c in s.document_claims]
-    faithful = [c for c in doc if is_faithful(c)]
-    other = [c for c in doc if not is_faithful(c)]
-    sanity = [c for s in statuses for c in s.sanity_checks]
-    held = lambda cs: sum(bool(c["passed"]) for c in cs)   # noqa: E731
-    return Fidelity(held(doc), len(doc), held(faithful), len(faithful), held(other), len(other),
-                    held(sanity), len(sanity))
+    """The fidelity figure of a set of figures (see :func:`latentdims.notebook.fidelity`)."""
+    return claim_fidelity(c for s in statuses for c in s.claims)
 
 
 def _ratio(k: int, n: int) -> str:
