@@ -7,7 +7,21 @@ ONLY ?=
 FIGURE ?=
 SEED ?= 0
 VERBOSE ?=
+SCHEDULER ?=
 ARGS ?=
+# DRY_RUN=1 (with PROFILE=paper): the paper profile's models, data layout and analyses with its
+# counts (steps, samples, seeds, pairs) capped, i.e. the profile paper-dry; see README.md.
+DRY_RUN ?=
+# The notebooks `make test` runs in the dry run: every model family at the paper's shapes.
+DRY_RUN_CI ?= 21* 30* 42* 50* 51*
+ifneq ($(DRY_RUN),)
+ifeq ($(filter paper paper-dry,$(PROFILE)),)
+$(error DRY_RUN=1 goes with PROFILE=paper (got PROFILE=$(PROFILE)); drop DRY_RUN or set PROFILE=paper)
+endif
+RUN_PROFILE := paper-dry
+else
+RUN_PROFILE := $(PROFILE)
+endif
 
 # The interpreter.  By default the project's own venv, $(VENV)/, created and installed on first use
 # (and reinstalled when pyproject.toml changes).  Give PY to use an environment you manage yourself
@@ -20,9 +34,9 @@ else
 ENV_READY := check-python
 endif
 
-REPRODUCE_ARGS := --profile $(PROFILE) --seed $(SEED) \
+REPRODUCE_ARGS := --profile $(RUN_PROFILE) --seed $(SEED) \
 	$(foreach g,$(ONLY),--only '$(g)') $(foreach f,$(FIGURE),--figure '$(f)') \
-	$(if $(VERBOSE),--verbose,) $(ARGS)
+	$(if $(VERBOSE),--verbose,) $(if $(SCHEDULER),--scheduler '$(SCHEDULER)',) $(ARGS)
 
 .PHONY: figures gallery test lab install check-python clean-build help
 
@@ -37,11 +51,14 @@ help:
 	@echo "variables (make figures):"
 	@echo "  PROFILE=smoke|quick|paper  sizes: seconds a notebook | the default | the documents'"
 	@echo "                             (smoke and paper write build/figures-<profile>/, not figures/)"
+	@echo "  DRY_RUN=1                  with PROFILE=paper: the paper's shapes, counts capped (a CPU,"
+	@echo "                             minutes; profile paper-dry, build/figures-paper-dry/)"
 	@echo "  FIGURE=<id> ...            only the notebook(s) making these manifest figures:"
 	@echo "                             thesis/figure-6.3, or fig6.3 / tab8.1 when unambiguous"
 	@echo "  ONLY=<glob> ...            only the notebooks whose file name matches, e.g. '2*'"
 	@echo "  SEED=<n>                   the seed injected into every notebook (default 0)"
 	@echo "  VERBOSE=1                  the kernels' output and TensorFlow's C++ logs on the terminal"
+	@echo "  SCHEDULER=<where>          the sweeps' Dask cluster: local (default) | inline | tcp://host:8786"
 	@echo "  ARGS='...'                 more options of python -m latentdims.reproduce (--help)"
 	@echo "variables (every target):"
 	@echo "  PY=python                  use the active interpreter (conda, own venv): no $(VENV)/"
@@ -79,11 +96,18 @@ figures: $(ENV_READY)
 gallery: $(ENV_READY)
 	$(PY) -c "from latentdims.report import write_gallery; print('wrote', write_gallery())"
 
+# make test trains one model after another in each process (SCHEDULER=local tests the default
+# instead): on a 2-core box the LocalCluster has one worker, so it would add only its start-up.
+# tests/test_sweeps.py starts its own clusters.
+test: export LATENTDIMS_SCHEDULER = $(or $(SCHEDULER),inline)
 test: $(ENV_READY)
 	LATENTDIMS_PROFILE=smoke $(PY) -m pytest tests lib/latentdims
 	# the notebooks' smoke figures go to build/, so they never overwrite `make figures` output
 	LATENTDIMS_PROFILE=smoke LATENTDIMS_FIGURES=$(CURDIR)/build/nbval-figures MPLBACKEND=agg \
 		$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks
+	# the paper path at the paper's shapes with capped counts (profile paper-dry), one notebook
+	# or more of each model family and analysis: DRY_RUN_CI
+	$(MAKE) --no-print-directory figures PROFILE=paper DRY_RUN=1 ONLY='$(DRY_RUN_CI)' ARGS=--fail-fast
 
 lab: $(ENV_READY)
 	$(PY) -m jupyter lab notebooks/

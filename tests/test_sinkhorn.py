@@ -474,3 +474,54 @@ def test_toy_two_prong_jets_are_valid_inputs():
     cw, cp = split(centred)
     np.testing.assert_allclose(np.einsum("nk,nkd->nd", cw, cp), 0, atol=1e-12)   # axis at 0
     assert np.array_equal(pdist(cp[0]), pdist(toy_two_prong_jets(50, 20, seed=1)[0, :, 1:]))
+
+
+# --- the whole-batch branch (what a GPU runs), forced on the CPU --------------------------------
+@pytest.fixture(scope="module")
+def many_jets():
+    """37 pairs of 10-particle toy jets: more than one CPU chunk of 32 pairs, and not a multiple
+    of the balanced chunk (2 chunks of 19, the last one padded with a copy)."""
+    w, p = split(toy_two_prong_jets(74, 10, min_particles=5, seed=11))
+    return w[:37], p[:37], w[37:], p[37:]
+
+
+def _values_and_gradients(clouds, chunk_size, mode):
+    """Costs and the gradients of sum(u * cost) (distinct u per pair) for the four inputs."""
+    upstream = tf.constant(np.random.default_rng(0).uniform(0.5, 1.5, len(clouds[0])))
+    vs = [tf.Variable(t) for t in clouds]
+
+    def run():
+        with tf.GradientTape() as tape:
+            cost = sinkhorn_emd(*vs, chunk_size=chunk_size, jit_compile=mode == "tf.function")
+            loss = tf.reduce_sum(upstream * cost)
+        return [cost] + tape.gradient(loss, vs)
+    if mode != "eager":
+        # "tf.function": the library's XLA-compiled solver in a graph (pairwise_emd, sinkhorn_plan
+        # on a GPU); "xla": the caller's jit_compile, as a training step on a GPU runs it.
+        run = tf.function(run, jit_compile=mode == "xla")
+    return [t.numpy() for t in run()]
+
+
+@pytest.mark.parametrize("mode", ["eager", "tf.function", "xla"])
+def test_whole_batch_branch_equals_chunked_values_and_gradients(many_jets, mode):
+    whole = _values_and_gradients(many_jets, None, mode)
+    chunked = _values_and_gradients(many_jets, 32, mode)
+    assert whole[0].shape == (37,) and np.all(whole[0] > 0)
+    for name, want, got in zip(("cost", "d/da", "d/dx", "d/db", "d/dy"), chunked, whole):
+        assert np.any(got != 0), name
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=name)
+    if mode == "eager":
+        # the default: the chunks on a CPU and the whole batch on a GPU, nothing else
+        default = _values_and_gradients(many_jets, "auto", mode)
+        same = whole if tf.config.list_logical_devices("GPU") else chunked
+        for want, got in zip(same, default):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_chunk_size_is_checked(clouds):
+    with pytest.raises(TypeError, match="sinkhorn_emd: `chunk_size` must be 'auto', None"):
+        sinkhorn_emd(*clouds, chunk_size="whole")
+    with pytest.raises(TypeError, match="sinkhorn_emd: `chunk_size` must be 'auto', None"):
+        sinkhorn_emd(*clouds, chunk_size=2.0)
+    with pytest.raises(ValueError, match=r"`chunk_size` must be .* an integer >= 1; got 0"):
+        sinkhorn_emd(*clouds, chunk_size=0)

@@ -125,3 +125,113 @@ def test_repeated_calls_reuse_the_traced_steps():
     assert step_function(model, "train_step") is fn
     assert fn.experimental_get_tracing_count() == traced
     assert step_function(model, "train_step", jit_compile=True) is not fn
+
+
+# --- XLA-compiled steps (what train() runs where TensorFlow sees a GPU) --------------------------
+def test_memory_growth_without_a_gpu_is_a_no_op():
+    import warnings
+
+    import tensorflow as tf
+
+    import latentdims.models  # noqa: F401  (the import that sets it)
+    from latentdims.models.devices import allow_memory_growth, gpu_available, gpus
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no warning, no error, called any number of times
+        names = allow_memory_growth()
+        assert allow_memory_growth() == names
+    assert names == [g.name for g in gpus()]
+    assert gpu_available() == bool(names)
+    for gpu in gpus():                           # only where there is one
+        assert tf.config.experimental.get_memory_growth(gpu)
+    if not gpu_available():
+        assert names == []
+
+
+def test_xla_steps_follow_the_config_and_the_device(monkeypatch):
+    from latentdims.models.devices import gpu_available
+    from latentdims.models.training import xla_steps
+
+    assert xla_steps(True) is True
+    assert xla_steps(False) is gpu_available()
+    monkeypatch.setenv("LATENTDIMS_GPU_XLA", "0")
+    assert xla_steps(False) is False and xla_steps(True) is True
+    with pytest.raises(TypeError, match="xla_steps: `jit_compile` must be True or False"):
+        xla_steps("auto")
+
+
+def _trained_twice(make, log_var_head, data, config):
+    """The same initial weights trained with plain and with XLA-compiled steps.
+
+    XLA's stateless random kernels use another algorithm than the plain ones (other numbers for
+    the same seed), so the posterior's noise is made negligible for the comparison: the
+    log-variance heads' biases start at -30 (sigma ~ 3e-7) in both runs; everything else (the
+    Sinkhorn or the Bernoulli likelihood, the KL terms, their gradients, Adam) is compared.
+    """
+    import dataclasses
+
+    from latentdims.models.training import step_function
+
+    start = make().ensure_built()
+    bias = log_var_head(start).bias
+    bias.assign(np.full(bias.shape, -30.0, dtype="float32"))
+    initial = _weights(start)
+    out = {}
+    for jit in (False, True):
+        model = make().ensure_built()
+        for v, w in zip(model.variables, initial):
+            v.assign(w)
+        result = train(model, data, config=dataclasses.replace(config, jit_compile=jit), seed=0,
+                       progress=False)
+        if jit:          # train() ran the XLA-compiled step, not another one
+            assert step_function(model, "train_step", jit_compile=True) \
+                .experimental_get_tracing_count() == 1
+        out[jit] = (result.history, _weights(model))
+    return initial, out
+
+
+def _check_compiled_matches_plain(initial, out, rtol):
+    (plain_hist, plain_w), (xla_hist, xla_w) = out[False], out[True]
+    for history in (plain_hist, xla_hist):
+        assert all(np.isfinite(h["loss"]) for h in history)
+    assert xla_hist[-1]["loss"] == pytest.approx(plain_hist[-1]["loss"], rel=rtol)
+    changed = [not np.array_equal(w0, w) for w0, w in zip(initial, xla_w)]
+    assert sum(changed) >= len(initial) // 2, "the XLA steps left most weights unchanged"
+    # Adam divides by the gradients' magnitude, so an entry whose gradient is about 0 (a ReLU
+    # off for the whole batch) may step either way on rounding: the weights are compared as a
+    # whole, within rtol of the distance training moved them.
+    flat = [np.concatenate([w.ravel() for w in ws]) for ws in (initial, plain_w, xla_w)]
+    moved = np.linalg.norm(flat[1] - flat[0])
+    assert np.linalg.norm(flat[2] - flat[1]) <= rtol * moved    # measured: 2e-7 (jet), 1e-4 (conv)
+
+
+def test_jet_vae_train_step_compiles_with_xla_on_the_cpu(monkeypatch):
+    """The EMD-VAE's step under the caller's jit_compile: Sinkhorn, its explicit gradient and
+    the Cholesky inside one XLA cluster, as on a GPU (slow on a CPU, so a tiny model)."""
+    monkeypatch.setenv("LATENTDIMS_GPU_XLA", "0")      # the plain run stays plain on a GPU too
+    from latentdims.maths.sinkhorn import toy_two_prong_jets
+    from latentdims.models.jet_vae import JetVAE, JetVAEConfig, jet_batch
+
+    jets = toy_two_prong_jets(16, 8, min_particles=4, seed=0)
+    data = jet_batch(jets[..., 0], jets[..., 1:])
+    config = JetVAEConfig(n_particles=8, latent_dim=3, pfn_widths=(8,), encoder_widths=(8,),
+                          decoder_widths=(8,), n_eps=3, iters_per_eps=5, seed=0)
+    cfg = TrainConfig(epochs=1, batch_size=8, steps_per_epoch=2, learning_rate=1e-2,
+                      monitor="loss")
+    initial, out = _trained_twice(lambda: JetVAE(config, beta_hat=0.5),
+                                  lambda model: model.log_var_head, data, cfg)
+    _check_compiled_matches_plain(initial, out, rtol=1e-3)
+
+
+def test_thesis_conv_vae_train_step_compiles_with_xla_on_the_cpu(monkeypatch):
+    monkeypatch.setenv("LATENTDIMS_GPU_XLA", "0")      # the plain run stays plain on a GPU too
+    from latentdims.data.images import load_image_dataset
+    from latentdims.models import make_model
+
+    images = load_image_dataset("dsprites", n=16, seed=0).images
+    cfg = TrainConfig(epochs=1, batch_size=8, steps_per_epoch=2, learning_rate=1e-3,
+                      monitor="loss", adam_epsilon=1e-8)
+    initial, out = _trained_twice(
+        lambda: make_model("beta_vae", beta=4.0, latent_dim=4, architecture="conv", seed=0),
+        lambda model: model.encoder.log_var_head, images, cfg)
+    _check_compiled_matches_plain(initial, out, rtol=1e-2)

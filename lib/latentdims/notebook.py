@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import re
 import time
@@ -51,6 +52,7 @@ from IPython.display import Markdown, display
 from latentdims.core import manifest, paths
 from latentdims.core.io import write_json
 from latentdims.core.profiles import check_profile
+from latentdims.core.sweeps import SCHEDULER_ENV, check_scheduler
 from latentdims.data.images import DATASETS as IMAGE_DATASETS
 from latentdims.data.images import has_real_data
 from latentdims.plotting.output import save_figure, save_table
@@ -271,14 +273,23 @@ class NotebookRun:
         return "\n".join(lines)
 
 
-def start_notebook(notebook: str, *, profile: str, seed: int = 0) -> NotebookRun:
+def start_notebook(notebook: str, *, profile: str, seed: int = 0,
+                   scheduler: str | None = None) -> NotebookRun:
     """Begin a notebook run: check the profile, seed Python and NumPy, set the plot style and
     clear the notebook's claim ledger.
 
     Models and samplers in the library take their own explicit seeds; this seeds only the global
-    generators, for code in the notebook itself.
+    generators, for code in the notebook itself.  ``scheduler`` (the papermill parameter), when
+    given, is where this kernel's sweeps train: ``"local"``, ``"inline"`` or a Dask scheduler
+    address such as ``"tcp://host:8786"`` (checked, then set as ``$LATENTDIMS_SCHEDULER``; see
+    :mod:`latentdims.core.sweeps`); None keeps the environment's choice.
     """
     check_profile(profile, func="start_notebook")
+    if scheduler is not None:
+        if not isinstance(scheduler, str):
+            raise TypeError(f"start_notebook: `scheduler` must be None or a string such as "
+                            f"'local', 'inline' or 'tcp://host:8786'; got {type(scheduler).__name__}.")
+        os.environ[SCHEDULER_ENV] = check_scheduler(scheduler, source="start_notebook: `scheduler`")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"start_notebook: `seed` must be an integer; got {seed!r}.")
     name = Path(notebook).name

@@ -7,6 +7,10 @@ or with a substitution; sanity checks of our own construction are counted apart 
 
 Built from the manifest, the files on disk, the JSON record beside each figure and the claim
 ledgers of the notebooks; a figure that was not written shows as missing, never silently absent.
+
+A dry run (profile ``paper-dry``: the paper's shapes with capped counts) is labelled
+:data:`latentdims.core.profiles.DRY_RUN_LABEL` wherever it appears and never enters a fidelity
+figure: its claims only prove that the paper path executes.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from typing import Any
 
 from latentdims.core import manifest, paths
 from latentdims.core.io import write_text
+from latentdims.core.profiles import DRY_RUN_LABEL, is_dry_run
 from latentdims.notebook import Fidelity, is_faithful, read_claims
 from latentdims.notebook import fidelity as claim_fidelity
 
@@ -41,6 +46,11 @@ class FigureStatus:
 def fidelity(statuses: list[FigureStatus]) -> Fidelity:
     """The fidelity figure of a set of figures (see :func:`latentdims.notebook.fidelity`)."""
     return claim_fidelity(c for s in statuses for c in s.claims)
+
+
+def _dry(status: FigureStatus) -> bool:
+    """True when the figure was written by a dry run (its claims are no reproduction)."""
+    return is_dry_run(str(status.record.get("profile")))
 
 
 def _ratio(k: int, n: int) -> str:
@@ -85,11 +95,18 @@ def build_report(statuses: list[FigureStatus] | None = None) -> str:
              "document's data or an equivalent (the same generator and selection) with the "
              "document's experiment; *stand-in or substitution* means a labelled stand-in data set "
              "or a changed objective, model or setting. Sanity checks test our own construction "
-             "and never count as reproduction.", "",
+             "and never count as reproduction."
+             + (f" Profile `paper-dry` is a **{DRY_RUN_LABEL}**: its claims run the paper's "
+                "models at capped counts and are kept out of every fidelity figure."
+                if any(_dry(s) for s in statuses) else ""), "",
              "| profile | document claims held | on the document's data | on a stand-in or with a "
              "substitution | sanity checks passed |", "|---|---|---|---|---|"]
     for profile in profiles or ["(none run)"]:
         group = [s for s in statuses if str(s.record.get("profile")) == profile]
+        if is_dry_run(profile):
+            lines.append(f"| {profile} ({DRY_RUN_LABEL}) | not counted | not counted | "
+                         f"not counted | not counted |")
+            continue
         f = fidelity(group)
         lines.append(f"| {profile} | {_ratio(f.held, f.total)} | "
                      f"{_ratio(f.faithful_held, f.faithful_total)} | "
@@ -102,7 +119,7 @@ def build_report(statuses: list[FigureStatus] | None = None) -> str:
         group = by_doc.get(doc, [])
         if not group:
             continue
-        f = fidelity(group)
+        f = fidelity([s for s in group if not _dry(s)])
         lines.append(f"| {doc} | {len(group)} | {sum(s.present for s in group)} | "
                      f"{f.held}/{f.total} ({f.faithful_held}/{f.faithful_total} / "
                      f"{f.other_held}/{f.other_total}) | {f.sanity_passed}/{f.sanity_total} |")
@@ -121,8 +138,9 @@ def build_report(statuses: list[FigureStatus] | None = None) -> str:
                       f"- status: {status}",
                       f"- notebook: [`{e.notebook}`](../notebooks/{e.notebook})"]
             if s.record:
-                lines.append(f"- profile: `{s.record.get('profile')}`, seed {s.record.get('seed')}, "
-                             f"written {s.record.get('written')}")
+                lines.append(f"- profile: `{s.record.get('profile')}`"
+                             + (f" (**{DRY_RUN_LABEL}**)" if _dry(s) else "")
+                             + f", seed {s.record.get('seed')}, written {s.record.get('written')}")
             datas = sorted({c.get("data", "") + (" **(stand-in)**" if c.get("stand_in") and
                                                  "stand-in" not in c.get("data", "") else "")
                             for c in s.claims if c.get("data")})

@@ -32,6 +32,7 @@ from latentdims import show_tensorflow_logs
 from latentdims.core import manifest, paths
 from latentdims.core.io import ensure_writable_dir, write_json
 from latentdims.core.profiles import PROFILES, check_profile, default_profile
+from latentdims.core.sweeps import SCHEDULER_ENV, check_scheduler, resolve_scheduler
 from latentdims.notebook import claims_path, read_claims
 from latentdims.report import RUN_RECORD, write_report
 
@@ -347,12 +348,17 @@ def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None,
             figures: list[str] | None = None, fail_fast: bool = False,
             notebooks_dir: Path | None = None, build_dir: Path | None = None,
             log_path: Path | None = None, verbose: bool = False,
-            report: bool = True) -> list[NotebookResult]:
+            report: bool = True, scheduler: str | None = None) -> list[NotebookResult]:
     """Run the selected notebooks (all, or those of ``only`` globs and ``figures`` ids) with
     ``profile`` and ``seed``; progress on stderr and in ``log_path`` (default
     ``<build>/<profile>/reproduce.log``).  ``verbose`` shows the kernels' own output (and
-    TensorFlow's C++ logs) on the terminal instead of only in the log."""
+    TensorFlow's C++ logs) on the terminal instead of only in the log.  ``scheduler`` (``"local"``,
+    ``"inline"``, ``"tcp://host:8786"``) is set as ``$LATENTDIMS_SCHEDULER`` for the kernels'
+    sweeps (:mod:`latentdims.core.sweeps`)."""
     check_profile(profile, func="reproduce")
+    if scheduler is not None:
+        os.environ[SCHEDULER_ENV] = check_scheduler(scheduler, source="reproduce: --scheduler (SCHEDULER=)")
+    where = resolve_scheduler()          # a bad $LATENTDIMS_SCHEDULER fails here, not in a kernel
     notebooks_dir = _check_notebooks_dir(notebooks_dir or paths.notebooks_dir())
     entries = manifest.load_manifest()
     selected = select_notebooks(notebooks_dir, only, entries, figures)
@@ -374,7 +380,7 @@ def run_all(*, profile: str, seed: int = 0, only: list[str] | None = None,
     began = time.time()
     with RunLog(log_path) as log:
         log.line(f"reproduce: profile {profile}, seed {seed}, {len(selected)} notebook(s); "
-                 f"figures in {paths.figures_dir(profile)}; log {log_path}")
+                 f"sweeps on {where}; figures in {paths.figures_dir(profile)}; log {log_path}")
         for i, (name, path) in enumerate(selected, start=1):
             prefix = f"[{i:>{width}}/{len(selected)}] {name}"
             if fail_fast and any(r.status != "ok" for r in results):
@@ -434,10 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
                "  python -m latentdims.reproduce --only '0*' --only '*bananas*'\n"
                "  python -m latentdims.reproduce --list --figure fig6.3   # which notebook, no run\n"
                "  python -m latentdims.reproduce --verbose --only '20*'   # kernels' output, TF logs\n"
+               "  python -m latentdims.reproduce --scheduler tcp://head:8786  # sweeps on a Dask cluster\n"
                "\nexit status: 0 all ok; 1 a notebook failed, is missing or did not write its "
                "figures; 2 bad arguments.\n"
                "environment: LATENTDIMS_PROFILE (default profile), LATENTDIMS_FIGURES, "
                "LATENTDIMS_BUILD, LATENTDIMS_NOTEBOOKS,\n"
+               "  LATENTDIMS_SCHEDULER (as --scheduler),\n"
                "  LATENTDIMS_TF_LOGS=1 (keep TensorFlow's C++ logs); see lib/latentdims/core/paths.py.")
     p.add_argument("--profile", default=None,
                    help=f"one of {', '.join(PROFILES)} (default: $LATENTDIMS_PROFILE or 'quick')")
@@ -449,6 +457,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only the notebook(s) that make manifest figure ID (repeatable): "
                         "'thesis/figure-6.3', or 'fig6.3' / 'tab8.1' if the id is unambiguous")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing notebook")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="where the notebooks' sweeps train: 'local' (a Dask LocalCluster on this "
+                        "machine, the default), 'inline' (in each kernel, one after another) or a "
+                        "Dask scheduler address such as tcp://host:8786 (default: "
+                        f"${SCHEDULER_ENV} or 'local')")
     p.add_argument("--notebooks-dir", type=Path, default=None,
                    help="folder of the numbered notebooks (default: notebooks/, or "
                         "$LATENTDIMS_NOTEBOOKS)")
@@ -483,7 +496,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     results = run_all(profile=profile, seed=args.seed, only=args.only, figures=args.figure,
                       fail_fast=args.fail_fast, notebooks_dir=args.notebooks_dir,
-                      build_dir=args.build_dir, log_path=args.log, verbose=args.verbose)
+                      build_dir=args.build_dir, log_path=args.log, verbose=args.verbose,
+                      scheduler=args.scheduler)
     print()
     print(format_table(results))
     build = (args.build_dir or paths.build_dir()) / profile

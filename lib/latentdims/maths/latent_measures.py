@@ -265,7 +265,8 @@ def latent_physics_correlations(means, sample, latents):
             row[name] = float(circular_linear_correlation(z[ok], v[ok])) if np.std(z[ok]) > 0 \
                 else 0.0
         rows[f"z{int(i)}"] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
+    # the columns named, so that no latent (none informative yet) gives an empty table with them
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[*linear, *circular])
 
 
 

@@ -6,15 +6,25 @@ beta-VAE, beta-TC VAE, DIP-VAE II, Annealed VAE and autoencoder; ``factor_vae``;
 ``jet_vae`` is the EMD-VAE, ``dense_vae`` the toys' dense VAE, ``classifier`` chapter 7's factor
 classifier, ``training`` the one training loop
 and ``annealing`` the jet papers' beta-annealing schedule.
+
+On a GPU: importing this package lets each GPU's memory grow on demand
+(:func:`latentdims.models.devices.allow_memory_growth`, before any model exists), and
+:func:`latentdims.models.training.train` XLA-compiles the training steps
+(:func:`latentdims.models.training.xla_steps`).
 """
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from latentdims.models.factor_vae import FactorVAE
-from latentdims.models.ivae import IVAE
-from latentdims.models.vaes import AnnealedVAE, Autoencoder, BetaTCVAE, BetaVAE, DIPVAEII, ThesisVAE
+from latentdims.models.devices import allow_memory_growth
+
+allow_memory_growth()      # first, before any module below builds a layer (see devices)
+
+from latentdims.models.factor_vae import FactorVAE  # noqa: E402
+from latentdims.models.ivae import IVAE  # noqa: E402
+from latentdims.models.vaes import (  # noqa: E402
+    AnnealedVAE, Autoencoder, BetaTCVAE, BetaVAE, DIPVAEII, ThesisVAE)
 
 __all__ = ["MODELS", "model_class", "make_model"]
 

@@ -15,7 +15,9 @@ not give in a resumable way:
 * a NaN or infinite loss either raises ``FloatingPointError`` naming the epoch and step, or, if
   ``max_nan_recoveries > 0``, reloads the state at the start of the epoch, lowers the learning
   rate and tries again, a bounded number of times;
-* tqdm progress bars per epoch and per step.
+* tqdm progress bars per epoch and per step;
+* XLA-compiled steps where TensorFlow sees a GPU (:func:`xla_steps`), plain ``tf.function``
+  steps on a CPU unless ``TrainConfig.jit_compile`` asks for XLA there too.
 
 Inputs are checked before the first step: empty sets, a batch larger than the data, NaN or
 infinite values, non-numeric arrays and monitored quantities the model does not log are clear
@@ -43,10 +45,12 @@ import numpy as np
 from latentdims.core.io import (DamagedFileError, atomic_dir, atomic_path, ensure_writable_dir,
                                 read_json, read_npz, recover_dir, to_jsonable, write_json)
 from latentdims.core.validation import check_choice, check_finite, check_int
+from latentdims.models.devices import gpu_available
 
 __all__ = ["TrainConfig", "TrainResult", "train", "batch_of", "n_examples", "save_state",
            "load_state", "save_weights", "load_weights", "data_fingerprint", "model_fingerprint",
-           "RESUME_MODES", "CheckpointError", "CheckpointMismatchError", "resume_differences"]
+           "RESUME_MODES", "CheckpointError", "CheckpointMismatchError", "resume_differences",
+           "xla_steps", "step_function"]
 
 RESUME_MODES = ("auto", "restart")
 _FINGERPRINT_WHOLE_BYTES = 64 * 2 ** 20     # hash whole arrays up to this size, else a sample
@@ -135,7 +139,9 @@ class TrainConfig:
     adam_beta_1, adam_beta_2, adam_epsilon : float
         Adam's settings when :func:`train` compiles the model (the thesis: 0.9, 0.999, 1e-8).
     jit_compile : bool
-        Compile the steps with XLA.
+        Compile the steps with XLA everywhere.  False (the default) still compiles them where
+        TensorFlow sees a GPU (:func:`xla_steps`); the field records what was asked, so a run's
+        checkpoints and cache entries are the same on a CPU and a GPU.
     """
     epochs: int
     batch_size: int
@@ -630,6 +636,35 @@ def _compile(model, config: TrainConfig) -> None:
             beta_2=config.adam_beta_2, epsilon=config.adam_epsilon))
 
 
+def xla_steps(jit_compile: bool = False) -> bool:
+    """Whether :func:`train` XLA-compiles the steps: when asked (``TrainConfig.jit_compile``) or
+    when TensorFlow sees a GPU.
+
+    On a GPU, XLA fuses a step's many small ops (the jet VAE's Sinkhorn iterations, the conv
+    VAEs' element-wise losses) into few kernels; on a CPU the steps stay plain by default,
+    because XLA:CPU's Cholesky factorisation (in the Sinkhorn's gradient) is slow and each new
+    step shape costs seconds of compilation.  ``LATENTDIMS_GPU_XLA=0`` in the environment keeps
+    the steps plain on a GPU too (for a model that XLA cannot compile there);
+    ``jit_compile=True`` still wins.
+
+    The choice does not enter any cache key or checkpoint: those record ``TrainConfig`` as
+    given, so a run started on a CPU resumes on a GPU and the reverse (the numbers then differ
+    in the last digits, as between any two devices).
+
+    >>> xla_steps(True)
+    True
+    >>> xla_steps(False) == gpu_available()    # unless LATENTDIMS_GPU_XLA=0 is set
+    True
+    """
+    if not isinstance(jit_compile, (bool, np.bool_)):
+        raise TypeError(f"xla_steps: `jit_compile` must be True or False; got {jit_compile!r}.")
+    if jit_compile:
+        return True
+    if os.environ.get("LATENTDIMS_GPU_XLA", "").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    return gpu_available()
+
+
 def step_function(model, name: str, *, jit_compile: bool = False):
     """``model.<name>`` wrapped in a ``tf.function``, made once per model and kept on it.
 
@@ -696,7 +731,8 @@ def train(model, train_data: Any, *, config: TrainConfig, valid_data: Any = None
         are.  Validation runs on full batches of ``batch_size`` (the last partial one is left
         out; a smaller validation set is one batch).
     config : TrainConfig
-        ``batch_size`` must not exceed the number of training examples.
+        ``batch_size`` must not exceed the number of training examples.  The steps are
+        XLA-compiled if ``config.jit_compile`` or if TensorFlow sees a GPU (:func:`xla_steps`).
     seed : int
         Seeds the batch order (and nothing else: the model owns its sampler's seed).
     checkpoint_dir : path, optional
@@ -752,8 +788,9 @@ def train(model, train_data: Any, *, config: TrainConfig, valid_data: Any = None
     batch = config.batch_size
     steps = config.steps_per_epoch or train_x.n // batch
     _compile(model, config)
-    train_fn = step_function(model, "train_step", jit_compile=config.jit_compile)
-    test_fn = step_function(model, "test_step", jit_compile=config.jit_compile)
+    jit = xla_steps(config.jit_compile)
+    train_fn = step_function(model, "train_step", jit_compile=jit)
+    test_fn = step_function(model, "test_step", jit_compile=jit)
 
     # Build the model, its metrics and the optimizer slots with one validation-style step, so a
     # checkpoint can be assigned (the same step happens in fresh and resumed runs).

@@ -29,7 +29,7 @@ import pandas as pd
 
 from latentdims.core import paths
 from latentdims.core.cache import config_key
-from latentdims.core.profiles import by_profile, check_profile
+from latentdims.core.profiles import DRY_RUN_PROFILE, by_profile, capped, check_profile
 from latentdims.core.validation import check_choice, check_int
 from latentdims.data.jetgen import PROCESSES, GeneratorConfig, generate_jets, generator_config
 from latentdims.data.images import file_identity
@@ -85,15 +85,19 @@ def sample_settings(profile: str) -> JetSampleSettings:
       from a clean clone);
     * quick: 20 000 W jets (16 667 for training: enough for a small VAE on a 2-core CPU, ~170
       batches of 100 per pass), 10 000 top and 10 000 QCD jets; about 10 minutes on 2 cores;
-    * paper: 6e5 jets (the papers' W sample; the same size for top and QCD).
+    * paper: 6e5 jets (the papers' W sample; the same size for top and QCD);
+    * paper-dry: the paper's generator and chunks, 3,600 jets of each process (3,000 for
+      training, 300 validation, 300 test: enough for the latent figures' k-NN fits; about two
+      CPU minutes each).
 
     >>> sample_settings("quick").n_jets("top")
     10000
     """
     check_profile(profile, func="sample_settings")
+    paper = JetSampleSettings("paper", 600_000, 600_000, 2000)
     return by_profile(profile, smoke=JetSampleSettings("smoke", 300, 300, 75),
-                      quick=JetSampleSettings("quick", 20_000, 10_000, 1000),
-                      paper=JetSampleSettings("paper", 600_000, 600_000, 2000))
+                      quick=JetSampleSettings("quick", 20_000, 10_000, 1000), paper=paper,
+                      dry=capped(paper, profile=DRY_RUN_PROFILE, n_w=3600, n_other=3600))
 
 
 def _check_settings(samples, func: str) -> JetSampleSettings:
@@ -272,14 +276,18 @@ def analysis_settings(profile: str) -> JetAnalysisSettings:
     >>> analysis_settings("smoke").eps_ends
     (0.1, 0.01)
     """
+    paper = JetAnalysisSettings(None, 20000, 10000, 1000, (0.1, 0.03, 0.01, 0.003, 0.001),
+                                (5, 10, 20, 50, 100), True)
     return by_profile(
         profile,
         # smoke: a handful of pairs, the solver run eagerly (compiling would cost more than it saves)
         smoke=JetAnalysisSettings(None, 250, 100, 12, (0.1, 0.01), (10,), False),
         quick=JetAnalysisSettings(None, 5000, 1000, 200, (0.1, 0.03, 0.01, 0.003, 0.001),
                                   (5, 10, 20, 50), True),
-        paper=JetAnalysisSettings(None, 20000, 10000, 1000, (0.1, 0.03, 0.01, 0.003, 0.001),
-                                  (5, 10, 20, 50, 100), True))
+        paper=paper,
+        # the dry run: the paper's scans of the regulator and iterations on fewer jets and pairs
+        dry=capped(paper, n_validation=1000, n_image_jets=500, n_scale_jets=200,
+                   n_convergence_pairs=20))
 
 
 @dataclass(frozen=True)

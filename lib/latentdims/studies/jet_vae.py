@@ -11,7 +11,8 @@ jets, ``cfg.mix``: the talks' mixed sample with a categorical latent),
 * :func:`anneal_data` -- the jets of a run (``'mix'``: top + QCD with truth labels).
 * :func:`annealing_run` -- a run trained through :func:`latentdims.models.annealing.train_annealing`
   and cached through :func:`latentdims.core.cache.cached`, keyed by the full configuration,
-  returned as an :class:`~latentdims.models.annealing.AnnealRun` that can load its jets.
+  returned as an :class:`~latentdims.models.annealing.AnnealRun` that can load its jets;
+  :func:`annealing_runs` trains independent runs side by side (:func:`latentdims.core.sweeps.run_sweep`).
 * :func:`jet_correlation_dimension` -- :math:`D_{\rm corr}(Q)` of a run's training jets from
   pairwise sharp-Sinkhorn EMDs in GeV, on the :math:`\beta` axis with :math:`Q = 2\beta` (ICLR
   Sec. 2 'Dimensionality', Eq. 3), cached.
@@ -40,7 +41,8 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from latentdims.core.cache import cached, cached_arrays
-from latentdims.core.profiles import by_profile, check_profile
+from latentdims.core.profiles import by_profile, capped, check_profile
+from latentdims.core.sweeps import run_sweep
 from latentdims.core.validation import check_array, check_choice, check_int
 from latentdims.data.jets import JetSample
 from latentdims.maths.dimensionality import DimensionCurve, correlation_dimension
@@ -58,7 +60,7 @@ from latentdims.studies.jet_samples import (JetSampleSettings, jet_sample, jet_s
                                             sample_settings)
 
 __all__ = ["AnnealRunSettings", "DcorrSettings", "LatentFigureSettings", "JetVAESettings",
-           "settings", "anneal_data", "annealing_run", "w_runs", "training_summary",
+           "settings", "anneal_data", "annealing_run", "annealing_folder", "annealing_runs", "w_runs", "training_summary",
            "ScheduleShape", "schedule_shape", "jet_correlation_dimension", "informative_counts",
            "mean_over", "LatentView", "latent_view", "phi_ring_fit", "further_directions",
            "position_split", "traversal_panels", "CategoryLatents", "category_latents",
@@ -207,6 +209,17 @@ def _quick_anneal(process: str, n_categories: int) -> AnnealSettings:
         n_train=16_000 if w else 8000, n_valid=500)
 
 
+def _dry_anneal(process: str, n_categories: int) -> AnnealSettings:
+    """The dry run: the papers' model, batches, learning rate and schedule (the range
+    :math:`10^{-5}..1`, priming, zig-zag and production), with the counts capped: one grid point
+    per decade (6 points, 21 steps), one epoch of one batch a step, 400 training and 100
+    validation jets."""
+    paper = _paper_anneal(process, n_categories)
+    return capped(paper, schedule=capped(paper.schedule, per_decade=1),
+                  train=capped(paper.train, epochs=1, steps_per_epoch=1),
+                  epochs=(1, 1, 1), n_train=400, n_valid=100)
+
+
 def _smoke_anneal(process: str, n_categories: int) -> AnnealSettings:
     """A few seconds."""
     return AnnealSettings(
@@ -225,9 +238,10 @@ def settings(profile: str) -> JetVAESettings:
     * Annealing runs (:class:`~latentdims.models.annealing.AnnealSettings`): ``paper`` as the
       papers (ICLR A.1.3), ``quick`` a small model on a 2-core CPU
       (the quick top/QCD/mixed runs use fewer jets and, except top, fewer
-      epochs per step), ``smoke`` a few seconds.
+      epochs per step), ``smoke`` a few seconds, ``paper-dry`` the papers' model and schedule
+      with capped counts (:func:`_dry_anneal`).
     * :math:`D_{\\rm corr}`: ``smoke`` 40 jets; ``quick`` 500 jets (1.2e5 pairs, about a minute on
-      2 cores); ``paper`` 1e4 (ICLR Sec. 2 'Dimensionality').
+      2 cores); ``paper`` 1e4 (ICLR Sec. 2 'Dimensionality'); ``paper-dry`` 200.
     * Latent figures: ``smoke`` draws 5 x 5 grids from the smoke split (25 jets), ``quick`` and
       ``paper`` the papers' 7 x 7 over the whole test split (about 1700 W jets in quick).
 
@@ -237,7 +251,10 @@ def settings(profile: str) -> JetVAESettings:
     """
     check_profile(profile, func="jet_vae.settings")
     samples = sample_settings(profile)
-    build = by_profile(profile, smoke=_smoke_anneal, quick=_quick_anneal, paper=_paper_anneal)
+    build = by_profile(profile, smoke=_smoke_anneal, quick=_quick_anneal, paper=_paper_anneal,
+                       dry=_dry_anneal)
+    paper_dcorr = DcorrSettings(10_000, 200)
+    paper_figures = LatentFigureSettings("test", 20_000, 7, 50, 5)
 
     def run(process: str, centred: bool, n_categories: int = 0) -> AnnealRunSettings:
         return AnnealRunSettings(profile, process, centred, build(process, n_categories), samples)
@@ -247,10 +264,10 @@ def settings(profile: str) -> JetVAESettings:
         uncent=run("w", False), cent=run("w", True), top=run("top", False),
         mix=run("mix", True, n_categories=2),
         dcorr=by_profile(profile, smoke=DcorrSettings(40, 20), quick=DcorrSettings(500, 100),
-                         paper=DcorrSettings(10_000, 200)),
+                         paper=paper_dcorr, dry=capped(paper_dcorr, n_jets=200, n_boot=20)),
         figures=by_profile(profile, smoke=LatentFigureSettings("test", None, 5, 3, 3),
                            quick=LatentFigureSettings("test", None, 7, 25, 5),
-                           paper=LatentFigureSettings("test", 20_000, 7, 50, 5)))
+                           paper=paper_figures, dry=capped(paper_figures, n_jets=300)))
 
 
 # ------------------------------------------------------------------- what the ledger records
@@ -452,10 +469,29 @@ def annealing_run(run: AnnealRunSettings, *, seed: int = 0, progress: bool = Tru
                      sampler=_sampler(run, seed))
 
 
+def annealing_folder(task: tuple[AnnealRunSettings, int, bool]) -> Path:
+    """The cache folder of the annealing run ``(run, seed, progress)`` (trained if missing): the
+    module-level task :func:`annealing_runs` sends to :func:`latentdims.core.sweeps.run_sweep`."""
+    run, seed, progress = task
+    return annealing_run(run, seed=seed, progress=progress).path
+
+
+def annealing_runs(runs: dict[str, AnnealRunSettings], *, seed: int = 0,
+                   progress: bool = True) -> dict[str, AnnealRun]:
+    """:func:`annealing_run` of each of ``runs`` (name -> settings): the runs are independent,
+    so those not cached yet train side by side through :func:`latentdims.core.sweeps.run_sweep`."""
+    for run in runs.values():
+        _check_run(run, "annealing_runs")
+    seed = check_int(seed, name="seed", func="annealing_runs", minimum=0)
+    folders = run_sweep(annealing_folder, [(run, seed, progress) for run in runs.values()],
+                        desc="annealing runs", progress=progress)
+    return {name: AnnealRun(folder, sampler=_sampler(run, seed))
+            for (name, run), folder in zip(runs.items(), folders)}
+
+
 def w_runs(cfg: JetVAESettings, *, seed: int = 0, progress: bool = True) -> dict[str, AnnealRun]:
-    """VAE_uncent and VAE_cent: ``{"uncent": run, "cent": run}`` (:func:`annealing_run`)."""
-    return {"uncent": annealing_run(cfg.uncent, seed=seed, progress=progress),
-            "cent": annealing_run(cfg.cent, seed=seed, progress=progress)}
+    """VAE_uncent and VAE_cent: ``{"uncent": run, "cent": run}`` (:func:`annealing_runs`)."""
+    return annealing_runs({"uncent": cfg.uncent, "cent": cfg.cent}, seed=seed, progress=progress)
 
 
 def training_summary(runs: dict[str, AnnealRun]) -> str:

@@ -48,7 +48,7 @@ import pandas as pd
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
-from latentdims.core.profiles import by_profile
+from latentdims.core.profiles import by_profile, capped
 from latentdims.core.sweeps import run_sweep
 from latentdims.core.validation import check_array, check_choice, check_in_interval, check_int
 from latentdims.maths.scores import (averaged_mutual_information, correlation_matrix,
@@ -207,7 +207,8 @@ def settings(profile: str) -> Ch56Settings:
     and scores the beta-TC VAE figures on the beta-VAE sweep (see :class:`Ch56Settings`);
     ``smoke`` follows ``quick``'s choices at its own sizes; ``paper`` is the thesis' set-up
     (50 seeds, Locatello et al.'s grid, the captions' data sets and objectives, a snapshot
-    every 1,000 steps, the Fig 6.4 regressions on 10,000 and 5,000 examples).
+    every 1,000 steps, the Fig 6.4 regressions on 10,000 and 5,000 examples); ``paper-dry`` is
+    ``paper`` with seed 0, each objective's weakest and strongest strength and 4-step trainings.
 
     >>> settings("quick").seeds, settings("paper").snapshot_steps
     ((0,), 1000)
@@ -217,6 +218,12 @@ def settings(profile: str) -> Ch56Settings:
     training = thesis_runs.settings(profile)
     shared = dict(substitutes=(("beta_tc_vae", "beta_vae"),),
                   snapshot_models=("beta_vae", "dip_vae_ii"))
+    paper = Ch56Settings(training, ClassifierSettings(n_train=10_000, n_test=5000, n_cs=10,
+                                                      n_folds=5, max_iter=100),
+                         seeds=tuple(range(50)), thesis_datasets=True, snapshot_steps=1000,
+                         count_models=("beta_vae", "beta_tc_vae", "factor_vae", "dip_vae_ii",
+                                       "annealed_vae"),
+                         values=tuple((model, grid) for model, (_, grid) in CH6_GRID.items()))
     return by_profile(
         profile,
         smoke=Ch56Settings(training, ClassifierSettings(n_train=300, n_test=200, n_cs=2,
@@ -227,12 +234,12 @@ def settings(profile: str) -> Ch56Settings:
                            seeds=(0,), thesis_datasets=False, snapshot_steps=100,
                            count_models=("beta_vae", "dip_vae_ii"),
                            values=(("dip_vae_ii", (1.0, 20.0)),), **shared),
-        paper=Ch56Settings(training, ClassifierSettings(n_train=10_000, n_test=5000, n_cs=10,
-                                                        n_folds=5, max_iter=100),
-                           seeds=tuple(range(50)), thesis_datasets=True, snapshot_steps=1000,
-                           count_models=("beta_vae", "beta_tc_vae", "factor_vae", "dip_vae_ii",
-                                         "annealed_vae"),
-                           values=tuple((model, grid) for model, (_, grid) in CH6_GRID.items())))
+        paper=paper,
+        # the dry run: the thesis' objectives, data sets and models (``training``: its dry run),
+        # one seed, each objective's weakest and strongest regularisation, a snapshot a step
+        dry=capped(paper, classifier=capped(paper.classifier, n_train=300, n_test=200),
+                   seeds=(0,), snapshot_steps=1,
+                   values=tuple((model, (grid[0], grid[-1])) for model, grid in paper.values)))
 
 
 def _check_settings(cfg, func: str) -> "Ch56Settings":
@@ -559,7 +566,7 @@ class Ch6Sweep:
 def ch6_sweep(model: str, cfg: Ch56Settings, *, dataset: str = "dsprites", values=None,
               seeds=None) -> Ch6Sweep:
     """Train (or read from the cache) one model per (value, seed); defaults: the grid of
-    :func:`ch6_values` and ``cfg.seeds``.  Runs in-process."""
+    :func:`ch6_values` and ``cfg.seeds``, through :func:`latentdims.core.sweeps.run_sweep`."""
     func = "ch6_sweep"
     param, grid = ch6_values(model, cfg)
     values = tuple(float(v) for v in (grid if values is None else values))
@@ -568,7 +575,7 @@ def ch6_sweep(model: str, cfg: Ch56Settings, *, dataset: str = "dsprites", value
     if not values or not seeds:
         raise ValueError(f"{func}: `values` and `seeds` must be non-empty; got {values}, {seeds}.")
     runs = [ch6_run(model, v, cfg, dataset=dataset, seed=s) for v in values for s in seeds]
-    folders = [Path(f) for f in run_sweep(train_run, runs, workers=0, desc=f"{model} {dataset}")]
+    folders = [Path(f) for f in run_sweep(train_run, runs, desc=f"{model} {dataset}")]
     k = len(seeds)
     return Ch6Sweep(model, dataset, param, values, seeds,
                     tuple(tuple(folders[i * k:(i + 1) * k]) for i in range(len(values))))

@@ -55,7 +55,7 @@ import pandas as pd
 
 from latentdims.core.cache import cached, cached_arrays
 from latentdims.core.io import write_json
-from latentdims.core.profiles import by_profile
+from latentdims.core.profiles import DRY_RUN_PROFILE, by_profile, capped
 from latentdims.core.sweeps import run_sweep
 from latentdims.core.validation import check_choice, check_in_interval, check_int
 from latentdims.data.images import data_identity
@@ -265,6 +265,9 @@ def settings(profile: str) -> Ch7Settings:
 
     ``smoke`` runs the code on a few 4-step models and 48 examples.
 
+    ``paper-dry`` is ``paper`` with capped counts: every caption's configuration and data set,
+    seed 0, 4-step trainings, 500 examples, the loss curves of the dSprites models only.
+
     >>> cfg = settings("quick")
     >>> cfg.n_examples, cfg.training.steps, [c.label for c in cfg.loss_configs]
     (250, 1500, ['β-VAE (β = 1)', 'β-VAE (β = 8)'])
@@ -332,7 +335,13 @@ def settings(profile: str) -> Ch7Settings:
                         _c("beta_vae", "dsprites", "fc", beta=16)),),
         fc_objective_pairs=((_c("beta_vae", "dsprites", "fc", beta=1),
                              _c("dip_vae_ii", "dsprites", "fc", lambda_od=1)),))
-    return by_profile(profile, smoke=smoke, quick=quick, paper=paper)
+    # the dry run: the thesis' configurations, data sets and models (its training's dry run), seed 0
+    # only, 500 examples, the loss curves of the dSprites models, the FC models' first epoch
+    dry = capped(paper, training=thesis_runs.settings(DRY_RUN_PROFILE), seeds=(0,),
+                 other_seeds=(0,), fc_seeds=(0,), n_examples=500, procrustes_examples=500,
+                 loss_configs=tuple(c for c in paper.loss_configs if c.dataset == "dsprites"),
+                 classifier_steps=4, fc_early_epochs=(1,))
+    return by_profile(profile, smoke=smoke, quick=quick, paper=paper, dry=dry)
 
 
 def _check_settings(cfg, func: str) -> Ch7Settings:
@@ -385,8 +394,9 @@ def config_runs(config: Config, cfg: Ch7Settings, *, seeds: Sequence[int] | None
 
 def train_config(config: Config, cfg: Ch7Settings, *,
                  seeds: Sequence[int] | None = None) -> list[Path]:
-    """Train (or find in the cache) every seed of ``config``; returns the run folders."""
-    return list(run_sweep(thesis_runs.train_run, config_runs(config, cfg, seeds=seeds), workers=0))
+    """Train (or find in the cache) every seed of ``config``, through
+    :func:`latentdims.core.sweeps.run_sweep`; returns the run folders."""
+    return list(run_sweep(thesis_runs.train_run, config_runs(config, cfg, seeds=seeds)))
 
 
 def conv_figure_configs(cfg: Ch7Settings) -> list[Config]:
@@ -413,12 +423,12 @@ def classifier_partner(dataset: str) -> Config:
 
 
 def train_configs(configs: Sequence[Config], cfg: Ch7Settings) -> dict[Config, list[Path]]:
-    """:func:`train_config` of each configuration: ``{config: [run folder per seed]}``."""
-    folders: dict[Config, list[Path]] = {}
-    for config in configs:
-        if config not in folders:
-            folders[config] = train_config(config, cfg)
-    return folders
+    """:func:`train_config` of each configuration: ``{config: [run folder per seed]}``; every
+    configuration's seeds go to :func:`latentdims.core.sweeps.run_sweep` as one sweep."""
+    runs = {config: config_runs(config, cfg) for config in dict.fromkeys(configs)}
+    flat = [run for seeds in runs.values() for run in seeds]
+    done = iter(run_sweep(thesis_runs.train_run, flat, desc="chapter-7 models"))
+    return {config: [next(done) for _ in seeds] for config, seeds in runs.items()}
 
 
 def uses_stand_in(folders: Mapping[Config, Sequence]) -> bool:

@@ -50,7 +50,7 @@ import pandas as pd
 from scipy.special import expit
 
 from latentdims.core.cache import cached_arrays, entry_path
-from latentdims.core.profiles import by_profile
+from latentdims.core.profiles import DRY_RUN_PROFILE, by_profile, capped
 from latentdims.core.sweeps import run_sweep
 from latentdims.core.validation import check_choice, check_int
 from latentdims.data.images import data_identity, has_real_data
@@ -208,14 +208,40 @@ def settings(profile: str) -> Ch8Settings:
     unpolarised.
     ``smoke`` only proves the code runs (a handful of 4-step trainings; its sweeps have fewer
     than four n, so its elbow claims are recorded as undecidable).
+    ``paper-dry`` runs the paper path with capped counts: the thesis' models at n = 3, 10, 24,
+    42 (side sweeps: 3, 42) on dSprites with seed 0, the side searches on dSprites, 2-step
+    FONDUE epochs doubling up to 64.
 
     >>> cfg = settings("quick")
     >>> cfg.ns, cfg.epoch_steps, cfg.training.steps
     ((3, 6, 10, 18), 300, 1500)
     """
     training = thesis_runs.settings(profile)
+    paper = Ch8Settings(profile="paper", training=training,
+                        datasets=("symsol", "dsprites", "celeba"),
+                        ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), seeds=(0, 1, 2, 3, 4),
+                        side_ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), side_seeds=(0, 1, 2, 3, 4),
+                        side_epochs=29, d_betas=(0.5, 2.0, 4.0), d_lambdas=(0.5, 2.0),
+                        fondue_seeds=tuple(range(10)), ib_seeds=tuple(range(10)),
+                        side_searches=tuple(SIDE_SEARCHES), side_criteria=("trace", "ib"),
+                        init_datasets=("symsol", "celeba", "dsprites"),
+                        fondue_epochs=2, epoch_steps=10_368,
+                        max_n=1024, random_inits=(5, 19, 22, 39, 74, 94, 116, 145, 180, 182),
+                        supervised_range=(1, 200), ide_points=10_000, ide_runs=5,
+                        ide_ks=(3, 5, 10, 20), rep_k=20, layer_points=10_000,
+                        gbt_iterations=100)
+    # the dry run: the thesis' models at four of its n (the fewest an elbow needs, the largest
+    # among them; the side sweeps at the smallest and largest), dSprites, seed 0, the side
+    # searches on dSprites, FONDUE epochs of 2 steps doubling up to 64
+    dry = capped(paper, profile=DRY_RUN_PROFILE, datasets=("dsprites",), ns=(3, 10, 24, 42),
+                 seeds=(0,), side_ns=(3, 42), side_seeds=(0,), side_epochs=1, d_betas=(4.0,),
+                 d_lambdas=(0.5,), fondue_seeds=(0,), ib_seeds=(0,),
+                 side_searches=tuple(k for k in SIDE_SEARCHES if SIDE_SEARCHES[k][5] == "dsprites"),
+                 init_datasets=("dsprites",), fondue_epochs=1, epoch_steps=2, max_n=64,
+                 random_inits=(5,), supervised_range=(1, 16), ide_points=1000, ide_runs=2,
+                 layer_points=500, gbt_iterations=5)
     return by_profile(
-        profile,
+        profile, paper=paper, dry=dry,
         smoke=Ch8Settings(profile="smoke", training=training, datasets=("dsprites",), ns=(2, 4),
                           seeds=(0,), side_ns=(2,),
                           side_seeds=(0,), side_epochs=1, d_betas=(4.0,), d_lambdas=(0.5,),
@@ -235,20 +261,7 @@ def settings(profile: str) -> Ch8Settings:
                           fondue_epochs=1, epoch_steps=300, max_n=64, random_inits=(5, 40),
                           supervised_range=(1, 64), ide_points=2_000, ide_runs=3,
                           ide_ks=(3, 5, 10, 20), rep_k=20, layer_points=500,
-                          gbt_iterations=30),
-        paper=Ch8Settings(profile="paper", training=training,
-                          datasets=("symsol", "dsprites", "celeba"),
-                          ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), seeds=(0, 1, 2, 3, 4),
-                          side_ns=(3, 6, 8, 10, 12, 18, 24, 32, 42), side_seeds=(0, 1, 2, 3, 4),
-                          side_epochs=29, d_betas=(0.5, 2.0, 4.0), d_lambdas=(0.5, 2.0),
-                          fondue_seeds=tuple(range(10)), ib_seeds=tuple(range(10)),
-                          side_searches=tuple(SIDE_SEARCHES), side_criteria=("trace", "ib"),
-                          init_datasets=("symsol", "celeba", "dsprites"),
-                          fondue_epochs=2, epoch_steps=10_368,
-                          max_n=1024, random_inits=(5, 19, 22, 39, 74, 94, 116, 145, 180, 182),
-                          supervised_range=(1, 200), ide_points=10_000, ide_runs=5,
-                          ide_ks=(3, 5, 10, 20), rep_k=20, layer_points=10_000,
-                          gbt_iterations=100))
+                          gbt_iterations=30))
 
 
 def _params(model: str, params: dict) -> dict:
@@ -302,7 +315,8 @@ def sweep_over_n(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = "d
                  ns=None, seeds=None, epochs: int | None = None, architecture: str = "conv",
                  **params: Any) -> NSweep:
     """Train (or find in the cache) one model per (seed, n); defaults: the main sweep of
-    ``cfg``.  Runs in-process (:func:`latentdims.core.sweeps.run_sweep` with ``workers=0``)."""
+    ``cfg``.  The trainings go through :func:`latentdims.core.sweeps.run_sweep` (its scheduler:
+    ``$LATENTDIMS_SCHEDULER``, else a local Dask cluster)."""
     s = _check_settings(cfg, "sweep_over_n")
     ns = tuple(int(n) for n in (s.ns if ns is None else ns))
     seeds = tuple(int(x) for x in (s.seeds if seeds is None else seeds))
@@ -311,7 +325,7 @@ def sweep_over_n(cfg: Ch8Settings, *, model: str = "beta_vae", dataset: str = "d
     runs = [ch8_run(s, model=model, dataset=dataset, latent_dim=n, seed=seed,
                     architecture=architecture, epochs=epochs, **params)
             for seed in seeds for n in ns]
-    folders = run_sweep(thesis_runs.train_run, runs, workers=0)
+    folders = run_sweep(thesis_runs.train_run, runs)
     k = len(ns)
     return NSweep(ns, seeds, tuple(tuple(folders[i * k:(i + 1) * k]) for i in range(len(seeds))),
                   tuple(runs))

@@ -9,7 +9,7 @@ from it.  Sweeps map :func:`train_run` over a grid with :func:`latentdims.core.s
 
     training = settings("quick")
     runs = [thesis_run("beta_vae", training, beta=b, seed=s) for b in (1, 4, 8) for s in (0, 1)]
-    folders = run_sweep(train_run, runs, workers=0)
+    folders = run_sweep(train_run, runs)     # where: $LATENTDIMS_SCHEDULER, else a local cluster
     result = load_run(folders[0])      # result.model, result.representations, result.history
 
 A folder holds ``model.npz`` (every model variable, :func:`latentdims.models.training.save_weights`),
@@ -43,7 +43,7 @@ import numpy as np
 
 from latentdims.core.cache import cached, cached_arrays, read_entry_json, read_entry_npz
 from latentdims.core.io import save_npz, write_json
-from latentdims.core.profiles import by_profile
+from latentdims.core.profiles import by_profile, capped
 from latentdims.core.validation import check_choice, check_int
 from latentdims.data import dsprites as ds
 from latentdims.data.images import (DATASETS, ImageDataset, data_identity, has_real_data,
@@ -117,19 +117,23 @@ def settings(profile: str) -> ThesisSettings:
     beta = 8 model mixed.  ``paper`` is the thesis: 300k steps of batch 64 at 1e-4 on the 90 %
     split, checkpointed every 6,000 steps (Table C.1), 10,000 evaluation images.  The sweeps
     train the first and last regularisation strengths in ``smoke``, also the middle one in
-    ``quick``, all of them in ``paper`` (``grid``).
+    ``quick``, all of them in ``paper`` (``grid``).  ``paper-dry`` is ``paper`` with 4 steps (two
+    epochs of 2, so that every figure has an early epoch), 512 training and 500 evaluation
+    images: the thesis' architectures, batch size and learning rate.
 
     >>> settings("quick").grid, settings("smoke").steps
     ('ends_and_middle', 8)
     """
+    paper = ThesisSettings(n_train=None, n_eval=10_000, steps=300_000, steps_per_epoch=6_000,
+                           learning_rate=1e-4, grid="all")
     return by_profile(
         profile,
         smoke=ThesisSettings(n_train=256, n_eval=64, steps=8, steps_per_epoch=4, batch_size=32,
                              learning_rate=1e-3, grid="ends"),
         quick=ThesisSettings(n_train=20_000, n_eval=2_000, steps=1_500, steps_per_epoch=500,
                              learning_rate=1e-3, grid="ends_and_middle"),
-        paper=ThesisSettings(n_train=None, n_eval=10_000, steps=300_000, steps_per_epoch=6_000,
-                             learning_rate=1e-4, grid="all"))
+        paper=paper,
+        dry=capped(paper, n_train=512, n_eval=500, steps=4, steps_per_epoch=2))
 
 
 # Regularisation strengths (Table C.2, chapter 7; chapter 6 used Locatello et al.'s grid, which

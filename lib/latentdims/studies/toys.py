@@ -30,7 +30,7 @@ from scipy.spatial.distance import pdist, squareform
 from scipy.stats import spearmanr
 
 from latentdims.core.cache import cached, cached_arrays
-from latentdims.core.profiles import by_profile, check_profile
+from latentdims.core.profiles import by_profile, capped, check_profile
 from latentdims.core.validation import check_array, check_choice, check_int, check_positive
 from latentdims.data.dsprites import render_dsprites
 from latentdims.data.toys import toy_data, toy_data_spec, toy_population
@@ -123,7 +123,11 @@ def _study_settings(profile: str, *, n_betas: tuple[int, int, int], quick_train:
                     epochs: tuple[int, int]) -> ToySettings:
     """Settings of one toy study: smoke and paper sizes shared by every study, the quick sizes
     (training points, ``(epochs_first, epochs_per_beta)``) and the grid size of each profile
-    ``(smoke, quick, paper)`` given by the study."""
+    ``(smoke, quick, paper)`` given by the study.  The dry run keeps the paper's grid, network
+    and batches, with 1,000 training points and one epoch a step."""
+    paper = ToySettings(n_train=100000, n_valid=20000, n_betas=n_betas[2],
+                        epochs_first=max(100, 2 * epochs[0]), epochs_per_beta=40,
+                        batch_size=250, learning_rate=1e-3)
     return by_profile(
         profile,
         smoke=ToySettings(n_train=1000, n_valid=500, n_betas=n_betas[0], epochs_first=2,
@@ -131,9 +135,8 @@ def _study_settings(profile: str, *, n_betas: tuple[int, int, int], quick_train:
         quick=ToySettings(n_train=quick_train, n_valid=5000, n_betas=n_betas[1],
                           epochs_first=epochs[0], epochs_per_beta=epochs[1], batch_size=250,
                           learning_rate=3e-3),
-        paper=ToySettings(n_train=100000, n_valid=20000, n_betas=n_betas[2],
-                          epochs_first=max(100, 2 * epochs[0]), epochs_per_beta=40,
-                          batch_size=250, learning_rate=1e-3))
+        paper=paper, dry=capped(paper, n_train=1000, n_valid=500, epochs_first=1,
+                                epochs_per_beta=1))
 
 
 def settings(profile: str) -> ToyStudySettings:
@@ -145,19 +148,23 @@ def settings(profile: str) -> ToyStudySettings:
     (4, 600)
     """
     check_profile(profile, func="settings")
+    paper_toy = ToySettings(n_train=100000, n_valid=20000, n_betas=40, epochs_first=100,
+                            epochs_per_beta=40, batch_size=250, learning_rate=1e-3)
+    paper_correlation = CorrelationSettings(n_points=10000, n_boot=200, n_scales=50,
+                                            q_range=(0.03, 10.0))
     toy = by_profile(
         profile,
         smoke=ToySettings(n_train=1000, n_valid=500, n_betas=6, epochs_first=2, epochs_per_beta=1,
                           batch_size=250, learning_rate=3e-3),
         quick=ToySettings(n_train=20000, n_valid=5000, n_betas=25, epochs_first=40,
                           epochs_per_beta=12, batch_size=250, learning_rate=3e-3),
-        paper=ToySettings(n_train=100000, n_valid=20000, n_betas=40, epochs_first=100,
-                          epochs_per_beta=40, batch_size=250, learning_rate=1e-3))
+        paper=paper_toy, dry=capped(paper_toy, n_train=1000, n_valid=500, epochs_first=1,
+                                    epochs_per_beta=1))
     correlation = by_profile(
         profile,
         smoke=CorrelationSettings(n_points=600, n_boot=20, n_scales=25, q_range=(0.03, 10.0)),
         quick=CorrelationSettings(n_points=5000, n_boot=100, n_scales=40, q_range=(0.03, 10.0)),
-        paper=CorrelationSettings(n_points=10000, n_boot=200, n_scales=50, q_range=(0.03, 10.0)))
+        paper=paper_correlation, dry=capped(paper_correlation, n_points=1000, n_boot=20))
     return ToyStudySettings(
         profile=profile, toy=toy,
         ae=_study_settings(profile, n_betas=(1, 1, 1), quick_train=20000, epochs=(60, 1)),
