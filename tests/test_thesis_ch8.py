@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import cloudpickle
 import numpy as np
 import pytest
 
@@ -142,12 +143,19 @@ def test_notebook_51_bookkeeping_on_the_smoke_design(tmp_cache, monkeypatch):
                               np.zeros((1, len(sweep.ns))), True)
 
     monkeypatch.setattr(c8, "elbow_curves", fake_curves)
-    monkeypatch.setattr(c8, "run_sweep", lambda fn, runs, workers=0: [None] * len(runs))
+    monkeypatch.setenv("LATENTDIMS_SCHEDULER", "inline")        # the fake trainer lives here
+
+    def sweep(fn, jobs, **options):                              # FONDUE searches run; no training
+        return [fn(job) for job in jobs] if fn is c8.search_task else [None] * len(jobs)
+
+    monkeypatch.setattr(c8, "run_sweep", sweep)
     monkeypatch.setattr(c8, "fondue_start", lambda cfg, dataset, seed=0: 2)   # no data IDEs here
     smoke = settings("smoke")
     main = main_searches(smoke)
     assert set(main) == {(a, "dsprites") for a in ("FONDUE", "FONDUE_IB", "FONDUE_IDE")}
     assert [r.result.n for r in main[("FONDUE", "dsprites")]] == [1]
+    sent = cloudpickle.loads(cloudpickle.dumps(main))            # what a Dask worker sends back
+    assert [r.result.n for r in sent[("FONDUE", "dsprites")]] == [1]
     side, fc = side_searches(smoke)
     assert list(side) == list(smoke.side_searches) and list(fc) == list(smoke.side_criteria)
     assert fc["trace"] is side["fc"]                          # one search, not two

@@ -66,7 +66,7 @@ from latentdims.studies.thesis_ch5_6 import join_substitutions, training_substit
 from latentdims.studies.thesis_runs import ThesisSettings
 
 __all__ = ["Ch8Settings", "settings", "ch8_run", "NSweep", "sweep_over_n", "measure_run",
-           "sweep_measures", "ElbowCurves", "elbow_curves", "fondue_trainer", "run_fondue",
+           "sweep_measures", "ElbowCurves", "elbow_curves", "fondue_trainer", "run_fondue", "search_task",
            "run_binary_search", "Search", "FLAVOURS", "main_searches", "side_searches",
            "initialisation_searches", "supervised_searches", "mean_n", "chosen_n",
            "improvement_left", "thesis_value", "side_elbow_panels", "D_FIGURES",
@@ -584,8 +584,23 @@ def main_searches(cfg: Ch8Settings) -> dict[tuple[str, str], list[Search]]:
     IDE: ``{(algorithm, dataset): [Search per seed]}``."""
     s = _check_settings(cfg, "main_searches")
     seeds = {"trace": s.fondue_seeds, "ib": s.ib_seeds, "ide": s.fondue_seeds}
-    return {(FLAVOURS[c], ds): [_search(s, dataset=ds, criterion=c, seed=seed) for seed in seeds[c]]
-            for ds in s.datasets for c in FLAVOURS}
+    found: dict[tuple[str, str], list[Search]] = {(FLAVOURS[c], ds): [] for ds in s.datasets
+                                                  for c in FLAVOURS}
+    plan = [((FLAVOURS[c], ds), {"dataset": ds, "criterion": c, "seed": seed})
+            for ds in s.datasets for c in FLAVOURS for seed in seeds[c]]
+    # the searches are independent (each one a chain of trainings): one sweep sends them all
+    searches = run_sweep(search_task, [(s, options) for _, options in plan], desc="FONDUE searches")
+    for (key, _), search in zip(plan, searches):
+        found[key].append(search)
+    return found
+
+
+def search_task(job: tuple[Ch8Settings, Mapping[str, Any]]) -> Search:
+    """One search, ``job = (cfg, options)`` with the keywords of a FONDUE search (``dataset``,
+    ``criterion``, ``seed``, ...): the unit :func:`main_searches` sends through
+    :func:`latentdims.core.sweeps.run_sweep`.  Its trainings meet in the cache."""
+    cfg, options = job
+    return _search(_check_settings(cfg, "search_task"), **options)
 
 
 def side_searches(cfg: Ch8Settings) -> tuple[dict[str, list[Search]], dict[str, list[Search]]]:
