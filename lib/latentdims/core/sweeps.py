@@ -30,7 +30,7 @@ import subprocess
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Iterable, Sequence
 
-__all__ = ["grid", "run_sweep", "SCHEDULER_ENV", "check_scheduler", "resolve_scheduler",
+__all__ = ["grid", "run_sweep", "cpu_cores", "SCHEDULER_ENV", "check_scheduler", "resolve_scheduler",
            "local_cluster_shape", "start_local_cluster", "local_client", "close_local_cluster"]
 
 SCHEDULER_ENV = "LATENTDIMS_SCHEDULER"
@@ -102,7 +102,8 @@ def resolve_scheduler(scheduler: Any = None) -> Any:
 
 
 # ------------------------------------------------------------------------- the local cluster
-def _cores() -> int:
+def cpu_cores() -> int:
+    """The cores this process may use (its CPU affinity on Linux, else ``os.cpu_count()``)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:          # macOS, Windows
@@ -131,7 +132,7 @@ def local_cluster_shape() -> dict[str, Any]:
     keep small models efficient and, on a 2-core box, give the same TensorFlow thread count (and
     so the same bits) as a training run inline.
     """
-    cores, gpus = _cores(), _gpu_ids()
+    cores, gpus = cpu_cores(), _gpu_ids()
     workers = len(gpus) if gpus else max(1, cores // 2)
     return {"workers": workers, "threads": max(1, cores // workers), "gpus": gpus}
 
@@ -169,11 +170,11 @@ def start_local_cluster(n_workers: int | None = None, threads: int | None = None
             raise ValueError(f"start_local_cluster: `{name}` must be an integer >= 1; got {v!r}.")
     gpus = _gpu_ids() if gpus is None else [str(g) for g in gpus]
     if n_workers is None:
-        n_workers = len(gpus) if gpus else max(1, _cores() // 2)
+        n_workers = len(gpus) if gpus else max(1, cpu_cores() // 2)
     if gpus and n_workers != len(gpus):
         raise ValueError(f"start_local_cluster: one worker per GPU; got n_workers={n_workers} "
                          f"for the GPUs {gpus}.")
-    threads = threads or max(1, _cores() // n_workers)
+    threads = threads or max(1, cpu_cores() // n_workers)
     env = _worker_env(threads)
     common = dict(threads_per_worker=1, dashboard_address=":0", env=env)   # any free port
     if not gpus:

@@ -66,6 +66,7 @@ from tqdm.auto import tqdm
 
 from latentdims.core.validation import check_choice, check_int, check_positive
 from latentdims.core.io import atomic_path, ensure_writable_dir, write_json
+from latentdims.core.sweeps import cpu_cores
 from latentdims.data.jetobs import import_fastjet, rest_frame_angles
 
 __all__ = ["PROCESSES", "FORMAT_VERSION", "DATASET_OPTIONS", "N_SUBJETS", "SPLIT_FRACTIONS",
@@ -609,7 +610,7 @@ def generate_jets(process: str | GeneratorConfig, n: int, out: str | os.PathLike
     n = check_int(n, name="n", func=func, minimum=1)
     seed = check_int(seed, name="seed", func=func, minimum=0)
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        workers = cpu_cores()
     workers = check_int(workers, name="workers", func=func, minimum=1)
     out = Path(out)
     if out.exists() and not overwrite:

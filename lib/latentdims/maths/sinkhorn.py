@@ -54,7 +54,6 @@ distance), :func:`pairwise_emd` (all pairs of a set of jets), :func:`toy_two_pro
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -66,6 +65,7 @@ from scipy.spatial.distance import squareform
 from tqdm.auto import tqdm
 
 from latentdims.core.validation import check_choice, check_finite, check_int, check_positive
+from latentdims.core.sweeps import cpu_cores
 from latentdims.maths.dimensionality import correlation_dimension
 
 __all__ = ["sinkhorn_emd", "sinkhorn_plan", "SinkhornPlan", "eps_schedule", "delta_r",
@@ -465,13 +465,6 @@ def _check_chunk_size(chunk_size, func: str):
         raise ValueError(f"{func}: `chunk_size` must be 'auto', None (the whole batch at once) "
                          f"or an integer >= 1; got {chunk_size!r}.")
     return int(chunk_size)
-
-
-def _cpu_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -1051,7 +1044,7 @@ def pairwise_emd(jets, *, eps_start: float = 1.0, eps_end: float = 0.01, n_eps: 
                   normalize)
     if normalize:
         weights = weights / weights.sum(axis=1, keepdims=True)
-    workers = _cpu_cores() if workers is None else check_int(workers, name="workers", func=func,
+    workers = cpu_cores() if workers is None else check_int(workers, name="workers", func=func,
                                                              minimum=1)
     n_pairs = n_jets * (n_jets - 1) // 2
     size = min(batch_size, n_pairs)
