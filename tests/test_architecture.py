@@ -66,6 +66,21 @@ def test_layers_import_downwards():
     assert not bad, "imports that go up or sideways (see ARCHITECTURE.md):\n" + "\n".join(bad)
 
 
+# the study modules other studies build on; a notebook group's own study imports no other group's
+SHARED_STUDIES = {"latentdims.studies.jet_samples", "latentdims.studies.thesis_runs"}
+
+
+def test_a_study_imports_only_the_shared_studies():
+    bad = [f"{MODULES[module].relative_to(PKG)}:{line} imports {target}"
+           for module, edges in EDGES.items() if _folder(module) == "studies"
+           for target, _, line, _ in edges
+           if _folder(target) == "studies" and target != module
+           and target.rsplit(".", 1)[-1] != "studies" and target not in SHARED_STUDIES]
+    assert not bad, ("a study imports another notebook group's study; move what both need to "
+                     "studies/thesis_runs.py, studies/jet_samples.py or a layer below:\n"
+                     + "\n".join(bad))
+
+
 def test_no_import_circle():
     graph = {m: {t for t, *_ in edges if t in MODULES and t != m} for m, edges in EDGES.items()}
     # packages import their submodules' registry; a package's __init__ is not a circle partner

@@ -367,26 +367,26 @@ def test_energy_correlation_d2_is_the_triple_sum_and_separates_two_from_three_pr
     xw, xp, _, _ = random_clouds(3, 9, 9, seed=2)
     xw[0, -2:] = 0.0                                # padding contributes nothing
     for beta in (1.0, 2.0):
-        got = study.energy_correlation_d2(xw, xp, beta=beta, chunk=2)
+        got = ja.energy_correlation_d2(xw, xp, beta=beta, chunk=2)
         np.testing.assert_allclose(got, [brute_d2(w, p, beta) for w, p in zip(xw, xp)], rtol=1e-10)
     rng = np.random.default_rng(0)
 
     centres = np.array([[0.0, 0.0], [0.3, 0.0], [0.15, 0.26]])
     points = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.01, (30, 2))
     two = np.where(np.arange(30) < 20, 1 / 20, 0.0)      # the third blob padded away
-    d2 = study.energy_correlation_d2([two, np.full(30, 1 / 30)], [points, points])
+    d2 = ja.energy_correlation_d2([two, np.full(30, 1 / 30)], [points, points])
     assert d2[0] < 0.5 * d2[1]                            # two prongs: low D2
-    assert study.energy_correlation_d2([[1.0, 0.0]], [[[0.0, 0.0], [0.1, 0.0]]])[0] == np.inf
+    assert ja.energy_correlation_d2([[1.0, 0.0]], [[[0.0, 0.0], [0.1, 0.0]]])[0] == np.inf
     with pytest.raises(ValueError, match="energy_correlation_d2: `weights` must have shape"):
-        study.energy_correlation_d2(xw[0], xp[0])
+        ja.energy_correlation_d2(xw[0], xp[0])
     with pytest.raises(ValueError, match="energy_correlation_d2: `weights` must be finite"):
-        study.energy_correlation_d2(np.full((1, 2), np.nan), xp[:1, :2])
+        ja.energy_correlation_d2(np.full((1, 2), np.nan), xp[:1, :2])
 
 
 def test_prong_measures_are_not_the_selection_quantities():
     s = toy_sample(n_jets=20)
     m = study.prong_measures(s)
-    np.testing.assert_allclose(m.d2, study.energy_correlation_d2(s.weights, s.points))
+    np.testing.assert_allclose(m.d2, ja.energy_correlation_d2(s.weights, s.points))
     third = ja.split_prongs(s.weights, s.points, s.masks, n_prongs=3).fractions[:, 2]
     np.testing.assert_allclose(m.third_share, third)
     assert np.all((m.third_share >= 0) & (m.third_share <= 1 / 3 + 1e-12))

@@ -204,7 +204,7 @@ def test_substitutions_say_what_the_profile_changes_and_nothing_in_paper():
     assert b1.count("dsprites in place of scream_dsprites and cars3d") == 1
     assert "Annealed VAE in place of" not in b1                 # the objective is the thesis'
     assert ch6.figure_substitution("figure-6.4", QUICK, averaged=False, values=False) == \
-        ch6.training_substitution(QUICK.training)
+        thesis_runs.training_substitution(QUICK.training)
     assert ch6.figure_data("figure-6.6a", QUICK) == "dsprites"
     assert ch6.figure_data(["figure-6.6a", "figure-6.6b"], PAPER) == ["smallnorb", "cars3d"]
     assert ch6.ledger("figure-6.8", QUICK, kind="sanity")["kind"] == "sanity"
@@ -216,7 +216,7 @@ def test_substitutions_say_what_the_profile_changes_and_nothing_in_paper():
     assert "scored on the beta-VAE sweep" in ch6.profile_note(QUICK)
     # paper is the thesis' set-up: no record on any panel says it differs
     assert all(ch6.figure_substitution(f, PAPER) is None for f in ch6.CH6_FIGURES)
-    assert ch6.count_substitution(PAPER) is None and ch6.training_substitution(PAPER.training) is None
+    assert ch6.count_substitution(PAPER) is None and thesis_runs.training_substitution(PAPER.training) is None
     assert ch6.snapshot_substitution("figure-6.11", ch6.snapshot_run(PAPER), PAPER) is None
     assert ch6.profile_note(PAPER).startswith("**This profile** runs the thesis' set-up")
     with pytest.raises(ValueError, match="figure_substitution: `figures` is empty"):
@@ -224,7 +224,7 @@ def test_substitutions_say_what_the_profile_changes_and_nothing_in_paper():
     with pytest.raises(ValueError, match="figure_setup"):
         ch6.figure_data("figure-9.9", QUICK)
     with pytest.raises(TypeError, match="training_substitution: `training` must be a ThesisSettings"):
-        ch6.training_substitution("quick")
+        thesis_runs.training_substitution("quick")
     with pytest.raises(ValueError, match="snapshot_substitution"):
         ch6.snapshot_substitution("figure-6.6a", run, QUICK)
 

@@ -197,24 +197,6 @@ def test_notebook_51_bookkeeping_on_the_smoke_design(tmp_cache, monkeypatch):
 # --- the checks of the claims (issue #13) --------------------------------------------------------
 
 
-def test_polarised_trace_gap_counts_variable_types():
-    """Props 8.3.1-8.3.3: 0 per active latent, 1 per passive one, 1 - w per mixed one; a model
-    whose variances are not polarised departs from it while the law of total variance holds."""
-    h = 400
-    S = np.zeros((h, 4))
-    S[:, 1] = 1.0                                   # passive
-    S[: h // 4, 2] = 1.0                            # mixed, active on w = 3/4 of the examples
-    S[:, 3] = 0.02                                  # active (small variance)
-    assert c8.polarised_trace_gap(S) == pytest.approx(1.0 + 0.25)
-    assert c8.polarised_trace_gap(np.zeros((h, 3))) == 0.0
-    half = np.full((h, 4), 0.45)                    # not polarised: "active" by the 1/2 cut, mixed by the rule
-    from latentdims.maths.fondue import expected_trace_gap
-    assert expected_trace_gap(half) == pytest.approx(1.8)
-    assert abs(c8.polarised_trace_gap(half) - expected_trace_gap(half)) > 0.5   # the claim can fail
-    with pytest.raises(ValueError, match="classify_variables.*variances"):
-        c8.polarised_trace_gap(-S)
-
-
 def test_elbow_finds_the_bend_and_needs_four_points():
     ns = (3, 6, 10, 18)
     assert c8.elbow(ns, [60.0, 30.0, 26.0, 25.0]) == 6.0

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import latentdims.maths.variables as variables
-from latentdims.maths.variables import (classify_variables, count_variable_types, type_combinations,
-                                  type_indices, variable_types)
+from latentdims.maths.variables import (classify_variables, count_variable_types,
+                                        polarised_trace_gap, type_combinations, type_indices,
+                                        variable_types)
 
 
 def test_doctests():
@@ -104,3 +105,21 @@ def test_bad_options():
         type_indices(["active"], "dormant")
     with pytest.raises(ValueError, match="1-D"):
         type_combinations([["active"]])
+
+
+def test_polarised_trace_gap_counts_variable_types():
+    """Props 8.3.1-8.3.3: 0 per active latent, 1 per passive one, 1 - w per mixed one; a model
+    whose variances are not polarised departs from it while the law of total variance holds."""
+    h = 400
+    S = np.zeros((h, 4))
+    S[:, 1] = 1.0                                   # passive
+    S[: h // 4, 2] = 1.0                            # mixed, active on w = 3/4 of the examples
+    S[:, 3] = 0.02                                  # active (small variance)
+    assert polarised_trace_gap(S) == pytest.approx(1.0 + 0.25)
+    assert polarised_trace_gap(np.zeros((h, 3))) == 0.0
+    half = np.full((h, 4), 0.45)                    # not polarised: "active" by the 1/2 cut, mixed by the rule
+    from latentdims.maths.fondue import expected_trace_gap
+    assert expected_trace_gap(half) == pytest.approx(1.8)
+    assert abs(polarised_trace_gap(half) - expected_trace_gap(half)) > 0.5   # the claim can fail
+    with pytest.raises(ValueError, match="classify_variables.*variances"):
+        polarised_trace_gap(-S)

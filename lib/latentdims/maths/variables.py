@@ -11,6 +11,9 @@ mean and sampled representations (Sect. 6.4.1).
 
 This rule assumes a standard-normal prior: it does not apply to the iVAE of Chapter 5, whose
 passive variables follow a learned prior variance close to 0 (thesis Sect. 5.3).
+
+:func:`polarised_trace_gap` is what the types predict for the gap between the traces of the
+sampled and mean representations' covariances (thesis Sec. 8.3.1, Props 8.3.1-8.3.3).
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import numpy as np
 from latentdims.core.validation import check_array, check_choice, check_in_interval
 
 __all__ = ["VARIABLE_TYPES", "RULES", "VariableTypes", "classify_variables", "variable_types",
-           "count_variable_types", "type_indices", "type_combinations"]
+           "count_variable_types", "type_indices", "type_combinations", "polarised_trace_gap"]
 
 VARIABLE_TYPES = ("active", "mixed", "passive")
 RULES = ("thesis", "code")
@@ -241,3 +244,28 @@ def type_combinations(types) -> dict[str, np.ndarray]:
         if kinds and present.issuperset(kinds):
             out[key] = np.flatnonzero(np.isin(t, kinds)).astype(np.int64)
     return out
+
+
+def polarised_trace_gap(variance, *, alpha: float = 0.1) -> float:
+    r"""The trace gap Props 8.3.1-8.3.3 predict from the types of the latents (thesis Sec.
+    8.3.1): 0 for an active latent, 1 for a passive one, :math:`1 - w_i` for a mixed one,
+
+    .. math:: {\rm Tr}({\rm Var}[Z]) - {\rm Tr}({\rm Var}[M]) = \#{\rm passive}
+              + \sum_{i\,{\rm mixed}} (1 - w_i),
+
+    with the types of :func:`classify_variables` (``alpha``) and
+    :math:`w_i` the share of examples on which the mixed latent i is active (its posterior
+    variance nearer 0 than 1, i.e. below 1/2).  The equality is the thesis' limit
+    :math:`\gamma \to 0`, where every posterior variance is exactly 0 or 1; the measured gap
+    departs from it by what the not yet polarised variances add (the law of total variance,
+    :func:`latentdims.maths.fondue.expected_trace_gap`, holds for any model).
+
+    >>> S = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 1.0]] * 50)   # passive, active, mixed w = 1/2
+    >>> polarised_trace_gap(S)
+    1.5
+    """
+    types = classify_variables(variance, alpha)
+    S = np.asarray(variance, dtype=np.float64)
+    w = (S < 0.5).mean(axis=0)
+    mixed = types.types == "mixed"
+    return float(np.sum(types.types == "passive") + np.sum(1.0 - w[mixed]))

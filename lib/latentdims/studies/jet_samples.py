@@ -38,7 +38,7 @@ from latentdims.data.jets import (DamagedFileError, JetSample, load_jets, read_j
                                   split_slice)
 from latentdims.maths.jet_geometry import (ExactTransport, ExampleJets, GarbageTriplet,
                                            GenerativeScales, exact_emd, exact_transport,
-                                           garbage_triplet, generative_scales, ground_distance,
+                                           energy_correlation_d2, garbage_triplet, generative_scales,
                                            jet_images, pixel_distance, select_example_jets,
                                            sinkhorn_errors, split_prongs, translate_jets)
 from latentdims.maths.sinkhorn import SinkhornPlan, sinkhorn_plan
@@ -46,7 +46,7 @@ from latentdims.maths.sinkhorn import SinkhornPlan, sinkhorn_plan
 __all__ = ["JetSampleSettings", "sample_settings", "REAL_FILE_NAMES", "real_jet_file",
            "jet_sample_path", "jet_sample_identity", "ensure_jet_sample", "jet_sample", "JetAnalysisSettings", "analysis_settings", "JetStudySettings", "settings",
            "VALIDATION_PROCESSES", "trimmed_mass", "mass_mode", "SampleValidation",
-           "sample_validation", "ExampleJetSample", "example_jets", "energy_correlation_d2",
+           "sample_validation", "ExampleJetSample", "example_jets",
            "ProngMeasures", "prong_measures", "TrainingData",
            "training_data", "ScaleStudy", "emd_scales", "TransportPair", "transport_pair",
            "GarbageImages", "GARBAGE_PAIRS", "garbage_images", "PixelTriplets",
@@ -410,47 +410,6 @@ def example_jets(cfg: JetStudySettings, *, seed: int = 0) -> ExampleJetSample:
                                                          jets.masks))
 
 
-def energy_correlation_d2(weights, points, *, beta: float = 1.0, chunk: int = 1000) -> np.ndarray:
-    r"""The energy-correlation ratio :math:`D_2^{(\beta)} = e_3 / e_2^3` of each jet, shape (N,).
-
-    .. math::
-        e_2 = \sum_{i<j} z_i z_j \Delta R_{ij}^\beta, \qquad
-        e_3 = \sum_{i<j<k} z_i z_j z_k (\Delta R_{ij} \Delta R_{ik} \Delta R_{jk})^\beta
-
-    with :math:`z_i` the weights (pT / H_T; padding has weight 0).  Low :math:`D_2` means two
-    prongs (Larkoski, Moult and Neill 2014): a measure of two-prongness independent of the
-    N-subjettiness that :func:`select_example_jets` selects on.  Computed as
-    :math:`e_3 = \mathrm{tr}((ZM)^3)/6` with :math:`M_{ij} = \Delta R_{ij}^\beta` (zero diagonal),
-    ``chunk`` jets at a time.  A jet with fewer than two particles has :math:`D_2 = \infty`.
-
-    Examples
-    --------
-    Three equal particles on a line, 0.1 apart: :math:`e_2 = 0.4/9`, :math:`e_3 = 0.002/27`.
-
-    >>> float(energy_correlation_d2([[1/3, 1/3, 1/3]], [[[0, 0], [0.1, 0], [0.2, 0]]])[0].round(6))
-    0.84375
-    """
-    func = "energy_correlation_d2"
-    w = np.asarray(weights, dtype=np.float64)
-    p = np.asarray(points, dtype=np.float64)
-    if w.ndim != 2 or p.shape != w.shape + (2,):
-        raise ValueError(f"{func}: `weights` must have shape (N, P) and `points` (N, P, 2); got "
-                         f"{w.shape} and {p.shape}.")
-    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(p))) or np.any(w < 0):
-        raise ValueError(f"{func}: `weights` must be finite and non-negative and `points` "
-                         f"finite; clean the jets first.")
-    chunk = check_int(chunk, name="chunk", func=func, minimum=1)
-    out = np.empty(len(w))
-    for lo in range(0, len(w), chunk):
-        z, m = w[lo:lo + chunk], ground_distance(p[lo:lo + chunk], p[lo:lo + chunk]) ** beta
-        zm = z[:, :, None] * m
-        e2 = 0.5 * np.einsum("np,npq,nq->n", z, m, z)
-        e3 = np.einsum("npq,nqp->n", zm @ zm, zm) / 6.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[lo:lo + chunk] = np.where(e2 > 0, e3 / np.where(e2 > 0, e2, 1.0) ** 3, np.inf)
-    return out
-
-
 @dataclass(frozen=True)
 class ProngMeasures:
     r"""Prong measures of a sample that :func:`select_example_jets` does not select on, to check
@@ -459,7 +418,7 @@ class ProngMeasures:
     Attributes
     ----------
     d2 : ndarray, shape (N,)
-        :func:`energy_correlation_d2` (:math:`\beta = 1`): low for two-pronged jets.
+        :func:`latentdims.maths.jet_geometry.energy_correlation_d2` (:math:`\beta = 1`): low for two-pronged jets.
     third_share : ndarray, shape (N,)
         The share of the jet's pT in the softest of three prongs (pT-weighted 3-means,
         :func:`split_prongs` with ``n_prongs=3``): large when a prominent third prong is there.

@@ -29,7 +29,8 @@ What the notebooks 30-33 use:
 * :func:`snapshot_run`, :func:`snapshot_correlations` (Figs 6.9-6.11);
 * the claims' ledger labels, computed from the settings against the thesis' set-up:
   :func:`ledger` (:func:`figure_data`, :func:`figure_substitution`), :func:`count_substitution`,
-  :func:`snapshot_substitution`, :func:`example_substitution`, :func:`training_substitution`,
+  :func:`snapshot_substitution`, :func:`example_substitution` (with
+  :func:`latentdims.studies.thesis_runs.training_substitution`),
   and :func:`profile_note` (the notebooks' computed "where this profile differs" sentence).
 
 Variable types are always those of :func:`latentdims.maths.variables.classify_variables` (Sect.
@@ -59,8 +60,9 @@ from latentdims.maths.variables import (VariableTypes, count_variable_types, typ
 from latentdims.models import architectures as arch
 from latentdims.models import model_class
 from latentdims.studies import thesis_runs
-from latentdims.studies.thesis_runs import (ThesisRun, ThesisSettings, regularisation_values,
-                                            thesis_run, train_run)
+from latentdims.studies.thesis_runs import (ThesisRun, ThesisSettings, join_substitutions,
+                                            regularisation_values, thesis_run, train_run,
+                                            training_substitution)
 
 __all__ = ["CH6_GRID", "CH6_FIGURES", "ClassifierSettings", "Ch56Settings", "settings",
            "FigureSetup", "figure_setup", "ch6_values", "ch6_run", "Ch6Sweep", "ch6_sweep",
@@ -69,8 +71,8 @@ __all__ = ["CH6_GRID", "CH6_FIGURES", "ClassifierSettings", "Ch56Settings", "set
            "sweep_score", "mean_passive", "removal_gaps", "ivae_runs", "choose_ivae_variables",
            "ivae_histograms", "ivae_panels", "table_a1", "table_a2", "per_example_types",
            "definition_sets", "snapshot_run", "snapshot_correlations", "THESIS_SEEDS",
-           "EXAMPLE_BETA", "SNAPSHOT_FIGURES", "MODEL_NAMES", "join_substitutions",
-           "training_substitution", "seeds_substitution", "figure_substitution", "figure_data",
+           "EXAMPLE_BETA", "SNAPSHOT_FIGURES", "MODEL_NAMES",
+           "seeds_substitution", "figure_substitution", "figure_data",
            "ledger", "count_substitution", "snapshot_substitution", "profile_note", "example_model",
            "example_substitution", "definition_note", "zero_peak", "ivae_passive_count",
            "ivae_summary"]
@@ -349,48 +351,9 @@ MODEL_NAMES = {"beta_vae": "beta-VAE", "beta_tc_vae": "beta-TC VAE", "dip_vae_ii
                "annealed_vae": "Annealed VAE", "factor_vae": "FactorVAE", "ivae": "iVAE"}
 
 
-def _rate(lr: float) -> str:
-    """A learning rate as '1e-3'."""
-    mantissa, exponent = f"{lr:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
 def _and(items) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def join_substitutions(*parts: str | None) -> str | None:
-    """The ``parts`` that are not None, once each, joined by ``'; '`` (None if none is).
-
-    >>> join_substitutions(None, "a", "b", "a")
-    'a; b'
-    """
-    kept = list(dict.fromkeys(p for p in parts if p))
-    return "; ".join(kept) if kept else None
-
-
-def training_substitution(training: ThesisSettings, *, steps: int | None = None) -> str | None:
-    """How ``training`` differs from the thesis' (300,000 steps at a learning rate of 1e-4,
-    Tables A.1 and C.1), for a record's ``substitution``; None when it does not.  ``steps``
-    replaces ``training.steps`` (chapter 7's FC models train for their own number).
-
-    >>> training_substitution(thesis_runs.settings("quick"))
-    '1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4'
-    >>> training_substitution(thesis_runs.settings("paper")) is None
-    True
-    """
-    func = "training_substitution"
-    if not isinstance(training, ThesisSettings):
-        raise TypeError(f"{func}: `training` must be a ThesisSettings (thesis_runs.settings("
-                        f"profile)); got {type(training).__name__}.")
-    thesis = thesis_runs.settings("paper")
-    steps = training.steps if steps is None else check_int(steps, name="steps", func=func,
-                                                           minimum=1)
-    if steps == thesis.steps and training.learning_rate == thesis.learning_rate:
-        return None
-    return (f"{steps:,} training steps at lr {_rate(training.learning_rate)} in place of "
-            f"{thesis.steps:,} at {_rate(thesis.learning_rate)}")
 
 
 def seeds_substitution(n_seeds: int, thesis_seeds: int = THESIS_SEEDS) -> str | None:

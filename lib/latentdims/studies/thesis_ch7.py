@@ -67,8 +67,7 @@ from latentdims.models.architectures import (CONV_DENSE, CONV_FILTERS, CONV_KERN
 from latentdims.models.classifier import build_classifier, classifier_accuracy, fit_classifier
 from latentdims.models.vaes import AnnealedVAEConfig
 from latentdims.studies import thesis_runs
-from latentdims.studies.thesis_ch5_6 import join_substitutions, training_substitution
-from latentdims.studies.thesis_runs import ThesisSettings
+from latentdims.studies.thesis_runs import ThesisSettings, join_substitutions, training_substitution
 
 __all__ = ["Config", "Ch7Settings", "settings", "config_runs", "train_config",
            "conv_figure_configs", "fc_figure_configs", "classifier_partner", "train_configs",

@@ -23,7 +23,7 @@ adapter that lets :func:`latentdims.maths.fondue.fondue` train through the proje
 * :func:`data_ides` (Fig 8.4, cached) and :func:`fondue_start`, the n every FONDUE search starts
   from: the data IDE that Fig 8.4 measures (thesis Sec. 8.5.1: MLE with k = 20), computed once
   and shared by notebooks 50 and 51; :func:`snapshot_folder` and :func:`layer_ides` (Fig 8.11).
-* The checks of the claims: :func:`polarised_trace_gap` (Props 8.3.1-8.3.3, thesis Sec. 8.3.1),
+* The checks of the claims: :func:`latentdims.maths.variables.polarised_trace_gap` (Props 8.3.1-8.3.3, thesis Sec. 8.3.1),
   :func:`elbow` / :func:`elbow_check` / :func:`figure_elbow_check` (Figs 8.5-8.8, D.1-D.4),
   :func:`full_training_seconds` / :func:`cost_check` (FONDUE against one full training of the
   same profile, Tables 8.1, 8.3, 8.7, D.5), :func:`ledger` (the kind, data and substitution of
@@ -58,12 +58,11 @@ from latentdims.maths.fondue import (DATA_IDE, FondueResult, TrainingOutput, bin
                                      covariance_traces, downstream_accuracy, expected_trace_gap,
                                      fondue)
 from latentdims.maths.intrinsic_dim import mle, repeated_id
-from latentdims.maths.variables import classify_variables
+from latentdims.maths.variables import classify_variables, polarised_trace_gap
 from latentdims.models import architectures
 from latentdims.models.base import Representations
 from latentdims.studies import thesis_runs
-from latentdims.studies.thesis_ch5_6 import join_substitutions, training_substitution
-from latentdims.studies.thesis_runs import ThesisSettings
+from latentdims.studies.thesis_runs import ThesisSettings, join_substitutions, training_substitution
 
 __all__ = ["Ch8Settings", "settings", "ch8_run", "NSweep", "sweep_over_n", "measure_run",
            "sweep_measures", "ElbowCurves", "elbow_curves", "fondue_trainer", "run_fondue", "search_task",
@@ -73,7 +72,7 @@ __all__ = ["Ch8Settings", "settings", "ch8_run", "NSweep", "sweep_over_n", "meas
            "search_training_seconds", "fondue_tables", "has_real_data", "init_datasets",
            "data_ides", "snapshot_folder", "layer_ides", "THESIS_TABLES", "fondue_table", "FIGURE_CONFIGS",
            "SIDE_SEARCHES", "by_seed", "settings_table", "timed", "architecture_table", "mle_table",
-           "Panel", "fondue_start", "start_note", "polarised_trace_gap", "MIN_ELBOW_POINTS", "elbow",
+           "Panel", "fondue_start", "start_note", "MIN_ELBOW_POINTS", "elbow",
            "elbow_check", "figure_elbow_check", "ELBOW_FIGURES", "full_training_seconds",
            "cost_check", "cost_substitution", "init_check", "beta_pruning",
            "binary_search_cost_check", "ledger", "figure_substitution", "figure_data"]
@@ -340,7 +339,8 @@ def measure_run(folder, cfg: Ch8Settings, *, seed: int = 0) -> dict[str, float]:
     Tr Var[Z], unfloored), ``trace_gap``, ``expected_gap`` (its expectation over the sampling
     noise, the summed mean posterior variances: the law of total variance,
     :func:`latentdims.maths.fondue.expected_trace_gap`), ``polarised_gap`` (the gap the thesis
-    predicts from the variable types, #passive + sum(1 - w_i): :func:`polarised_trace_gap`; NaN
+    predicts from the variable types, #passive + sum(1 - w_i):
+    :func:`latentdims.maths.variables.polarised_trace_gap`; NaN
     for the deterministic AE), ``ide_mean`` and ``ide_sampled`` (MLE with ``rep_k``
     neighbours), ``active``, ``mixed``, ``passive`` (the rule of thesis Sec. 6.4.1,
     alpha = 0.1) and ``stand_in``.
@@ -365,31 +365,6 @@ def measure_run(folder, cfg: Ch8Settings, *, seed: int = 0) -> dict[str, float]:
     else:   # the deterministic AE has no variance head: every latent counts as active
         row.update(active=res["run"].latent_dim, mixed=0, passive=0, polarised_gap=float("nan"))
     return row
-
-
-def polarised_trace_gap(variance, *, alpha: float = 0.1) -> float:
-    r"""The trace gap Props 8.3.1-8.3.3 predict from the types of the latents (thesis Sec.
-    8.3.1): 0 for an active latent, 1 for a passive one, :math:`1 - w_i` for a mixed one,
-
-    .. math:: {\rm Tr}({\rm Var}[Z]) - {\rm Tr}({\rm Var}[M]) = \#{\rm passive}
-              + \sum_{i\,{\rm mixed}} (1 - w_i),
-
-    with the types of :func:`latentdims.maths.variables.classify_variables` (``alpha``) and
-    :math:`w_i` the share of examples on which the mixed latent i is active (its posterior
-    variance nearer 0 than 1, i.e. below 1/2).  The equality is the thesis' limit
-    :math:`\gamma \to 0`, where every posterior variance is exactly 0 or 1; the measured gap
-    departs from it by what the not yet polarised variances add (the law of total variance,
-    :func:`latentdims.maths.fondue.expected_trace_gap`, holds for any model).
-
-    >>> S = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 1.0]] * 50)   # passive, active, mixed w = 1/2
-    >>> polarised_trace_gap(S)
-    1.5
-    """
-    types = classify_variables(variance, alpha)
-    S = np.asarray(variance, dtype=np.float64)
-    w = (S < 0.5).mean(axis=0)
-    mixed = types.types == "mixed"
-    return float(np.sum(types.types == "passive") + np.sum(1.0 - w[mixed]))
 
 
 def _read_outputs(folder) -> dict[str, Any]:

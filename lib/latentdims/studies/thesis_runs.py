@@ -24,7 +24,9 @@ the end of every epoch (``snapshots.npz``, ``snapshots/epoch_NNNNN.npz``): an ep
 Every run records the identity of its data (``data_source``: the stand-in and its renderer's
 version, or the real files' name, size and first-MiB hash, :func:`latentdims.data.images.data_identity`)
 in its cache key, so a model trained on a stand-in is never reused once real files are there;
-:func:`run_data` refuses to give a run data other than those it records.
+:func:`run_data` refuses to give a run data other than those it records.  For the claims' ledger,
+:func:`training_substitution` says how a profile's training differs from the thesis' and
+:func:`join_substitutions` joins such labels (used by the chapter 5-8 studies).
 
 The evaluation set is the last ``n_eval`` images of a seeded random subset of ``n_train + n_eval``
 images (the thesis splits 90/10, Table C.1); :func:`run_data` rebuilds it (e.g. for layer
@@ -56,7 +58,8 @@ from latentdims.models.training import TrainConfig, load_weights, save_weights, 
 __all__ = ["ThesisSettings", "settings", "GRIDS", "ThesisRun", "thesis_run", "REGULARISATION",
            "regularisation_values", "cached_image_dataset", "RunData", "run_data",
            "evaluation_data", "train_run", "ThesisRunResult", "load_run", "read_run",
-           "rebuild_model", "load_snapshots", "load_snapshot_model"]
+           "rebuild_model", "load_snapshots", "load_snapshot_model", "join_substitutions",
+           "training_substitution"]
 
 CACHE_NAME = "thesis_model"
 _VERSION = 1   # bump when a change of the code changes trained models (it is part of the key)
@@ -165,6 +168,48 @@ def regularisation_values(model: str, training: ThesisSettings) -> tuple[str, tu
     values = {"ends": (grid[0], grid[-1]), "ends_and_middle": (grid[0], grid[len(grid) // 2], grid[-1]),
               "all": grid}[training.grid]
     return name, tuple(values)
+
+
+# ------------------------------------------------------------------------- ledger labels
+# Shared by the chapter 5-8 studies: how a profile's training differs from the thesis'.
+def _rate(lr: float) -> str:
+    """A learning rate as '1e-3'."""
+    mantissa, exponent = f"{lr:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def join_substitutions(*parts: str | None) -> str | None:
+    """The ``parts`` that are not None, once each, joined by ``'; '`` (None if none is).
+
+    >>> join_substitutions(None, "a", "b", "a")
+    'a; b'
+    """
+    kept = list(dict.fromkeys(p for p in parts if p))
+    return "; ".join(kept) if kept else None
+
+
+def training_substitution(training: ThesisSettings, *, steps: int | None = None) -> str | None:
+    """How ``training`` differs from the thesis' (300,000 steps at a learning rate of 1e-4,
+    Tables A.1 and C.1), for a record's ``substitution``; None when it does not.  ``steps``
+    replaces ``training.steps`` (chapter 7's FC models train for their own number).
+
+    >>> training_substitution(settings("quick"))
+    '1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4'
+    >>> training_substitution(settings("paper")) is None
+    True
+    """
+    func = "training_substitution"
+    if not isinstance(training, ThesisSettings):
+        raise TypeError(f"{func}: `training` must be a ThesisSettings (thesis_runs.settings("
+                        f"profile)); got {type(training).__name__}.")
+    thesis = settings("paper")
+    steps = training.steps if steps is None else check_int(steps, name="steps", func=func,
+                                                           minimum=1)
+    if steps == thesis.steps and training.learning_rate == thesis.learning_rate:
+        return None
+    return (f"{steps:,} training steps at lr {_rate(training.learning_rate)} in place of "
+            f"{thesis.steps:,} at {_rate(thesis.learning_rate)}")
+
 
 
 # ---------------------------------------------------------------------------------- the run
