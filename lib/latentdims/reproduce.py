@@ -275,11 +275,14 @@ def _error_summary(exc: BaseException) -> str:
 def run_notebook(name: str, path: Path, *, profile: str, seed: int, out_dir: Path,
                  entries: list[manifest.Entry], cwd: Path,
                  on_cell: Callable[[str, list, int], None] | None = None,
-                 kernel_output: IO[str] | None = None) -> NotebookResult:
+                 kernel_output: IO[str] | None = None,
+                 parameters: dict | None = None) -> NotebookResult:
     """Execute one notebook with papermill and check what it wrote.
 
     ``on_cell(event, cells, index)`` is called as each cell starts (``"start"``) and ends
-    (``"end"``); the kernel's own stdout and stderr go to ``kernel_output`` if given.
+    (``"end"``); the kernel's own stdout and stderr go to ``kernel_output`` if given;
+    ``parameters``: papermill parameters beside ``profile`` and ``seed`` (e.g. the jet notebooks'
+    ``ladder``, ``benchmarks/jet_claims_ladder.py``).
     """
     import papermill as pm
 
@@ -295,7 +298,8 @@ def run_notebook(name: str, path: Path, *, profile: str, seed: int, out_dir: Pat
     claims_path(name).unlink(missing_ok=True)
     start = time.time()
     try:
-        pm.execute_notebook(str(path), str(out_dir / name), parameters={"profile": profile, "seed": seed},
+        pm.execute_notebook(str(path), str(out_dir / name),
+                            parameters={**(parameters or {}), "profile": profile, "seed": seed},
                             kernel_name="python3", cwd=str(cwd), progress_bar=False,
                             engine_name=_engine(), on_cell=on_cell,
                             kernel_manager_class=_kernel_manager(kernel_output))

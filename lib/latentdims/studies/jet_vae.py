@@ -44,7 +44,7 @@ from latentdims.core.cache import cached, cached_arrays
 from latentdims.core.profiles import by_profile, capped, check_profile
 from latentdims.core.sweeps import run_sweep
 from latentdims.core.validation import check_array, check_choice, check_int
-from latentdims.data.jets import JetSample
+from latentdims.data.jets import JetSample, split_slice
 from latentdims.maths.dimensionality import DimensionCurve, correlation_dimension
 from latentdims.maths.latent_measures import (JetDcorr, dcorr_scales, decoder_sensitivity,
                                               kl_curves, latent_order, n_informative,
@@ -60,7 +60,7 @@ from latentdims.studies.jet_samples import (JetSampleSettings, jet_sample, jet_s
                                             sample_settings)
 
 __all__ = ["AnnealRunSettings", "DcorrSettings", "LatentFigureSettings", "JetVAESettings",
-           "settings", "anneal_data", "annealing_run", "annealing_folder", "annealing_runs", "w_runs", "training_summary",
+           "LADDER_KEYS", "ladder_anneal", "settings", "anneal_data", "annealing_run", "annealing_folder", "annealing_runs", "w_runs", "training_summary",
            "ScheduleShape", "schedule_shape", "jet_correlation_dimension", "informative_counts",
            "mean_over", "LatentView", "latent_view", "phi_ring_fit", "further_directions",
            "position_split", "traversal_panels", "CategoryLatents", "category_latents",
@@ -232,8 +232,85 @@ def _smoke_anneal(process: str, n_categories: int) -> AnnealSettings:
         epochs=(1, 1, 1), n_train=200, n_valid=50, measure_batch=50)
 
 
-def settings(profile: str) -> JetVAESettings:
-    """The settings of notebooks 20-25 for ``profile``.
+# ------------------------------------------------------------- the compute-to-claims ladder
+LADDER_KEYS = ("latent_dim", "width", "epochs_scale", "steps_per_epoch", "learning_rate",
+               "jets_scale", "per_decade")
+r"""What a rung of the compute-to-claims study (``benchmarks/jet_claims_ladder.py``, issue 14) may
+change in every annealing run of a profile: the latent count, the width of every layer (the layer
+counts stay), a factor on the epochs of every step, the batches per epoch, the learning rate, a
+factor on the training jets (above 1 the jet samples grow by the same factor, in files of their
+own) and the grid points per decade of :math:`\hat\beta` (the schedule's range and phases
+stay)."""
+
+
+def _check_ladder(changes, func: str) -> dict:
+    """A rung's changes, checked (keys of :data:`LADDER_KEYS`, positive numbers)."""
+    if not isinstance(changes, dict):
+        raise TypeError(f"{func}: `ladder` must be a dict of settings changes (keys "
+                        f"{', '.join(LADDER_KEYS)}) or None; got {type(changes).__name__}.")
+    unknown = sorted(set(changes) - set(LADDER_KEYS))
+    if unknown:
+        raise ValueError(f"{func}: ladder has no setting {', '.join(map(repr, unknown))}; a rung "
+                         f"may change {', '.join(LADDER_KEYS)}.")
+    out = {}
+    for key, value in changes.items():
+        integer = key in ("latent_dim", "width", "steps_per_epoch", "per_decade")
+        ok = isinstance(value, (int, np.integer)) if integer else isinstance(
+            value, (int, float, np.integer, np.floating))
+        if isinstance(value, bool) or not ok or not np.isfinite(value) or value <= 0:
+            kind = "a positive integer" if integer else "a positive number"
+            raise ValueError(f"{func}: ladder[{key!r}] must be {kind}; got {value!r}.")
+        out[key] = int(value) if integer else float(value)
+    return out
+
+
+def ladder_anneal(anneal: AnnealSettings, changes: dict, *, max_train: int | None = None
+                  ) -> AnnealSettings:
+    """``anneal`` with the changes of a ladder rung (keys of :data:`LADDER_KEYS`) applied.
+
+    ``epochs_scale`` multiplies the epochs of every step, the first included (rounded, at least
+    one), ``jets_scale`` the training jets; ``max_train``: the training jets the run's sample holds
+    (:func:`settings` grows the samples by ``jets_scale`` when it is above 1).
+
+    >>> a = ladder_anneal(settings("quick").uncent.anneal, {"latent_dim": 64, "width": 256,
+    ...                                                     "epochs_scale": 2})
+    >>> a.model.latent_dim, a.model.decoder_widths, a.epochs, a.first_epochs
+    (64, (256, 256, 256), (4, 2, 10), 32)
+    """
+    changes = _check_ladder(changes, "ladder_anneal")
+    model, sched, train, out = anneal.model, anneal.schedule, anneal.train, {}
+    if "latent_dim" in changes:
+        model = dataclasses.replace(model, latent_dim=changes["latent_dim"])
+    if "width" in changes:
+        w = changes["width"]
+        model = dataclasses.replace(model, pfn_widths=(w,) * len(model.pfn_widths),
+                                    encoder_widths=(w,) * len(model.encoder_widths),
+                                    decoder_widths=(w,) * len(model.decoder_widths))
+    if "epochs_scale" in changes:
+        f = changes["epochs_scale"]
+        out["epochs"] = tuple(max(1, round(e * f)) for e in anneal.epochs)
+        if anneal.first_epochs is not None:
+            out["first_epochs"] = max(1, round(anneal.first_epochs * f))
+    if "steps_per_epoch" in changes:
+        train = dataclasses.replace(train, steps_per_epoch=changes["steps_per_epoch"])
+    if "learning_rate" in changes:
+        train = dataclasses.replace(train, learning_rate=changes["learning_rate"])
+    if "jets_scale" in changes:
+        f = changes["jets_scale"]
+        n = max(1, round(anneal.n_train * f))
+        if max_train is not None and n > max_train:
+            raise ValueError(f"ladder_anneal: ladder['jets_scale'] = {f:g} asks for {n} "
+                             f"training jets; the run's sample holds {max_train}.")
+        out["n_train"] = n
+    if "per_decade" in changes:
+        sched = dataclasses.replace(sched, per_decade=changes["per_decade"])
+    return dataclasses.replace(anneal, model=model, schedule=sched, train=train, **out)
+
+
+def settings(profile: str, *, ladder: dict | None = None) -> JetVAESettings:
+    """The settings of notebooks 20-25 for ``profile``; ``ladder`` (a dict, keys of
+    :data:`LADDER_KEYS`): a rung of the compute-to-claims study, applied to every annealing run
+    (:func:`ladder_anneal`; the notebooks' ``ladder`` parameter, None for the profile as it is).
 
     * Annealing runs (:class:`~latentdims.models.annealing.AnnealSettings`): ``paper`` as the
       papers (ICLR A.1.3), ``quick`` a small model on a 2-core CPU
@@ -251,13 +328,24 @@ def settings(profile: str) -> JetVAESettings:
     """
     check_profile(profile, func="jet_vae.settings")
     samples = sample_settings(profile)
+    grow = 1.0 if ladder is None else _check_ladder(ladder, "jet_vae.settings").get("jets_scale",
+                                                                                      1.0)
+    if grow > 1:       # a larger training set needs larger samples (their own files)
+        samples = dataclasses.replace(samples, profile=f"{samples.profile}-jets{grow:g}",
+                                      n_w=round(samples.n_w * grow),
+                                      n_other=round(samples.n_other * grow))
     build = by_profile(profile, smoke=_smoke_anneal, quick=_quick_anneal, paper=_paper_anneal,
                        dry=_dry_anneal)
     paper_dcorr = DcorrSettings(10_000, 200)
     paper_figures = LatentFigureSettings("test", 20_000, 7, 50, 5)
 
     def run(process: str, centred: bool, n_categories: int = 0) -> AnnealRunSettings:
-        return AnnealRunSettings(profile, process, centred, build(process, n_categories), samples)
+        anneal = build(process, n_categories)
+        if ladder is not None:
+            n_train = split_slice(samples.n_jets("w" if process == "w" else "top"), "train").stop
+            anneal = ladder_anneal(anneal, ladder,
+                                   max_train=2 * n_train if process == "mix" else n_train)
+        return AnnealRunSettings(profile, process, centred, anneal, samples)
 
     return JetVAESettings(
         profile=profile, samples=samples,

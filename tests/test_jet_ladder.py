@@ -1,0 +1,93 @@
+"""The compute-to-claims ladder (benchmarks/jet_claims_ladder.py, issue 14): its rungs are valid
+settings of the jet notebooks, a rung reaches a notebook as its ``ladder`` parameter, and the
+table counts what the notebooks recorded."""
+import importlib.util
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from latentdims.studies import jet_vae
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("jet_claims_ladder",
+                                               ROOT / "benchmarks" / "jet_claims_ladder.py")
+ladder = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ladder)
+
+
+@pytest.mark.parametrize("name", list(ladder.RUNGS))
+def test_every_default_rung_is_a_valid_change_of_quick(name):
+    changes = ladder.RUNGS[name]
+    cfg, base = jet_vae.settings("quick", ladder=changes), jet_vae.settings("quick")
+    for run in ("uncent", "cent", "top", "mix"):
+        a, b = getattr(cfg, run).anneal, getattr(base, run).anneal
+        assert (a == b) == (not changes), f"{name}: {run} did not change as asked"
+        if "latent_dim" in changes:
+            assert a.model.latent_dim == changes["latent_dim"]
+        if "epochs_scale" in changes:
+            assert a.epochs == tuple(max(1, round(e * changes["epochs_scale"])) for e in b.epochs)
+        assert a.schedule.beta_min == b.schedule.beta_min        # the range stays
+    if "jets_scale" in changes:
+        assert cfg.samples.n_w == round(base.samples.n_w * changes["jets_scale"])
+        assert cfg.samples.profile != base.samples.profile        # a file of its own
+
+
+def test_the_ladder_settings_refuse_what_they_cannot_do():
+    with pytest.raises(ValueError, match="ladder has no setting 'depth'"):
+        jet_vae.settings("quick", ladder={"depth": 3})
+    with pytest.raises(ValueError, match=r"ladder\['learning_rate'\] must be a positive number"):
+        jet_vae.settings("quick", ladder={"learning_rate": -1.0})
+    with pytest.raises(TypeError, match="`ladder` must be a dict"):
+        jet_vae.settings("quick", ladder=[("latent_dim", 64)])
+    with pytest.raises(SystemExit, match="no rung 'nope'"):
+        ladder.parse_rungs(["nope"], None)
+    with pytest.raises(SystemExit, match="is not JSON"):
+        ladder.parse_rungs(None, ["{x"])
+    with pytest.raises(SystemExit, match="rung 'bad'.*positive integer"):
+        ladder.parse_rungs(None, ['{"bad": {"width": 0}}'])
+    assert ladder.parse_rungs(None, ['{"mine": {"width": 64}}']) == {"mine": {"width": 64}}
+
+
+def _probe_notebook(folder: Path) -> Path:
+    """A real notebook with the jet notebooks' parameters: it records whether the rung it was
+    given is the one asked for (under the name of a manifest notebook, 02, for its claims file)."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "smoke"\nseed = 0\nladder = None')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "from latentdims.notebook import start_notebook\n"
+        "run = start_notebook('02_talks_bananas.ipynb', profile=profile, seed=seed)\n"
+        "common = dict(figure='talks/bananas-dims', source='talk, slide 3', value=ladder,\n"
+        "              expectation='the rung arrives', data='toy:bananas')\n"
+        "run.record_claim('rung-arrived', **common, kind='document',\n"
+        "                 passed=ladder == {'latent_dim': 8})\n"
+        "run.record_claim('never', **common, kind='sanity', passed=False)\n")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "02_talks_bananas.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_rung_reaches_the_notebook_and_its_claims_are_tabulated(tmp_path, monkeypatch):
+    monkeypatch.delenv("LATENTDIMS_FIGURES", raising=False)
+    nb = _probe_notebook(tmp_path)
+    rows = [ladder.run_rung(name, changes, [nb], profile="smoke", seed=0, out=tmp_path / "out",
+                            prepare=False)
+            for name, changes in (("eight", {"latent_dim": 8}), ("as-is", {}))]
+    # it ran to the end; "incomplete" because the probe draws none of 02's promised figures
+    assert [r["notebooks"][nb.name]["status"] for r in rows] == ["incomplete"] * 2
+    assert rows[0]["cpu_minutes"] > 0          # the kernel's CPU time is counted
+    got = {(r["rung"], c["id"]): c["passed"] for r in rows for c in r["claims"]}
+    assert got == {("eight", "rung-arrived"): True, ("eight", "never"): False,
+                   ("as-is", "rung-arrived"): False, ("as-is", "never"): False}
+    assert (tmp_path / "out" / "eight" / "figures" / "claims" / "02_talks_bananas.json").is_file()
+    table = ladder.markdown_table(rows, profile="smoke")
+    assert "| document claims held | 1/1 | 0/1 |" in table
+    assert "| sanity checks held | 0/1 | 0/1 |" in table
+    assert "| `rung-arrived` (02, document) | yes | no |" in table
+    assert "| changes | latent_dim=8 | smoke as it is |" in table
+    ladder.plot(rows, tmp_path / "ladder.png", profile="smoke")
+    assert (tmp_path / "ladder.png").stat().st_size > 1000
+    json.dumps(rows)                            # what ladder.json holds
