@@ -4,6 +4,8 @@
   estimated by finite differences between models trained at neighbouring values of ``beta``.
 * ``D_corr(Q) = d log C(Q) / d log Q`` with ``C(Q) = sum_{i != j} Theta(Q - d(x_i, x_j))``
   (ICLR paper Eq. 3, after Kegl 2002), with statistical bands from a bootstrap over points.
+* :func:`out_of_range` marks the D1, D2 values that no converged model can give (negative,
+  above the number of latents, or not finite), so that figures do not draw them silently.
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from scipy.spatial.distance import squareform
 
 from latentdims.core.validation import check_array, check_int
 
-__all__ = ["finite_difference", "DimensionCurve", "rate_distortion_dimensions",
-           "CorrelationDimension", "correlation_dimension", "neighbour_counts"]
+__all__ = ["finite_difference", "DimensionCurve", "rate_distortion_dimensions", "OutOfRange",
+           "out_of_range", "CorrelationDimension", "correlation_dimension", "neighbour_counts"]
 
 
 def finite_difference(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -44,6 +46,114 @@ class DimensionCurve:
     beta: np.ndarray
     d1: np.ndarray
     d2: np.ndarray
+
+    def out_of_range(self, upper: float | None = None) -> dict:
+        """``{"d1": OutOfRange, "d2": OutOfRange}``: :func:`out_of_range` of both curves, with
+        ``upper`` the number of latents (None: no upper bound)."""
+        return {"d1": out_of_range(self.beta, self.d1, upper=upper),
+                "d2": out_of_range(self.beta, self.d2, upper=upper)}
+
+
+@dataclass(frozen=True)
+class OutOfRange:
+    """The points of a dimension curve outside its physical range (:func:`out_of_range`).
+
+    Attributes
+    ----------
+    physical : ndarray of bool, shape (K-1,)
+        True where the value is finite and ``0 <= D <= upper``.
+    beta, values : ndarray, shape (m,)
+        Where (the curve's midpoint ``beta``) and what the ``m`` other values are (NaN and
+        infinities included), in the curve's order.
+    upper : float or None
+        The upper end of the range (the number of latents), None when not bounded above.
+    """
+    physical: np.ndarray
+    beta: np.ndarray
+    values: np.ndarray
+    upper: float | None
+
+    @property
+    def count(self) -> int:
+        """Number of values outside the range."""
+        return int(len(self.values))
+
+    @property
+    def below(self) -> np.ndarray:
+        """Mask over :attr:`values`: negative."""
+        return np.isfinite(self.values) & (self.values < 0)
+
+    @property
+    def above(self) -> np.ndarray:
+        """Mask over :attr:`values`: finite and above :attr:`upper`."""
+        if self.upper is None:
+            return np.zeros(len(self.values), dtype=bool)
+        return np.isfinite(self.values) & (self.values > self.upper)
+
+    @property
+    def nonfinite(self) -> np.ndarray:
+        """Mask over :attr:`values`: NaN or infinite."""
+        return ~np.isfinite(self.values)
+
+    @property
+    def range_text(self) -> str:
+        """The physical range in words: ``'0..16'`` or ``'>= 0'``."""
+        return ">= 0" if self.upper is None else f"0..{self.upper:g}"
+
+
+def out_of_range(beta, values, *, upper: float | None = None) -> OutOfRange:
+    r"""Which values of a D1 or D2 curve lie outside the range a converged model can give.
+
+    .. math::
+        0 \le D_1 = -\frac{dR}{d\log\beta} \le n, \qquad 0 \le D_2 = \frac{dD}{d\beta^2} \le n
+
+    (ICLR paper Eq. 2; NeurIPS paper Eq. 2).  For an optimal encoder the rate :math:`R` cannot
+    rise and the distortion :math:`D` cannot fall as :math:`\beta` grows (a point of a
+    rate-distortion curve), so both derivatives are >= 0; a negative finite difference means
+    that one of the two neighbouring steps was not converged.  The papers read D1 and D2 as the
+    number of latent directions resolved at the scale :math:`\beta` (ICLR Sec. 2
+    'Dimensionality'; the linear VAE of ICLR App. A.3, where they count the directions with
+    standard deviation above :math:`\beta`), so a value above the number :math:`n` of latents
+    has no such reading either.  NaN and infinite values (a step with a missing metric) are out
+    of range too.
+
+    Parameters
+    ----------
+    beta : array, shape (K-1,)
+        Where the values are (e.g. :attr:`DimensionCurve.beta`).
+    values : array, shape (K-1,)
+        D1 or D2 (NaN allowed).
+    upper : float, optional
+        The number of latents ``n`` (> 0); None: no upper bound.
+
+    Returns
+    -------
+    OutOfRange
+
+    Examples
+    --------
+    >>> res = out_of_range([0.1, 1.0, 10.0, 100.0], [-32.0, 2.0, 20.0, np.nan], upper=16)
+    >>> res.physical.tolist(), res.count, res.range_text
+    ([False, True, False, False], 3, '0..16')
+    >>> res.beta.tolist(), res.below.tolist(), res.above.tolist()
+    ([0.1, 10.0, 100.0], [True, False, False], [False, True, False])
+    >>> out_of_range([1.0, 2.0], [0.0, 3.0]).count
+    0
+    """
+    func = "out_of_range"
+    beta = check_array(beta, name="beta", func=func, ndim=1)
+    values = check_array(values, name="values", func=func, shape=beta.shape, finite=False)
+    if upper is not None:
+        upper = float(upper)
+        if not (np.isfinite(upper) and upper > 0):
+            raise ValueError(f"{func}: `upper` must be a positive number of latents or None; "
+                             f"got {upper!r}.")
+    with np.errstate(invalid="ignore"):
+        physical = np.isfinite(values) & (values >= 0)
+        if upper is not None:
+            physical &= values <= upper
+    return OutOfRange(physical=physical, beta=beta[~physical], values=values[~physical],
+                      upper=upper)
 
 
 def rate_distortion_dimensions(betas, rates, distortions) -> DimensionCurve:

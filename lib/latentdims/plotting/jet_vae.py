@@ -12,6 +12,8 @@ so the figures can be tested with a closed-form decoder and used with any model,
 * :func:`draw_latent_grid` puts each decoded jet, as discs of area proportional to pT in its own
   small (eta, phi) window, at its latent coordinates, in squares (Fig. 1) or circles (Fig. 2);
 * :func:`draw_zoom` redraws one cell of the grid large (Fig. 1, right);
+* :func:`outside_window` measures the pT share of decoded jets that falls outside the windows
+  the insets show; the grid and the zoom write it on the figure whenever it is not zero;
 * :func:`quantity_contours` overlays contours of a physical quantity (e.g. the truth W decay
   angles) measured on encoded jets, periodic quantities without a spurious seam (Fig. 2 draws
   them by eye; we compute them);
@@ -19,7 +21,10 @@ so the figures can be tested with a closed-form decoder and used with any model,
   identified, the RP^2 of Fig. 2, right) coloured by a latent coordinate;
 * :func:`plot_schedule`, :func:`plot_kl_curves`, :func:`plot_dimensions` draw an annealed run: the
   schedule (NeurIPS Fig. 4 / ICLR Fig. 6), per-latent KL against beta (ICLR Fig. 7) and D1, D2,
-  D_corr (NeurIPS Fig. 3 / ICLR Fig. 3).
+  D_corr (NeurIPS Fig. 3 / ICLR Fig. 3).  A D1 or D2 value outside its physical range
+  (:func:`latentdims.maths.dimensionality.out_of_range`: negative, above the number of latents,
+  or not finite) is never drawn silently: it is drawn hollow and grey (at the axis edge, not to
+  scale, when it is far off) and a note under the axes gives its value and its beta.
 * one function per figure of notebooks 20-25, each returning the figure (:func:`schedule_figure`,
   :func:`kl_curves_figure`, :func:`annealing_overview_figure`, :func:`position_latents_figure`,
   :func:`further_directions_figure`, :func:`latent_rows_figure`, :func:`decay_plane_figure`,
@@ -46,12 +51,16 @@ from scipy.ndimage import gaussian_filter
 from scipy.stats import gaussian_kde
 
 from latentdims.core.validation import check_array, check_int, check_positive
+from latentdims.data.jetobs import wrap_phi
+from latentdims.maths.dimensionality import out_of_range
 from latentdims.maths.latent_measures import fold_decay_angles, latent_order
 from latentdims.plotting.jet_samples import draw_jet
 from latentdims.plotting.style import COLORS, palette
 
 __all__ = ["LatentGrid", "decode_grid", "grid_extent", "latent_density", "draw_latent_grid",
-           "draw_zoom", "quantity_contours", "rp2_hemisphere", "plot_schedule", "plot_kl_curves",
+           "draw_zoom", "outside_window", "OUT_OF_RANGE_NOTE", "OUTSIDE_WINDOW_NOTE",
+           "ROLE_NOT_FOUND", "quantity_contours", "rp2_hemisphere", "plot_schedule",
+           "plot_kl_curves",
            "plot_dimensions", "DETECTOR_WINDOW", "schedule_figure", "kl_curves_figure",
            "annealing_overview_figure", "position_latents_figure", "further_directions_figure",
            "latent_rows_figure", "decay_plane_figure", "dimensions_figure",
@@ -244,12 +253,94 @@ def latent_density(ax, encoded, *, fractions=(0.3, 0.6, 0.9), n_mesh: int = 80,
     return ax.contour(xx, yy, dens, levels=levels, colors=[color], **contour_kw)
 
 
+OUT_OF_RANGE_NOTE = "out-of-range-note"
+"""``gid`` of the text that a dimension plot writes about its D values outside the physical range."""
+OUTSIDE_WINDOW_NOTE = "outside-window-note"
+"""``gid`` of the text that a grid or zoom writes about decoded pT outside its windows."""
+
+
+def outside_window(weights, points, *, window_centre=(0.0, 0.0), half_width: float,
+                   shape: str = "square") -> np.ndarray:
+    r"""pT share of each decoded jet that falls outside the (eta, phi) window its inset shows.
+
+    .. math::
+        f_{\rm out} = \sum_p w_p\,[\text{particle } p \text{ outside the window}], \qquad
+        \text{square: } \max(|\eta_p - \eta_c|, |\Delta\phi_p|) > h, \quad
+        \text{circle: } \sqrt{(\eta_p - \eta_c)^2 + \Delta\phi_p^2} > h
+
+    where :math:`w_p` are the pT fractions (summing to 1 per jet), :math:`(\eta_c, \phi_c)` the
+    ``window_centre``, :math:`\Delta\phi_p = \mathrm{wrap}(\phi_p - \phi_c)` (as the jets are
+    drawn, across the :math:`\phi = \pm\pi` seam) and :math:`h` the ``half_width``; the circle is
+    the disc the circular insets (NeurIPS Fig. 2) clip to.  Such particles are not drawn, so a
+    figure of decoded jets must say how much is missing.
+
+    Parameters
+    ----------
+    weights : array, shape (..., P)
+    points : array, shape (..., P, 2)
+        (eta, phi) in radians.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        The pT share outside, per jet (the weights need not sum to 1: the share is of their sum).
+
+    Examples
+    --------
+    >>> w = np.array([[0.75, 0.25], [0.5, 0.5]])
+    >>> p = np.array([[[0.0, 0.0], [0.7, 0.0]], [[0.1, 3.0], [0.1, -3.0]]])
+    >>> outside_window(w, p, window_centre=(0.0, 0.0), half_width=0.5).tolist()
+    [0.25, 1.0]
+    >>> outside_window(w, p, window_centre=(0.0, np.pi), half_width=0.5).tolist()
+    [1.0, 0.0]
+    """
+    func = "outside_window"
+    w = check_array(weights, name="weights", func=func, ndim=(1, 2, 3, 4))
+    pts = check_array(points, name="points", func=func, shape=w.shape + (2,))
+    h = check_positive(half_width, name="half_width", func=func)
+    if shape not in ("square", "circle"):
+        raise ValueError(f"{func}: `shape` must be 'square' or 'circle'; got {shape!r}.")
+    c = check_array(window_centre, name="window_centre", func=func, shape=(2,))
+    d_eta = pts[..., 0] - c[0]
+    d_phi = wrap_phi(pts[..., 1] - c[1])
+    if shape == "square":
+        out = np.maximum(np.abs(d_eta), np.abs(d_phi)) > h
+    else:
+        out = np.hypot(d_eta, d_phi) > h
+    total = w.sum(axis=-1)
+    lost = np.where(out, w, 0.0).sum(axis=-1)
+    return np.divide(lost, total, out=np.zeros_like(lost), where=total > 0)
+
+
+def _note_outside(ax, weights, points, *, window_centre, half_width, shape, where: str,
+                  what: str = "windows"):
+    """Write on ``ax`` the share of decoded pT outside the window (nothing if none); return the
+    per-jet shares."""
+    frac = outside_window(weights, points, window_centre=window_centre, half_width=half_width,
+                          shape=shape)
+    if not np.any(frac > 0):
+        return frac
+    n_jets = int(np.count_nonzero(frac > 0))
+    text = (f"{100 * frac.mean():.2g}% of the decoded pT lies outside the {what}, not drawn"
+            + (f" ({n_jets} of {frac.size} jets, up to {100 * frac.max():.2g}% of one)"
+               if frac.size > 1 else ""))
+    if where == "right":
+        ax.annotate(text.replace(", not drawn", ",\nnot drawn").replace(" (", "\n("),
+                    xy=(1.01, 0.5), xycoords="axes fraction", ha="left", va="center",
+                    fontsize=7, color="0.25", gid=OUTSIDE_WINDOW_NOTE, annotation_clip=False)
+    else:
+        ax.text(0.01, 0.01, text, transform=ax.transAxes, ha="left", va="bottom", fontsize=7,
+                color="0.15", zorder=20, gid=OUTSIDE_WINDOW_NOTE,
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.5))
+    return frac
+
+
 def draw_latent_grid(ax, decode: Callable, dims=(0, 1), *, n_latent: int, encoded=None,
                      xs=None, ys=None, n_grid: int = 7, base=None, shape: str = "square",
                      window_centre=(0.0, 0.0), half_width: float = 0.5,
                      inset_fraction: float = 0.9, jet_color=None, area: float = 120.0,
                      merge_radius: float = 0.0, frame_color: str = "0.6",
-                     density: bool = True) -> LatentGrid:
+                     density: bool = True, note_where: str = "inside") -> LatentGrid:
     """Decode a grid over two latent directions and draw each jet at its latent coordinates.
 
     Each decoded jet is drawn with :func:`latentdims.plotting.jet_samples.draw_jet` (discs of area
@@ -276,7 +367,11 @@ def draw_latent_grid(ax, decode: Callable, dims=(0, 1), *, n_latent: int, encode
     shape : {'square', 'circle'}
     window_centre, half_width
         The (eta, phi) window every inset shows: fixed, so that translations are visible (for
-        the uncentred VAE use a window covering the detector, e.g. half-width pi).
+        the uncentred VAE use a window covering the detector, e.g. half-width pi).  Decoded
+        particles outside it are not drawn; the share of pT they carry
+        (:func:`outside_window`) is then written on ``ax`` (text ``gid``
+        :data:`OUTSIDE_WINDOW_NOTE`), in its lower left corner (``note_where='inside'``) or to
+        its right (``'right'``, for a single row of insets).
 
     Returns
     -------
@@ -286,6 +381,8 @@ def draw_latent_grid(ax, decode: Callable, dims=(0, 1), *, n_latent: int, encode
     func = "draw_latent_grid"
     if shape not in ("square", "circle"):
         raise ValueError(f"{func}: `shape` must be 'square' or 'circle'; got {shape!r}.")
+    if note_where not in ("inside", "right"):
+        raise ValueError(f"{func}: `note_where` must be 'inside' or 'right'; got {note_where!r}.")
     check_positive(half_width, name="half_width", func=func)
     n_grid = check_int(n_grid, name="n_grid", func=func, minimum=1)
     if encoded is not None:
@@ -321,6 +418,9 @@ def draw_latent_grid(ax, decode: Callable, dims=(0, 1), *, n_latent: int, encode
                 for coll in inset.collections:
                     coll.set_clip_path(inset.patches[0])
     ax.grid(False)             # the style's grid lines would cross the insets
+    _note_outside(ax, grid.weights, grid.points, window_centre=window_centre,
+                  half_width=half_width, shape=shape, where=note_where,
+                  what="circles" if shape == "circle" else "frames")
     ax.set_xlabel(f"$z_{{{grid.dims[0]}}}$")
     ax.set_ylabel(f"$z_{{{grid.dims[1]}}}$")
     return grid
@@ -355,7 +455,8 @@ def draw_zoom(ax, grid: LatentGrid, cell, *, grid_ax=None, window_centre=(0.0, 0
               merge_radius: float = 0.0, names=None):
     """Draw the jet of one grid ``cell = (i, j)`` large, with labelled (eta, phi) axes (Fig. 1,
     right), and outline that cell on ``grid_ax`` if given.  ``names``: how the title calls the
-    two directions (default ``z<index>``)."""
+    two directions (default ``z<index>``).  The pT share outside the window
+    (:func:`outside_window`), if any, is written on ``ax``."""
     func = "draw_zoom"
     try:
         i, j = (int(c) for c in cell)
@@ -367,6 +468,8 @@ def draw_zoom(ax, grid: LatentGrid, cell, *, grid_ax=None, window_centre=(0.0, 0
     draw_jet(ax, grid.weights[i, j], grid.points[i, j], merge_radius=merge_radius,
              centre=window_centre, half_width=half_width, area=area,
              color=color or COLORS["production"])
+    _note_outside(ax, grid.weights[i, j], grid.points[i, j], window_centre=window_centre,
+                  half_width=half_width, shape="square", where="inside", what="window")
     n0, n1 = names or (f"$z_{{{d}}}$" for d in grid.dims)
     ax.set_title(f"{n0} = {grid.xs[j]:.2f}, {n1} = {grid.ys[i]:.2f}")
     if grid_ax is not None:
@@ -558,12 +661,99 @@ def plot_kl_curves(ax, beta, kl, *, n_highlight: int = 6, title: str | None = No
     return ax
 
 
-def plot_dimensions(ax, curve, dcorr=None, *, title: str | None = None):
+def _physical_line(ax, beta, values, fmt, *, upper, **plot_kw):
+    """Plot a D curve through its physical values only (gaps elsewhere); return its
+    :class:`~latentdims.maths.dimensionality.OutOfRange`."""
+    flags = out_of_range(beta, values, upper=upper)
+    ax.plot(beta, np.where(flags.physical, values, np.nan), fmt, **plot_kw)
+    return flags
+
+
+def _d_limits(curves, dcorrs=(), *, upper=None) -> tuple[float, float]:
+    """y limits of dimension panels: 0 and every physical D1, D2 value of ``curves`` (with
+    ``upper`` the number of latents, one per curve or shared) and the valid D_corr estimates
+    and bands of ``dcorrs``, padded by 6 %.  Out-of-range values do not stretch the axis."""
+    uppers = upper if isinstance(upper, (list, tuple)) else [upper] * len(curves)
+    vals = [np.zeros(1)]
+    for curve, up in zip(curves, uppers):
+        for v in (curve.d1, curve.d2):
+            vals.append(np.asarray(v, dtype=float)[out_of_range(curve.beta, v, upper=up).physical])
+    for d in dcorrs:
+        if d is not None:
+            vals += [np.asarray(a, dtype=float)[d.valid] for a in (d.dcorr, d.lower, d.upper)]
+    allv = np.concatenate(vals)
+    allv = allv[np.isfinite(allv)]
+    lo, hi = float(allv.min()), float(allv.max())
+    if hi - lo < 1e-9:
+        hi = lo + 1.0
+    pad = 0.06 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def _reason_lines(flagged) -> list[str]:
+    """Why the flagged values are out of range, one line per kind present."""
+    out = []
+    if any(f.below.any() for _, f, _ in flagged):
+        out.append(r"D < 0: R rose or D fell with $\beta$ between neighbouring steps "
+                   "(a step not converged)")
+    above = [f.upper for _, f, _ in flagged if f.above.any()]
+    if above:
+        out.append(f"D > {max(above):g}: more than the {max(above):g} latents")
+    if any(f.nonfinite.any() for _, f, _ in flagged):
+        out.append("not finite (a step without the metric): not drawn")
+    return out
+
+
+def _mark_out_of_range(ax, flagged, ylim) -> None:
+    """Draw the out-of-range points of ``flagged`` (``(name, OutOfRange, marker)``) hollow and
+    grey: at their value when inside ``ylim``, else as triangles at the axis edge (not to
+    scale); then fix ``ylim`` and, if anything was out of range, write a note under ``ax``
+    (text ``gid`` :data:`OUT_OF_RANGE_NOTE`) whose numbers are the flagged values and betas."""
+    lo, hi = ylim
+    ax.set_ylim(lo, hi)
+    flagged = [item for item in flagged if item[1].count]
+    if not flagged:
+        return
+    grey = dict(facecolors="none", edgecolors="0.45", linewidths=1.0, zorder=4, clip_on=False)
+    span = hi - lo
+    lines, n_edge = [], 0
+    for name, f, marker in flagged:
+        fin = np.isfinite(f.values)
+        inside = fin & (f.values >= lo) & (f.values <= hi)
+        low, high = fin & (f.values < lo), fin & (f.values > hi)
+        ax.scatter(f.beta[inside], f.values[inside], marker=marker, s=22, **grey)
+        ax.scatter(f.beta[low], np.full(low.sum(), lo + 0.025 * span), marker="v", s=30, **grey)
+        ax.scatter(f.beta[high], np.full(high.sum(), hi - 0.025 * span), marker="^", s=30, **grey)
+        n_edge += int(low.sum() + high.sum())
+        items = [f"{v:.3g} at $\\beta$ = {b:.3g} GeV" + (" (edge)" if (e1 or e2) else "")
+                 for v, b, e1, e2 in zip(f.values, f.beta, low, high)]
+        items = items[:4] + ([f"{len(items) - 4} more"] if len(items) > 4 else [])
+        for k in range(0, len(items), 2):        # two values a line keeps the note narrow
+            lines.append((f"{name} = " if k == 0 else "      ") + "; ".join(items[k:k + 2]))
+    ranges = "/".join(dict.fromkeys(f.range_text for _, f, _ in flagged))
+    head = (f"{sum(f.count for _, f, _ in flagged)} value(s) outside {ranges}, drawn hollow"
+            + (f" ({n_edge} at the axis edge: not to scale)" if n_edge else "") + ":")
+    text = "\n".join([head] + lines + _reason_lines(flagged))
+    # under the axes, below the beta label, where it covers no point
+    ax.annotate(text, xy=(0.0, 0.0), xycoords=("axes fraction", ax.xaxis.label),
+                xytext=(0, -3), textcoords="offset points", ha="left", va="top",
+                fontsize=6.5, color="0.2", gid=OUT_OF_RANGE_NOTE, annotation_clip=False)
+
+
+def plot_dimensions(ax, curve, dcorr=None, *, title: str | None = None,
+                    n_latent: int | None = None, ylim=None):
     """D1, D2 (a :class:`~latentdims.maths.dimensionality.DimensionCurve` with beta in GeV) and,
     optionally, D_corr on the beta axis with its band (a
-    :class:`~latentdims.maths.latent_measures.JetDcorr`)."""
-    ax.plot(curve.beta, curve.d1, "o-", ms=4, color=COLORS["mean"], label="$D_1$")
-    ax.plot(curve.beta, curve.d2, "s-", ms=4, color=COLORS["sampled"], label="$D_2$")
+    :class:`~latentdims.maths.latent_measures.JetDcorr`).
+
+    D1, D2 values outside ``0..n_latent`` (:func:`~latentdims.maths.dimensionality.out_of_range`;
+    ``n_latent`` None: only ``>= 0``) break the lines and are drawn hollow and grey, at the axis
+    edge when beyond ``ylim`` (default: 0 and the physical values, :func:`_d_limits`), with a
+    note giving their values and betas."""
+    f1 = _physical_line(ax, curve.beta, curve.d1, "o-", upper=n_latent, ms=4,
+                        color=COLORS["mean"], label="$D_1$")
+    f2 = _physical_line(ax, curve.beta, curve.d2, "s-", upper=n_latent, ms=4,
+                        color=COLORS["sampled"], label="$D_2$")
     if dcorr is not None:
         v = dcorr.valid
         ax.plot(dcorr.beta[v], dcorr.dcorr[v], color=COLORS["dcorr"],
@@ -577,7 +767,16 @@ def plot_dimensions(ax, curve, dcorr=None, *, title: str | None = None):
     if title:
         ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
+    _mark_out_of_range(ax, [("$D_1$", f1, "o"), ("$D_2$", f2, "s")],
+                       _d_limits([curve], [dcorr], upper=n_latent) if ylim is None else ylim)
     return ax
+
+
+def _latents_of(n_latent, name):
+    """``n_latent`` may be one number for every run or ``{name: number}``."""
+    if isinstance(n_latent, dict):
+        return n_latent.get(name)
+    return n_latent
 
 
 # ------------------------------------------------------------------------ notebook figures
@@ -627,11 +826,27 @@ def annealing_overview_figure(run, *, profile: str, name: str = "VAE_uncent"):
     return fig
 
 
+ROLE_NOT_FOUND = "role not found"
+"""What an axis says of a latent whose role was looked for and not found."""
+
+
 def _latent_label(name: str, latent: int, roles: dict | None) -> str:
-    """``'$z_0$ (latent 3)'``, with the role the checks found for it if any:
-    ``'$z_0$ (latent 3): $\\eta$'``."""
-    role = (roles or {}).get(int(latent))
-    return f"{name} (latent {latent})" + (f": {role}" if role else "")
+    """``'$z_0$ (latent 3)'``, with the role the checks found for it:
+    ``'$z_0$ (latent 3): $\\eta$'``, or, where ``roles`` maps the latent to None (its role was
+    looked for and not found), ``'$z_0$ (latent 3): role not found'``.  A latent absent from
+    ``roles`` was not looked at and gets no statement.
+
+    >>> _latent_label("$z_2$", 7, {7: None, 4: "boost"})
+    '$z_2$ (latent 7): role not found'
+    >>> _latent_label("$z_3$", 4, {7: None, 4: "boost"}), _latent_label("$z_4$", 5, None)
+    ('$z_3$ (latent 4): boost', '$z_4$ (latent 5)')
+    """
+    roles = roles or {}
+    label = f"{name} (latent {latent})"
+    if int(latent) not in roles:
+        return label
+    role = roles[int(latent)]
+    return f"{label}: {role if role else ROLE_NOT_FOUND}"
 
 
 def position_latents_figure(decode, means, dims, *, n_latent: int, n_grid: int, beta_gev: float,
@@ -640,7 +855,9 @@ def position_latents_figure(decode, means, dims, *, n_latent: int, n_grid: int, 
     three leading latents) over the density of ``means`` (N, n), and a zoom into one cell.
 
     ``roles``: ``{latent: label}`` for the latents whose role (e.g. ``r"$\\eta$"``) the
-    notebook's checks found; the axes name a role only then."""
+    notebook's checks found, ``{latent: None}`` for those whose role they looked for and did
+    not find; the axes name a role only in the first case and say "role not found" in the
+    second."""
     z0, z1, z2 = (int(d) for d in dims)
     fig = plt.figure(figsize=(15, 5.2))
     ax_a, ax_b = fig.add_subplot(1, 3, 1), fig.add_subplot(1, 3, 2)
@@ -662,10 +879,14 @@ def position_latents_figure(decode, means, dims, *, n_latent: int, n_grid: int, 
 
 
 def further_directions_figure(decode, means, picked, *, n_latent: int, n_grid: int, centre,
-                              beta_gev: float, profile: str, roles: dict | None = None):
+                              beta_gev: float, profile: str, roles: dict | None = None,
+                              not_found=()):
     """ICLR Fig. 8: grids over the pairs (z2, z3) and (z4, z5) of the four ``picked`` latents,
-    in windows of half-width 0.8 around ``centre`` (empty panels if fewer than four).
-    ``roles``: as :func:`position_latents_figure` (e.g. ``{7: "boost"}``)."""
+    in windows of half-width 0.8 around ``centre`` (empty panels if fewer than four; the pT
+    the windows cut off is written on each panel, :func:`outside_window`).
+    ``roles``: as :func:`position_latents_figure` (e.g. ``{7: "boost", 9: None}``);
+    ``not_found``: the roles looked for among these directions and not found (e.g.
+    ``["third prong"]``), named under the title."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
     pairs = [(picked[0], picked[1]), (picked[2], picked[3])] if len(picked) >= 4 else []
     for ax, (a, b), names in zip(axes, pairs, (("$z_2$", "$z_3$"), ("$z_4$", "$z_5$"))):
@@ -673,8 +894,11 @@ def further_directions_figure(decode, means, picked, *, n_latent: int, n_grid: i
                          n_grid=n_grid, window_centre=centre, half_width=0.8, area=60.0)
         ax.set_xlabel(_latent_label(names[0], a, roles))
         ax.set_ylabel(_latent_label(names[1], b, roles))
+    missing = [str(r) for r in not_found]
     fig.suptitle(f"VAE_uncent at $\\beta$ = {beta_gev:.1f} GeV: directions after the position "
-                 f"ones (profile {profile})")
+                 f"ones (profile {profile})"
+                 + (f"\nroles looked for and not found among them: {', '.join(missing)}"
+                    if missing else ""))
     fig.tight_layout()
     return fig
 
@@ -688,7 +912,7 @@ def latent_rows_figure(decode, rows, kl, *, n_latent: int, centre, beta_gev: flo
         other = (k + 1) % n_latent
         draw_latent_grid(ax, decode, (k, other), n_latent=n_latent, xs=np.linspace(-2, 2, 7),
                          ys=[0.0], density=False, window_centre=centre, half_width=0.8,
-                         area=60.0)
+                         area=60.0, note_where="right")
         ax.set_yticks([])
         ax.set_ylabel(f"latent {k}\nKL {kl[k]:.1f}", rotation=0, ha="right", va="center")
         ax.set_xlabel("")
@@ -729,23 +953,33 @@ def decay_plane_figure(decode, means, dims, theta, phi, decay_theta, decay_phi, 
     return fig
 
 
-def dimensions_figure(curves: dict, *, profile: str):
-    """NeurIPS Fig. 3: D1 and D2 of each run (``name -> DimensionCurve``), one panel each."""
+def dimensions_figure(curves: dict, *, profile: str, n_latent=None):
+    """NeurIPS Fig. 3: D1 and D2 of each run (``name -> DimensionCurve``), one panel each, on a
+    shared y axis spanning the physical values; values outside ``0..n_latent`` (the number of
+    latents, one int or ``name -> int``; None: only ``>= 0``) are flagged
+    (:func:`plot_dimensions`)."""
     fig, axes = plt.subplots(1, len(curves), figsize=(10, 3.8), sharey=True)
+    ylim = _d_limits(list(curves.values()),
+                     upper=[_latents_of(n_latent, name) for name in curves])
     for ax, (name, curve) in zip(np.atleast_1d(axes), curves.items()):
-        plot_dimensions(ax, curve, title=f"VAE_{name}")
+        plot_dimensions(ax, curve, title=f"VAE_{name}", n_latent=_latents_of(n_latent, name),
+                        ylim=ylim)
     fig.suptitle(f"Dimensionality of the learnt representation (profile {profile})")
     fig.tight_layout()
     return fig
 
 
 def dimensions_dcorr_figure(curves: dict, dcorr: dict, *, centred: dict, n_jets: int,
-                            profile: str):
+                            profile: str, n_latent=None):
     """ICLR Fig. 3: D1, D2 and :math:`D_{\\rm corr}(Q = 2\\beta)` of each run's jets (``name ->``
-    DimensionCurve, JetDcorr, whether the jets are centred), computed from ``n_jets`` jets."""
+    DimensionCurve, JetDcorr, whether the jets are centred), computed from ``n_jets`` jets;
+    ``n_latent`` as :func:`dimensions_figure`."""
     fig, axes = plt.subplots(1, len(curves), figsize=(10, 3.8), sharey=True)
+    ylim = _d_limits([curves[name] for name in curves], [dcorr[name] for name in curves],
+                     upper=[_latents_of(n_latent, name) for name in curves])
     for ax, name in zip(np.atleast_1d(axes), curves):
-        plot_dimensions(ax, curves[name], dcorr[name],
+        plot_dimensions(ax, curves[name], dcorr[name], n_latent=_latents_of(n_latent, name),
+                        ylim=ylim,
                         title=f"VAE_{name} ({'centred' if centred[name] else 'uncentred'} jets)")
     fig.suptitle(f"$D_1$, $D_2$ and $D_{{\\rm corr}}(Q=2\\beta)$ (profile {profile}, "
                  f"{n_jets} jets for $D_{{\\rm corr}}$)")
@@ -753,16 +987,22 @@ def dimensions_dcorr_figure(curves: dict, dcorr: dict, *, centred: dict, n_jets:
     return fig
 
 
-def dimensions_overlay_figure(curves: dict, dcorr: dict, counts: dict, *, profile: str):
+def dimensions_overlay_figure(curves: dict, dcorr: dict, counts: dict, *, profile: str,
+                              n_latent=None):
     """The talks' W-jet dimensionality: D1, D2, D_corr of VAE_uncent (solid) and VAE_cent
-    (dashed) overlaid, and the number of informative latents (``name -> (beta, count)``)."""
+    (dashed) overlaid, and the number of informative latents (``name -> (beta, count)``);
+    D values outside ``0..n_latent`` flagged as in :func:`plot_dimensions`."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    flagged = []
     for name, ls in (("uncent", "-"), ("cent", "--")):
         c, d = curves[name], dcorr[name]
-        axes[0].plot(c.beta, c.d1, ls, marker="o", ms=3, color=COLORS["mean"],
-                     label=f"$D_1$ VAE_{name}")
-        axes[0].plot(c.beta, c.d2, ls, marker="s", ms=3, color=COLORS["sampled"],
-                     label=f"$D_2$ VAE_{name}")
+        up = _latents_of(n_latent, name)
+        flagged.append((f"$D_1$ VAE_{name}", _physical_line(
+            axes[0], c.beta, c.d1, ls, upper=up, marker="o", ms=3, color=COLORS["mean"],
+            label=f"$D_1$ VAE_{name}"), "o"))
+        flagged.append((f"$D_2$ VAE_{name}", _physical_line(
+            axes[0], c.beta, c.d2, ls, upper=up, marker="s", ms=3, color=COLORS["sampled"],
+            label=f"$D_2$ VAE_{name}"), "s"))
         axes[0].plot(d.beta[d.valid], d.dcorr[d.valid], ls, color=COLORS["dcorr"],
                      label=f"$D_{{corr}}$ {name} jets")
         axes[1].plot(*counts[name], ls, marker="o", ms=3, color=COLORS["theory"],
@@ -771,6 +1011,10 @@ def dimensions_overlay_figure(curves: dict, dcorr: dict, counts: dict, *, profil
         ax.set_xscale("log")
         ax.set_xlabel(r"$\beta$ [GeV]")
         ax.legend(fontsize=7)
+    names = ("uncent", "cent")
+    _mark_out_of_range(axes[0], flagged, _d_limits(
+        [curves[k] for k in names], [dcorr[k] for k in names],
+        upper=[_latents_of(n_latent, k) for k in names]))
     axes[0].set_ylabel("dimensionality")
     axes[1].set_ylabel("latents with KL > 0.1 nat")
     fig.suptitle(f"Dimensionality of W jets (profile {profile})")
@@ -798,14 +1042,22 @@ def latent_panels_figure(decode, means, panels, kl, *, n_latent: int, n_grid: in
     return fig
 
 
-def dimension_comparison_figure(curves: dict, counts: dict, *, profile: str):
+def dimension_comparison_figure(curves: dict, counts: dict, *, profile: str, n_latent=None):
     """The talks' top-jet dimensionality: D1 and D2 of each run (``name -> DimensionCurve``) and
-    its informative latents (``name -> (beta, count)``), top in red, W in blue."""
+    its informative latents (``name -> (beta, count)``), top in red, W in blue; D values
+    outside ``0..n_latent`` flagged as in :func:`plot_dimensions`."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    flagged = []
     for (name, c), color in zip(curves.items(), (COLORS["production"], COLORS["mean"])):
-        ax1.plot(c.beta, c.d1, "o-", color=color, label=f"{name}: $D_1$")
-        ax1.plot(c.beta, c.d2, "s--", color=color, alpha=0.7, label=f"{name}: $D_2$")
+        up = _latents_of(n_latent, name)
+        flagged.append((f"{name}: $D_1$", _physical_line(
+            ax1, c.beta, c.d1, "o-", upper=up, color=color, label=f"{name}: $D_1$"), "o"))
+        flagged.append((f"{name}: $D_2$", _physical_line(
+            ax1, c.beta, c.d2, "s--", upper=up, color=color, alpha=0.7,
+            label=f"{name}: $D_2$"), "s"))
         ax2.plot(*counts[name], "o-", color=color, label=name)
+    _mark_out_of_range(ax1, flagged, _d_limits(
+        list(curves.values()), upper=[_latents_of(n_latent, k) for k in curves]))
     for ax in (ax1, ax2):
         ax.set_xscale("log")
         ax.set_xlabel(r"$\beta$ [GeV]")
