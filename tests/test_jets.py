@@ -587,3 +587,52 @@ def test_a_failing_worker_is_reported_and_its_log_shown(tmp_path):
     with pytest.raises(RuntimeError, match=r"(?s)worker \d failed.*NoSuch:setting.*resume"):
         jetgen.generate_jets(config, 4, tmp_path / "b.h5", workers=2, progress=False)
     assert not (tmp_path / "b.h5").exists()
+
+
+@pytest.mark.parametrize("process", ["w", "qcd"])     # qcd: often two jets above 500 GeV
+def test_vectorised_batch_analysis_matches_a_per_event_reference(process):
+    # _analyse_batch works on flat NumPy columns of the whole batch (issue 14: speed); an
+    # independent per-event reference with FastJet's classic PseudoJet interface must select
+    # the same events, the same leading jet and constituents, and the same 50 hardest subjets.
+    import awkward as ak
+    from latentdims.data.jetobs import import_fastjet
+    fastjet = import_fastjet()
+    config = jetgen.generator_config(process)
+    cuts = config.cuts
+    batch = jetgen._make_pythia(config, 11).nextBatch(40, 10.0)
+    arrays, flow = jetgen._analyse_batch(config, batch, ak, fastjet)
+    assert flow["events"] == 40 and arrays is not None and len(arrays["jet_pt"]) == flow["mass window"]
+
+    def p4s(jets):
+        return np.array([[j.px(), j.py(), j.pz(), j.E()] for j in jets])
+
+    fat = fastjet.JetDefinition(fastjet.antikt_algorithm, config.jet_radius)
+    sub = fastjet.JetDefinition(fastjet.antikt_algorithm, config.subjet_radius)
+    rows = []
+    for event in batch["prt"]:
+        pid, status = np.asarray(event["id"]), np.asarray(event["status"])
+        p = np.stack([np.asarray(event["p"][c]) for c in ("px", "py", "pz", "e")], axis=1)
+        pt = np.hypot(p[:, 0], p[:, 1])
+        visible = [i for i in range(len(pid)) if status[i] > 0 and abs(pid[i]) not in (12, 14, 16)
+                   and pt[i] > 0 and abs(np.arcsinh(p[i, 2] / pt[i])) < 5.0]
+        cs = fastjet.ClusterSequence([fastjet.PseudoJet(*map(float, p[i])) for i in visible], fat)
+        hard = fastjet.sorted_by_pt(cs.inclusive_jets(config.cuts.pt_min))
+        if not hard:
+            continue
+        lead = hard[0]
+        if not (lead.pt() < cuts.pt_max and abs(lead.eta()) < cuts.abs_eta_max
+                and (cuts.mass_min is None or cuts.mass_min < lead.m() < cuts.mass_max)):
+            continue
+        const = lead.constituents()
+        subjets = fastjet.sorted_by_pt(fastjet.ClusterSequence(
+            [fastjet.PseudoJet(c.px(), c.py(), c.pz(), c.E()) for c in const], sub).inclusive_jets())
+        rows.append((lead, len(const), p4s(subjets)))
+    assert len(rows) == len(arrays["jet_pt"]) >= 5
+    for j, (lead, n_const, s) in enumerate(rows):
+        np.testing.assert_allclose([arrays["jet_pt"][j], arrays["jet_mass"][j]], [lead.pt(), lead.m()],
+                                   rtol=1e-9)
+        assert arrays["n_constituents"][j] == n_const and arrays["n_subjets"][j] == len(s)
+        s_pt = np.hypot(s[:, 0], s[:, 1])[:50]
+        np.testing.assert_allclose(arrays["particles"][j, :len(s_pt), 0], s_pt, rtol=1e-6)
+        np.testing.assert_allclose(arrays["particles"][j, :len(s_pt), 3], s[:50, 3], rtol=1e-6)
+        assert np.all(arrays["particles"][j, len(s_pt):] == 0)
