@@ -47,3 +47,16 @@ def test_gpu_check_help_and_bad_arguments():
         assert option in done.stdout
     bad = _run("--repeats", "0", timeout=120)
     assert bad.returncode == 2 and "--repeats must be >= 1; got 0" in bad.stderr
+
+
+def test_bench_training_help_and_bad_arguments():
+    script = ROOT / "benchmarks" / "bench_training.py"
+    done = subprocess.run([sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0
+    for option in ("--baseline", "--batch", "--repeats", "--skip-paper"):
+        assert option in done.stdout
+    assert "dafa95f" in done.stdout and "--_worker" not in done.stdout
+    bad = subprocess.run([sys.executable, str(script), "--repeats", "0"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--repeats must be >= 1; got 0" in bad.stderr

@@ -33,9 +33,11 @@ How it is computed, and why:
 Everything is TensorFlow ops on whole batches (no NumPy or Python loop over pairs), so the same
 code runs eagerly, inside ``tf.function``, under XLA (``jit_compile=True``) and on a GPU.  The
 solver and the gradient's assembly are XLA-compiled by the library (once per input shape); on a
-CPU a batch is solved in chunks of about 32 pairs, whose kernels stay in the L2 cache, and the
-Cholesky factorisation runs on TensorFlow's own kernel (XLA:CPU's is ~50 times slower).  A GPU
-takes the whole batch at once (``sinkhorn_emd(..., chunk_size=None)`` does so on any device).
+CPU a batch is solved in chunks of about 32 pairs, whose kernels stay in the L2 cache, each chunk
+a separate call that TensorFlow runs side by side on the CPU cores inside a traced graph; the
+gradient takes the whole batch, and its Cholesky factorisation runs on TensorFlow's own kernel
+(XLA:CPU's is ~50 times slower).  A GPU takes the whole batch at once
+(``sinkhorn_emd(..., chunk_size=None)`` does so on any device).
 
 Inputs are checked once per call, before the solver: eagerly with NumPy (``ValueError`` naming the
 first bad entry), inside a traced graph with one ``tf.debugging`` op per input tensor
@@ -232,38 +234,50 @@ def _log_where(mask, x):
     return tf.where(mask, tf.math.log(tf.where(mask, x, tf.ones_like(x))), tf.zeros_like(x))
 
 
-def _forward_core(a, x, b, y, sched, chunk=None):
-    """The solver on the whole batch, or on consecutive chunks of ``chunk`` pairs.
+def _chunks(n_pairs: int, chunk: int) -> tuple[int, int]:
+    """(number of chunks, pairs per chunk): balanced, 100 pairs -> 4 chunks of 25, not 32."""
+    n_chunks = -(-n_pairs // chunk)
+    return n_chunks, -(-n_pairs // n_chunks)
+
+
+def _split(tensors, n_pairs: int, n_chunks: int, chunk: int) -> list[list[tf.Tensor]]:
+    """Each tensor cut into ``n_chunks`` pieces of ``chunk`` pairs along axis 0; the last piece is
+    padded with copies of the first pair (their results are cut off by the caller), so that
+    every piece has the same shape and one compiled solver serves them all."""
+    pad = n_chunks * chunk - n_pairs
+    pieces = []
+    for i in range(n_chunks):
+        lo, hi = i * chunk, min((i + 1) * chunk, n_pairs)
+        row = []
+        for t in tensors:
+            piece = t[lo:hi]
+            if hi - lo < chunk:
+                piece = tf.concat([piece, tf.repeat(t[:1], pad, axis=0)], 0)
+            row.append(piece)
+        pieces.append(row)
+    return pieces
+
+
+def _chunked_forward(batch_fn):
+    """The solver on the whole batch (``chunk=None``), or on consecutive chunks of ``chunk`` pairs.
 
     On a CPU the kernels of a few dozen pairs (20 kB each for 50 x 50 particles) stay in the
     L2 cache through all the iterations, which makes the matrix-vector products 2-3 times faster
-    than streaming a batch of 1000 from memory at every iteration.  A GPU wants the whole batch.
+    than streaming a batch of 1000 from memory at every iteration.  The chunks are independent
+    calls of the same compiled solver: inside a traced graph (a training step) TensorFlow runs
+    them side by side on the CPU cores.  A GPU wants the whole batch.
     """
-    n_pairs = a.shape[0]
-    if chunk is None or n_pairs is None or n_pairs <= chunk:
-        return _forward_batch(a, x, b, y, sched)
-    n_chunks = -(-n_pairs // chunk)
-    chunk = -(-n_pairs // n_chunks)          # balanced: 100 pairs -> 4 chunks of 25, not 32
-    # Pad with copies of the first pair to a whole number of chunks; they are cut off below.
-    index = tf.concat([tf.range(n_pairs), tf.zeros(n_chunks * chunk - n_pairs, tf.int32)], 0)
-
-    def split(t):
-        t = tf.gather(t, index)
-        return tf.reshape(t, tf.concat([[n_chunks, chunk], tf.shape(t)[1:]], 0))
-
-    def solve(args):
-        return _forward_batch(*args, sched)
-    n, m = a.shape[1], b.shape[1]
-    signature = (tf.TensorSpec([chunk], _F64), tf.TensorSpec([chunk, n, m], _F64),
-                 tf.TensorSpec([chunk, n], _F64), tf.TensorSpec([chunk, m], _F64),
-                 tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32))
-    cost, pi, f, g, n_absorb, n_rescue = tf.map_fn(solve, tuple(split(t) for t in (a, x, b, y)),
-                                                 fn_output_signature=signature)
-
-    def merge(t):
-        return tf.reshape(t, tf.concat([[n_chunks * chunk], tf.shape(t)[2:]], 0))[:n_pairs]
-    return (merge(cost), merge(pi), merge(f), merge(g), tf.reduce_max(n_absorb),
-            tf.reduce_sum(n_rescue))
+    def forward(a, x, b, y, sched, chunk=None):
+        n_pairs = a.shape[0]
+        if chunk is None or n_pairs is None or n_pairs <= chunk:
+            return batch_fn(a, x, b, y, sched)
+        n_chunks, chunk = _chunks(n_pairs, chunk)
+        outs = [batch_fn(*piece, sched) for piece in _split((a, x, b, y), n_pairs, n_chunks,
+                                                            chunk)]
+        cost, pi, f, g = (tf.concat([o[k] for o in outs], 0)[:n_pairs] for k in range(4))
+        return (cost, pi, f, g, tf.reduce_max(tf.stack([o[4] for o in outs])),
+                tf.reduce_sum(tf.stack([o[5] for o in outs])))
+    return forward
 
 
 def _forward_batch(a, x, b, y, sched):
@@ -442,8 +456,8 @@ def _gradient_finish(d_cost, a, x, b, y, pi, f, eps, mu, rho, inv_s):
 
 
 def _xla(fn):
-    # No reduce_retracing: the solver's chunking needs the static batch size, and XLA compiles
-    # once per concrete shape in any case.
+    # No reduce_retracing: XLA compiles once per concrete shape in any case (the chunks of a
+    # batch share one shape, the last one being padded).
     return tf.function(fn, jit_compile=True, autograph=False)
 
 
@@ -479,6 +493,8 @@ class _Solver:
         return self.forward_fn(a, x, b, y, sched, _chunk_size(chunk_size))
 
     def backward(self, d_cost, a, x, b, y, pi, f, eps):
+        # The whole batch at once: its steps are few and large (one Cholesky factorisation of
+        # (B, m, m) costs less than one per chunk).
         system, rhs, rho, inv_s, grad_x, grad_y = self.system(d_cost, a, x, b, y, pi)
         mu = self.spd_solve(system, rhs)
         grad_a, grad_b = self.finish(d_cost, a, x, b, y, pi, f, eps, mu, rho, inv_s)
@@ -486,10 +502,11 @@ class _Solver:
 
 
 # Compiled versions, traced once per input shape (a cache, like functools.lru_cache).
-_COMPILED = _Solver(forward_fn=_xla(_forward_core), system=_xla(_gradient_system),
-                    spd_solve=_solve_spd, finish=_xla(_gradient_finish))
-_PLAIN = _Solver(forward_fn=_forward_core, system=_gradient_system, spd_solve=_solve_spd,
-                 finish=_gradient_finish)
+_COMPILED = _Solver(forward_fn=_chunked_forward(_xla(_forward_batch)),
+                    system=_xla(_gradient_system), spd_solve=_solve_spd,
+                    finish=_xla(_gradient_finish))
+_PLAIN = _Solver(forward_fn=_chunked_forward(_forward_batch), system=_gradient_system,
+                 spd_solve=_solve_spd, finish=_gradient_finish)
 
 
 def _solvers(jit_compile: bool) -> _Solver:
