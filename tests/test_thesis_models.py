@@ -437,3 +437,62 @@ def test_a_larger_beta_raises_the_loss_of_the_same_weights():
     # float32 losses of about 2,800 nats: compare the difference to a few float32 ulps
     assert b["loss"] > a["loss"]
     assert b["loss"] - a["loss"] == pytest.approx(7 * a["kl"], abs=1e-3)
+
+
+# ------------------------------------------------------------------ XLA-fused optimizer updates
+def test_apply_gradients_is_keras_adam_fused():
+    """base.apply_gradients (XLA-fused) gives Keras' Adam update, checked against Adam's formula
+    in NumPy (Kingma & Ba 2015, Algorithm 1, with Keras' epsilon outside the square root)."""
+    import keras
+    import tensorflow as tf
+
+    from latentdims.models.base import apply_gradients
+
+    w0 = RNG.normal(size=(5, 3)).astype("float32")
+    grads = [RNG.normal(size=(5, 3)).astype("float32") for _ in range(3)]
+    out = {}
+    for xla in (False, True):
+        var = tf.Variable(w0)
+        opt = keras.optimizers.Adam(learning_rate=1e-2, epsilon=1e-8)
+        opt.build([var])
+        for g in grads:
+            apply_gradients(opt, [tf.constant(g)], [var], xla=xla)
+        out[xla] = var.numpy()
+        assert ("_latentdims_xla_apply" in opt.__dict__) == xla      # the fused path was taken
+    w, m, v = w0.astype(np.float64), 0.0, 0.0
+    for t, g in enumerate(grads, start=1):
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g ** 2
+        w = w - 1e-2 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * m / (np.sqrt(v) + 1e-8)
+    np.testing.assert_allclose(out[False], w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[True], out[False], rtol=1e-6, atol=1e-7)
+    assert not np.allclose(out[True], w0)
+
+
+@pytest.mark.parametrize("name,architecture", [("beta_vae", "conv"), ("beta_vae", "fc"),
+                                               ("factor_vae", "conv")])
+def test_xla_fused_updates_train_like_the_plain_updates(name, architecture):
+    """A few steps of the project's loop with the fused updates (the default) and with plain
+    ``optimizer.apply`` (``xla_optimizer=False``): the same losses and weights within float32
+    rounding (not bitwise: XLA orders the element-wise arithmetic its own way)."""
+    cfg = TrainConfig(epochs=1, batch_size=16, steps_per_epoch=3, learning_rate=1e-3,
+                      monitor="loss", adam_epsilon=1e-8)
+    initial = [np.asarray(v.numpy())
+               for v in _model(name, architecture=architecture).ensure_built().variables]
+    runs = {}
+    for xla in (False, True):
+        model = _model(name, architecture=architecture)
+        assert model.xla_optimizer is True                  # the default
+        model.xla_optimizer = xla
+        history = train(model, _data(name), config=cfg, seed=0, progress=False).history
+        assert ("_latentdims_xla_apply" in model.optimizer.__dict__) == xla
+        runs[xla] = (history[0]["loss"], [np.asarray(v.numpy()) for v in model.variables])
+    (loss_plain, plain), (loss_xla, fused) = runs[False], runs[True]
+    np.testing.assert_allclose(loss_xla, loss_plain, rtol=1e-5)
+    floats = [i for i, w in enumerate(initial) if w.dtype.kind == "f"]
+    flat = [np.concatenate([ws[i].ravel() for i in floats]) for ws in (initial, plain, fused)]
+    moved = np.linalg.norm(flat[1] - flat[0])
+    assert moved > 0
+    # entries whose gradient is about 0 may step either way on rounding (Adam divides by the
+    # gradient's size): compared as a whole, relative to how far training moved the weights
+    assert np.linalg.norm(flat[2] - flat[1]) <= 1e-3 * moved

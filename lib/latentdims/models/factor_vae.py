@@ -32,6 +32,7 @@ import tensorflow as tf
 
 from latentdims.core.validation import check_positive
 from latentdims.models.architectures import seeded
+from latentdims.models.base import apply_gradients
 from latentdims.models.vaes import ThesisVAE, VAEConfig
 
 __all__ = ["FactorVAEConfig", "Discriminator", "FactorVAE", "shuffle_dimensions"]
@@ -128,6 +129,6 @@ class FactorVAE(ThesisVAE):
         disc_vars = self.discriminator.trainable_variables
         disc_grads = tape.gradient(terms["discriminator_loss"], disc_vars)
         self._apply(tape, loss, self.trainable_variables)
-        self.discriminator_optimizer.apply(disc_grads, disc_vars)
+        apply_gradients(self.discriminator_optimizer, disc_grads, disc_vars, xla=self.xla_optimizer)
         del tape
         return self._update_metrics(loss, terms)

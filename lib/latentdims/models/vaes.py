@@ -29,6 +29,8 @@ from.  Each model
   ``kl``, ``kl_per_latent`` (a vector, logged as ``kl_per_latent/0`` ...) and its objective's
   extra terms;
 * owns a ``SeedGenerator`` for the reparameterisation noise (checkpointed with the weights);
+* applies its optimizer's updates XLA-fused (:func:`latentdims.models.base.apply_gradients`;
+  the class attribute ``xla_optimizer = False`` gives the plain updates, the same maths);
 * gives the mean, variance and sampled representations of a data set (:meth:`ThesisVAE.
   representations`) and every layer's activations (:meth:`ThesisVAE.layer_activations`, the
   layers compared in chapter 7).
@@ -49,7 +51,8 @@ import tensorflow as tf
 
 from latentdims.core.validation import check_array, check_int, check_positive
 from latentdims.models.architectures import ARCHITECTURES, Decoder, Encoder, check_image_shape
-from latentdims.models.base import Representations, VectorMean, representations, sample_posterior
+from latentdims.models.base import (Representations, VectorMean, apply_gradients, representations,
+                                    sample_posterior)
 from latentdims.models.objectives import (annealed_capacity, bernoulli_reconstruction, dip_covariance, dip_penalty,
                          gaussian_kl, total_correlation_mws)
 
@@ -145,6 +148,7 @@ class ThesisVAE(keras.Model):
     extra_terms: tuple[str, ...] = ()   # names of the objective's extra logged terms
     stochastic = True                   # False: deterministic autoencoder
     aux_dim = 0                         # size of the auxiliary input u (iVAE)
+    xla_optimizer = True                # XLA-fused optimizer updates (base.apply_gradients)
 
     def __init__(self, config: VAEConfig | None = None, **kwargs):
         config = self.config_class() if config is None else config
@@ -243,7 +247,7 @@ class ThesisVAE(keras.Model):
 
     def _apply(self, tape, loss, variables) -> None:
         grads = tape.gradient(loss, variables)
-        self.optimizer.apply(grads, variables)
+        apply_gradients(self.optimizer, grads, variables, xla=self.xla_optimizer)
 
     def train_step(self, batch):
         with tf.GradientTape() as tape:
