@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from baseline_lib import extract_lib   # benchmarks/baseline_lib.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BASELINE = "7b13030"
 DEFAULT_MODELS = "beta_vae,beta_tc_vae,dip_vae_ii,factor_vae,ivae"
@@ -105,19 +107,6 @@ class _Side:
         self.proc.wait()
 
 
-def _extract(commit: str, folder: Path) -> Path:
-    """``git archive COMMIT lib | tar -x -C folder``; returns ``folder/lib``."""
-    try:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "lib"],
-                                 check=True, capture_output=True).stdout
-    except subprocess.CalledProcessError as exc:
-        raise SystemExit(f"bench_thesis_training: `git archive {commit} lib` failed "
-                         f"({exc.stderr.decode().strip()}); give --baseline an existing commit "
-                         f"of {ROOT} or --baseline none.") from None
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder / "lib"
-
-
 def _data(path: Path) -> None:
     import numpy as np
 
@@ -156,7 +145,7 @@ def main() -> None:
         sides = {"current": _Side("current", ROOT / "lib", data_path)}
         if args.baseline.lower() != "none":
             sides["baseline"] = _Side(f"baseline ({args.baseline})",
-                                      _extract(args.baseline, Path(tmp)), data_path)
+                                      extract_lib(args.baseline, Path(tmp), script="bench_thesis_training"), data_path)
         best: dict[tuple, dict[str, float]] = {r: {} for r in rows}
         errors: dict[tuple, str] = {}
         t0 = time.time()

@@ -47,6 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from baseline_lib import extract_lib   # benchmarks/baseline_lib.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # The models compared, as JetVAEConfig fields (the same in every version of the code).
@@ -139,19 +141,6 @@ class Worker:
             self.proc.wait(timeout=60)
 
 
-def extract_lib(repo: Path, commit: str, into: Path) -> Path:
-    """``lib/`` of ``commit`` under ``into`` (``git archive`` piped into ``tar -x``)."""
-    try:
-        archive = subprocess.run(["git", "-C", str(repo), "archive", commit, "lib"],
-                                 capture_output=True, check=True)
-    except subprocess.CalledProcessError as exc:
-        raise SystemExit(f"bench_training: `git archive {commit} lib` failed in {repo}: "
-                         f"{exc.stderr.decode().strip()}; pass an existing commit with "
-                         f"--baseline.") from exc
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into / "lib"
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         description="Jets/s of one EMD-VAE training step of the current code against a "
@@ -182,7 +171,7 @@ def main(argv=None) -> None:
     models = ["quick"] if args.skip_paper else ["quick", "paper"]
     with tempfile.TemporaryDirectory(prefix="bench_training_") as tmp:
         tmp = Path(tmp)
-        base_lib = extract_lib(ROOT, args.baseline, tmp)
+        base_lib = extract_lib(args.baseline, tmp, script="bench_training")
         jets = toy_two_prong_jets(args.batch, 50, centred=False, seed=0)
         data = tmp / "jets.npz"
         np.savez(data, weights=jets[..., 0], points=jets[..., 1:])
