@@ -365,8 +365,10 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
 
 def _third_party_imports(folder: Path) -> dict[str, str]:
     """Top-level modules imported by the files of ``folder`` (not inside try/except ImportError:
-    an optional import), with one file that imports each."""
+    an optional import), with one file that imports each. The folder's own modules (a script
+    importing a helper beside it, as benchmarks/ does) are not third-party."""
     found: dict[str, str] = {}
+    local = {p.stem for p in folder.rglob("*.py")} | {p.name for p in folder.rglob("*") if p.is_dir()}
     for path in sorted(folder.rglob("*.py")):
         tree = ast.parse(path.read_text())
         optional = {id(n) for t in ast.walk(tree) if isinstance(t, ast.Try)
@@ -383,7 +385,7 @@ def _third_party_imports(folder: Path) -> dict[str, str]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top != "latentdims":
+                if top not in sys.stdlib_module_names and top != "latentdims" and top not in local:
                     found.setdefault(top, str(path))
     return found
 
