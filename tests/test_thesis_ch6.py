@@ -56,11 +56,13 @@ def test_classifier_settings_scale_with_the_profile():
 
 def test_runs_share_cache_keys_with_plain_thesis_runs():
     # the chapter 6 sweep must reuse models trained by the other thesis notebooks: the beta-VAE and
-    # DIP-VAE II runs keep snapshots, so they are chapter 7's runs of the same configuration
+    # DIP-VAE II (and Annealed VAE) runs keep snapshots, so they are chapter 7's runs of the same configuration
     training = QUICK.training
     ch7 = thesis_ch7.settings("quick")
     assert ch6.ch6_run("beta_vae", 8, QUICK) == thesis_run("beta_vae", training, beta=8, snapshots=True)
-    for model, name, v in (("beta_vae", "beta", 1.0), ("beta_vae", "beta", 8.0), ("dip_vae_ii", "lambda_od", 1.0)):
+    # (and the Annealed VAE with C_max = 5, chapter 7's Figs 7.2 and C.4 model)
+    for model, name, v in (("beta_vae", "beta", 1.0), ("beta_vae", "beta", 8.0), ("dip_vae_ii", "lambda_od", 1.0),
+                           ("annealed_vae", "c_max", 5.0)):
         config = thesis_ch7.Config(model, ((name, v),))
         assert ch6.ch6_run(model, v, QUICK) == thesis_ch7.config_runs(config, ch7)[0]
     assert ch6.ch6_run("beta_tc_vae", 8, QUICK) == thesis_run("beta_tc_vae", training, beta=8)

@@ -183,7 +183,8 @@ class Ch56Settings:
         Objectives whose sweep runs keep a snapshot per epoch, like chapter 7's runs
         (:func:`latentdims.studies.thesis_ch7.config_runs`): the snapshots change nothing in the
         training (same weights, checked), so a configuration that both chapters use is trained
-        once (in ``quick``: beta-VAE beta = 1, 8 and DIP-VAE II lambda = 1).
+        once (in ``quick``: beta-VAE beta = 1, 8, DIP-VAE II lambda = 1 and the Annealed VAE
+        with C_max = 5 of Figs 7.2 and C.4).
     """
 
     training: ThesisSettings
@@ -219,7 +220,7 @@ def settings(profile: str) -> Ch56Settings:
     """
     training = thesis_runs.settings(profile)
     shared = dict(substitutes=(("beta_tc_vae", "beta_vae"),),
-                  snapshot_models=("beta_vae", "dip_vae_ii"))
+                  snapshot_models=("beta_vae", "dip_vae_ii", "annealed_vae"))
     paper = Ch56Settings(training, ClassifierSettings(n_train=10_000, n_test=5000, n_cs=10,
                                                       n_folds=5, max_iter=100),
                          seeds=tuple(range(50)), thesis_datasets=True, snapshot_steps=1000,

@@ -252,7 +252,9 @@ def settings(profile: str) -> Ch7Settings:
     DIP-VAE II with lambda = 1, 1,500 steps each (:func:`latentdims.studies.thesis_runs.settings`),
     and one classifier (1,000 steps); the epoch figures use these runs' own snapshots (3 epochs
     of 500 steps, plus the initial weights), so Fig 7.2's three objectives/data sets become
-    beta-VAE and DIP-VAE II (1, 1), Figs C.2-C.4 use DIP-VAE II (1) and beta-VAE (1, 8), Fig 7.3
+    the captions' objectives on dSprites: Figs 7.2, 7.5 and C.3 the beta-TC VAE (beta = 2), Fig
+    C.4 the Annealed VAE (C_max = 5, the chapter-6 sweep's run: one training, its snapshots),
+    Figs 7.2 and C.2 DIP-VAE II with lambda = 1 (the thesis: 5); Fig 7.3
     keeps the beta pair, Fig C.5 the beta-VAEs, and Procrustes runs on dSprites; CKA and
     Procrustes on the same 250 evaluation images (one set of activations per model and epoch
     serves both); Eq 7.9 averages a single seed pair.  FC models: the Annealed VAE
@@ -304,11 +306,12 @@ def settings(profile: str) -> Ch7Settings:
     quick = dataclasses.replace(
         paper, training=thesis_runs.settings("quick"), seeds=(0,), seeded_configs=(),
         other_seeds=(0,), n_examples=250, procrustes_examples=250,
-        epoch_configs=(_c("beta_vae", beta=1), _c("dip_vae_ii", lambda_od=1)),
-        appendix_epoch_configs=(_c("dip_vae_ii", lambda_od=1), _c("beta_vae", beta=1),
-                                _c("beta_vae", beta=8)),
+        epoch_configs=(_c("beta_tc_vae", beta=2), _c("dip_vae_ii", lambda_od=1),
+                       _c("annealed_vae", c_max=5)),
+        appendix_epoch_configs=(_c("dip_vae_ii", lambda_od=1), _c("beta_tc_vae", beta=2),
+                                _c("annealed_vae", c_max=5)),
         objective_pairs=((_c("beta_vae", beta=1), _c("dip_vae_ii", lambda_od=1)),),
-        procrustes_epoch_config=_c("beta_vae", beta=1),
+        procrustes_epoch_config=_c("beta_tc_vae", beta=2),
         procrustes_objective_pair=(_c("beta_vae", beta=1), _c("dip_vae_ii", lambda_od=1)),
         series_configs=(_c("beta_vae", beta=1), _c("beta_vae", beta=8)),
         loss_configs=(_c("beta_vae", beta=1), _c("beta_vae", beta=8)),
@@ -324,9 +327,7 @@ def settings(profile: str) -> Ch7Settings:
         fc_steps_per_epoch=None, fc_epoch_steps_per_epoch=None,
         synthetic_ns=tuple(range(50, 1000, 160)),
         synthetic_repeats=1,
-        epoch_configs=(_c("beta_vae", beta=1),),
-        appendix_epoch_configs=(_c("dip_vae_ii", lambda_od=1), _c("beta_vae", beta=1),
-                                _c("beta_vae", beta=8)),
+        epoch_configs=(_c("beta_tc_vae", beta=2),),
         series_configs=(_c("beta_vae", beta=1),),
         loss_configs=(_c("beta_vae", beta=1), _c("beta_vae", beta=8)),
         classifier_steps=8, fc_early_epochs=(1,),
@@ -524,7 +525,7 @@ def figure_substitution(figure: str, cfg: Ch7Settings) -> str | None:
     Fig C.1 the classifier's training; None in ``paper``.
 
     >>> figure_substitution("figure-C.3", settings("quick"))
-    'β-VAE (β = 1) on dsprites in place of β-TC VAE (β = 2) on cars3d; 1 seed per model where the thesis averages 5; 250 examples compared in place of 5,000; 1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4'
+    'dsprites in place of cars3d; 1 seed per model where the thesis averages 5; 250 examples compared in place of 5,000; 1,500 training steps at lr 1e-3 in place of 300,000 at 1e-4'
     >>> figure_substitution("figure-7.10", settings("paper")) is None
     True
     """
