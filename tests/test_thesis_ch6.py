@@ -215,6 +215,12 @@ def test_substitutions_say_what_the_profile_changes_and_nothing_in_paper():
     assert ch6.snapshot_substitution("figure-6.9", run, QUICK).startswith(
         "beta = 8 on dsprites in place of beta = 16 on colour_dsprites")
     assert "15 snapshots, one every 100 steps" in ch6.snapshot_substitution("figure-6.10", run, QUICK)
+    # Fig 6.9 has its own model, the thesis' beta = 16 beta-VAE on colour dSprites
+    run69 = ch6.correlation_run(QUICK)
+    assert (run69.model, dict(run69.params), run69.dataset) == ("beta_vae", {"beta": 16.0}, "colour_dsprites")
+    assert ch6.snapshot_substitution("figure-6.9", run69, QUICK) == thesis_runs.training_substitution(QUICK.training)
+    with pytest.raises(TypeError, match="correlation_run"):
+        ch6.correlation_run("quick")
     assert "scored on the beta-VAE sweep" in ch6.profile_note(QUICK)
     # paper is the thesis' set-up: no record on any panel says it differs
     assert all(ch6.figure_substitution(f, PAPER) is None for f in ch6.CH6_FIGURES)

@@ -26,7 +26,8 @@ What the notebooks 30-33 use:
   (Figs 6.6-6.8, B.2-B.5);
 * :func:`per_example_types` / :func:`definition_sets` / :func:`definition_note` (Fig 6.1,
   Definition 6.3.1), :func:`example_model` and :func:`zero_peak` (Figs 6.2-6.3);
-* :func:`snapshot_run`, :func:`snapshot_correlations` (Figs 6.9-6.11);
+* :func:`correlation_run` (Fig 6.9), :func:`snapshot_run`, :func:`snapshot_correlations`
+  (Figs 6.9-6.11);
 * the claims' ledger labels, computed from the settings against the thesis' set-up:
   :func:`ledger` (:func:`figure_data`, :func:`figure_substitution`), :func:`count_substitution`,
   :func:`snapshot_substitution`, :func:`example_substitution` (with
@@ -70,7 +71,7 @@ __all__ = ["CH6_GRID", "CH6_FIGURES", "ClassifierSettings", "Ch56Settings", "set
            "mean_accuracy", "SUBSETS", "representation_scores", "sweep_scores", "FigureScores",
            "sweep_score", "mean_passive", "removal_gaps", "ivae_runs", "choose_ivae_variables",
            "ivae_histograms", "ivae_panels", "table_a1", "table_a2", "per_example_types",
-           "definition_sets", "snapshot_run", "snapshot_correlations", "THESIS_SEEDS",
+           "definition_sets", "snapshot_run", "correlation_run", "snapshot_correlations", "THESIS_SEEDS",
            "EXAMPLE_BETA", "SNAPSHOT_FIGURES", "MODEL_NAMES",
            "seeds_substitution", "figure_substitution", "figure_data",
            "ledger", "count_substitution", "snapshot_substitution", "profile_note", "example_model",
@@ -466,12 +467,15 @@ def count_substitution(cfg: Ch56Settings) -> str | None:
 
 def snapshot_substitution(figure: str, run: ThesisRun, cfg: Ch56Settings) -> str | None:
     """The ``substitution`` of a Sect. 6.5 record: the beta-VAE ``run`` (from
-    :func:`snapshot_run`) against the model of ``figure`` (:data:`SNAPSHOT_FIGURES`), its
+    :func:`snapshot_run`, or :func:`correlation_run` for Fig 6.9) against the model of
+    ``figure`` (:data:`SNAPSHOT_FIGURES`), its
     snapshots against the thesis' 300 (Figs 6.10-6.11), and the training.
 
     >>> run = snapshot_run(settings("paper"))
     >>> snapshot_substitution("figure-6.9", run, settings("paper"))
     'beta = 8 on dsprites in place of beta = 16 on colour_dsprites'
+    >>> snapshot_substitution("figure-6.9", correlation_run(settings("paper")), settings("paper")) is None
+    True
     >>> snapshot_substitution("figure-6.10", run, settings("paper")) is None
     True
     """
@@ -1041,6 +1045,19 @@ def snapshot_run(cfg: Ch56Settings, *, seed: int = 0, beta: float = 8.0) -> Thes
     cfg = _check_settings(cfg, "snapshot_run")
     return thesis_run("beta_vae", cfg.training, beta=beta, seed=seed, snapshots=True,
                       steps_per_epoch=cfg.snapshot_steps)
+
+
+def correlation_run(cfg: Ch56Settings, *, seed: int = 0) -> ThesisRun:
+    """The model of Fig 6.9 (Sec. 6.5): a beta-VAE with beta = 16 on colour dSprites, fully
+    trained (no snapshots), as :data:`SNAPSHOT_FIGURES` gives it.
+
+    >>> run = correlation_run(settings("quick"))
+    >>> dict(run.params), run.dataset, run.snapshots
+    ({'beta': 16.0}, 'colour_dsprites', False)
+    """
+    cfg = _check_settings(cfg, "correlation_run")
+    beta, dataset = SNAPSHOT_FIGURES["figure-6.9"]
+    return thesis_run("beta_vae", cfg.training, beta=beta, dataset=dataset, seed=seed)
 
 
 def snapshot_correlations(means) -> np.ndarray:
