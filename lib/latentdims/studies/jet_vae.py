@@ -63,6 +63,7 @@ __all__ = ["AnnealRunSettings", "DcorrSettings", "LatentFigureSettings", "JetVAE
            "LADDER_KEYS", "ladder_anneal", "settings", "anneal_data", "annealing_run", "annealing_folder", "annealing_runs", "w_runs", "training_summary",
            "ScheduleShape", "schedule_shape", "jet_correlation_dimension", "informative_counts",
            "mean_over", "LatentView", "latent_view", "phi_ring_fit", "further_directions",
+           "DirectionCheck", "FIG8_CHECKS", "DirectionRoles", "direction_roles",
            "position_split", "traversal_panels", "CategoryLatents", "category_latents",
            "DATA_KEYS", "data_name", "max_batches", "SUBSTITUTION_PARTS", "substitution",
            "substitutions", "profile_note", "Organisation", "organisation", "SwitchOff",
@@ -1030,6 +1031,77 @@ def further_directions(view: LatentView, jets: JetSample, *, n_leading: int = 12
     table = position_ranking(view.means, jets, leading)
     least = set(table.index[:n_pick])
     return leading, table, [k for k in leading if f"z{k}" in least]
+
+
+@dataclass(frozen=True)
+class DirectionCheck:
+    """One ICLR Fig. 8 check: the claim, the column of the position table it reads, the
+    |Spearman| it must exceed, what the column is, and the role it names on the figure."""
+    claim_id: str
+    column: str
+    threshold: float
+    what: str
+    role: str
+
+
+# ICLR App. A.2 (boost, third prong) and NeurIPS Sec. 3 (the W decay); the thresholds are ours:
+# the papers describe the directions by eye
+FIG8_CHECKS = (
+    DirectionCheck("uncent-next-direction-boost", "pT", 0.4, "jet pT (boost)", "boost"),
+    DirectionCheck("uncent-next-direction-decay", "cos theta_W", 0.4,
+                   "cos theta of the W decay (prong balance)", "decay"),
+    DirectionCheck("uncent-next-direction-third-prong", "tau32", 0.3, "tau32 (third prong)",
+                   "third prong"))
+
+
+@dataclass(frozen=True)
+class DirectionRoles:
+    """What the checks found among some directions (:func:`direction_roles`).
+
+    Attributes
+    ----------
+    found : dict
+        ``claim_id -> (latent name or None, |Spearman|)``: the direction that tracks the check's
+        column best, and how well.
+    roles : dict
+        ``latent -> role`` for every direction looked at; None where no check passed.
+    not_found : list of str
+        The roles of the checks that failed.
+    """
+    found: dict
+    roles: dict
+    not_found: list
+
+    def passed(self, check: DirectionCheck) -> bool:
+        return bool(self.found[check.claim_id][1] > check.threshold)
+
+
+def direction_roles(table, directions, checks=FIG8_CHECKS) -> DirectionRoles:
+    """Name the roles of ``directions`` (latent indices, rows ``z<k>`` of ``table``) from the
+    ``checks``: a direction takes a check's role when it tracks the check's column best and
+    above its threshold (a direction may take several); the roles no direction reaches are
+    listed, so the figure names a role only where its check passed.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"pT": [0.9, 0.1], "cos theta_W": [0.2, 0.3], "tau32": [0.1, 0.5]},
+    ...                  index=["z3", "z7"])
+    >>> r = direction_roles(t, [3, 7])
+    >>> r.roles, r.not_found
+    ({3: 'boost', 7: 'third prong'}, ['decay'])
+    >>> r.found["uncent-next-direction-boost"]
+    ('z3', 0.9)
+    """
+    sub = table.loc[[f"z{int(k)}" for k in directions]]
+    found = {c.claim_id: (sub[c.column].idxmax(), float(sub[c.column].max())) if len(sub)
+             else (None, 0.0) for c in checks}
+    roles = {int(k): None for k in directions}
+    for c in checks:
+        best, value = found[c.claim_id]
+        if value > c.threshold:
+            k = int(best[1:])
+            roles[k] = c.role if roles[k] is None else f"{roles[k]}, {c.role}"
+    return DirectionRoles(found, roles,
+                          [c.role for c in checks if found[c.claim_id][1] <= c.threshold])
 
 
 def position_split(view: LatentView, jets: JetSample, *, k: int = 12, threshold: float = 0.5):
