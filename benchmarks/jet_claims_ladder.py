@@ -138,6 +138,8 @@ def run_rung(name: str, changes: dict, notebooks: list[Path], *, profile: str, s
     from latentdims.core import manifest
     from latentdims.notebook import read_claims
 
+    # absolute: the kernels run in the notebooks' folder, this process reads their claims here
+    out = Path(out).resolve()
     folder = out / name
     (folder / "executed").mkdir(parents=True, exist_ok=True)
     row = {"rung": name, "changes": changes, "notebooks": {}, "claims": [], "cpu_minutes": 0.0,

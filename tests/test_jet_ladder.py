@@ -73,7 +73,11 @@ def _probe_notebook(folder: Path) -> Path:
 def test_a_rung_reaches_the_notebook_and_its_claims_are_tabulated(tmp_path, monkeypatch):
     monkeypatch.delenv("LATENTDIMS_FIGURES", raising=False)
     nb = _probe_notebook(tmp_path)
-    rows = [ladder.run_rung(name, changes, [nb], profile="smoke", seed=0, out=tmp_path / "out",
+    # a relative --out is this process's, not the kernel's (which runs in the notebook's folder)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    rows = [ladder.run_rung(name, changes, [nb], profile="smoke", seed=0, out=Path("out"),
                             prepare=False)
             for name, changes in (("eight", {"latent_dim": 8}), ("as-is", {}))]
     # it ran to the end; "incomplete" because the probe draws none of 02's promised figures
@@ -82,7 +86,7 @@ def test_a_rung_reaches_the_notebook_and_its_claims_are_tabulated(tmp_path, monk
     got = {(r["rung"], c["id"]): c["passed"] for r in rows for c in r["claims"]}
     assert got == {("eight", "rung-arrived"): True, ("eight", "never"): False,
                    ("as-is", "rung-arrived"): False, ("as-is", "never"): False}
-    assert (tmp_path / "out" / "eight" / "figures" / "claims" / "02_talks_bananas.json").is_file()
+    assert (elsewhere / "out" / "eight" / "figures" / "claims" / "02_talks_bananas.json").is_file()
     table = ladder.markdown_table(rows, profile="smoke")
     assert "| document claims held | 1/1 | 0/1 |" in table
     assert "| sanity checks held | 0/1 | 0/1 |" in table
