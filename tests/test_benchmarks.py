@@ -60,3 +60,24 @@ def test_bench_training_help_and_bad_arguments():
     bad = subprocess.run([sys.executable, str(script), "--repeats", "0"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "--repeats must be >= 1; got 0" in bad.stderr
+
+
+def test_bench_thesis_arithmetic_counts_a_real_step_against_a_matmul():
+    script = ROOT / "benchmarks" / "bench_thesis_arithmetic.py"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(script), "--models", "conv", "--rounds", "1",
+                           "--steps", "1", "--matmul", "256"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()
+            if line.split() and line.split()[0] in ("conv", "matmul")}
+    gflop, ms, rate, share = (float(v) for v in rows["conv"])
+    assert 4.0 < gflop < 7.0            # forward, backward and update of the conv beta-VAE
+    assert ms > 0 and rate > 0 and share > 0
+    assert float(rows["matmul"][0]) == round(2 * 256 ** 3 / 1e9, 2) and float(rows["matmul"][3]) == 1.0
+    bad = subprocess.run([sys.executable, str(script), "--models", "conv,rnn"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert bad.returncode == 2 and "--models: unknown architecture(s) ['rnn']" in bad.stderr
+    zero = subprocess.run([sys.executable, str(script), "--rounds", "0"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert zero.returncode == 2 and "--rounds must be a positive integer; got 0" in zero.stderr
