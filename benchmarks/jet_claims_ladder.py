@@ -151,6 +151,7 @@ def run_rung(name: str, changes: dict, notebooks: list[Path], *, profile: str, s
         if prepare:
             _prepare_samples(profile, changes, seed)
         for path in notebooks:
+            print(f"  {name}: running {path.name} (its output: {folder / 'kernel.log'})", flush=True)
             cpu0, wall0 = _children_cpu(), time.time()
             res = reproduce.run_notebook(path.name, path, profile=profile, seed=seed,
                                          out_dir=folder / "executed", entries=entries,
