@@ -23,6 +23,9 @@ Outputs in ``--out`` (default ``build/ladder``): ``<rung>/figures`` (the rung's 
     .venv/bin/python benchmarks/jet_claims_ladder.py --rungs quick latents-64 epochs-x4
     .venv/bin/python benchmarks/jet_claims_ladder.py --rung '{"wide-64": {"width": 256, "latent_dim": 64}}'
 
+``--tabulate a/ladder.json b/ladder.json`` runs nothing and merges the rungs of earlier runs
+(of the same profile, seed and notebooks) into one table, so a ladder can be run in pieces.
+
 A full default ladder is several CPU-hours on 2 cores (each quick rung: about 20-40 CPU minutes);
 ``--profile smoke`` runs the same path in a minute or two.
 """
@@ -127,6 +130,22 @@ def _environment(**values: str):
                 os.environ[k] = v
 
 
+def _provenance() -> dict:
+    """The commit (with ``+changes`` if the working tree differs), the UTC date and the cores."""
+    import datetime
+    import subprocess
+
+    def git(*cmd):
+        done = subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+changes"
+    return {"commit": commit, "cpus": os.cpu_count(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
 def run_rung(name: str, changes: dict, notebooks: list[Path], *, profile: str, seed: int,
              out: Path, prepare: bool = True) -> dict:
     """Execute ``notebooks`` with ``ladder=changes``; their claims, CPU and wall minutes.
@@ -143,7 +162,7 @@ def run_rung(name: str, changes: dict, notebooks: list[Path], *, profile: str, s
     folder = out / name
     (folder / "executed").mkdir(parents=True, exist_ok=True)
     row = {"rung": name, "changes": changes, "notebooks": {}, "claims": [], "cpu_minutes": 0.0,
-           "wall_minutes": 0.0}
+           "wall_minutes": 0.0, **_provenance()}
     with _environment(LATENTDIMS_FIGURES=str(folder / "figures"), LATENTDIMS_BUILD=str(folder),
                       LATENTDIMS_CACHE=str(out / "cache"), LATENTDIMS_SCHEDULER="inline"), \
             open(folder / "kernel.log", "a") as log:
@@ -191,6 +210,9 @@ def markdown_table(rows: list[dict], *, profile: str) -> str:
     lines.append("| changes | " + " | ".join(
         ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                   for k, v in r["changes"].items()) or f"{profile} as it is" for r in rows) + " |")
+    lines.append("| run | " + " | ".join(
+        f"{r['commit']}, {r['date']}, {r['cpus']} cores" if "commit" in r else "not recorded"
+        for r in rows) + " |")
     lines.append("| CPU minutes | " + " | ".join(f"{r['cpu_minutes']:.1f}" for r in rows) + " |")
     lines.append("| document claims held | " + " | ".join(
         "{}/{}".format(*_held(r)) for r in rows) + " |")
@@ -246,7 +268,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=REPO / "build" / "ladder",
                    help="output folder (default build/ladder)")
+    p.add_argument("--tabulate", nargs="+", type=Path, metavar="JSON",
+                   help="run nothing: merge the rungs of these ladder.json files (a later rung "
+                        "of the same name replaces an earlier one) into <out>/ladder.md, "
+                        "ladder.json and ladder.png")
     return p
+
+
+def load_rows(paths: list[Path]) -> tuple[dict, list[dict]]:
+    """The rungs of several ``ladder.json`` files, merged by name in order; and the first file's
+    settings (profile, seed, notebooks), which the others must share."""
+    merged: dict[str, dict] = {}
+    first = None
+    for path in paths:
+        try:
+            result = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise SystemExit(f"jet_claims_ladder: --tabulate {path}: no such file; give the "
+                             f"ladder.json of an earlier run (in its --out folder).") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SystemExit(f"jet_claims_ladder: --tabulate {path} is not JSON ({exc}); give "
+                             f"a ladder.json this script wrote.") from None
+        if not isinstance(result, dict) or not isinstance(result.get("rungs"), list):
+            raise SystemExit(f"jet_claims_ladder: --tabulate {path} has no list of 'rungs'; "
+                             f"give a ladder.json this script wrote.")
+        settings = {k: result.get(k) for k in ("profile", "seed", "notebooks")}
+        if first is None:
+            first = settings
+        elif settings != first:
+            raise SystemExit(f"jet_claims_ladder: --tabulate {path} ran {settings}, the first "
+                             f"file {first}; merge only runs of the same profile, seed and "
+                             f"notebooks.")
+        for row in result["rungs"]:
+            merged[row["rung"]] = row
+    return first, list(merged.values())
+
+
+def write_outputs(out: Path, settings: dict, rows: list[dict]) -> None:
+    """``ladder.json``, ``ladder.md`` and ``ladder.png`` of ``rows`` in ``out``."""
+    from latentdims.core.io import write_json, write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "ladder.json", {**settings, "rungs": rows})
+    write_text(out / "ladder.md", markdown_table(rows, profile=settings["profile"]))
+    plot(rows, out / "ladder.png", profile=settings["profile"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for name, changes in RUNGS.items():
             print(f"{name:32s} {json.dumps(changes)}")
+        return 0
+    if args.tabulate:
+        settings, rows = load_rows(args.tabulate)
+        write_outputs(args.out, settings, rows)
+        print((args.out / "ladder.md").read_text())
         return 0
     from latentdims.core.profiles import check_profile
 
@@ -266,18 +336,14 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"jet_claims_ladder: {len(rungs)} rung(s) x {len(notebooks)} notebook(s), profile "
           f"{args.profile}, seed {args.seed}; output in {args.out}", flush=True)
-    from latentdims.core.io import write_json, write_text
-
+    settings = {"profile": args.profile, "seed": args.seed,
+                "notebooks": [p.name for p in notebooks]}
     rows = []
     for name, changes in rungs.items():
         rows.append(run_rung(name, changes, notebooks, profile=args.profile, seed=args.seed,
                              out=args.out))
         # written after every rung, so a long ladder stopped midway keeps what it measured
-        result = {"profile": args.profile, "seed": args.seed,
-                  "notebooks": [p.name for p in notebooks], "rungs": rows}
-        write_json(args.out / "ladder.json", result)
-        write_text(args.out / "ladder.md", markdown_table(rows, profile=args.profile))
-        plot(rows, args.out / "ladder.png", profile=args.profile)
+        write_outputs(args.out, settings, rows)
     print((args.out / "ladder.md").read_text())
     failed = [f"{r['rung']}/{nb}" for r in rows for nb, v in r["notebooks"].items()
               if v["status"] != "ok"]

@@ -94,4 +94,23 @@ def test_a_rung_reaches_the_notebook_and_its_claims_are_tabulated(tmp_path, monk
     assert "| changes | latent_dim=8 | smoke as it is |" in table
     ladder.plot(rows, tmp_path / "ladder.png", profile="smoke")
     assert (tmp_path / "ladder.png").stat().st_size > 1000
-    json.dumps(rows)                            # what ladder.json holds
+    assert rows[0]["commit"] and rows[0]["cpus"] >= 1 and rows[0]["date"].endswith("UTC")
+    assert f"| run | {rows[0]['commit']}, {rows[0]['date']}, {rows[0]['cpus']} cores |" in table
+    # a ladder run in pieces: --tabulate merges the pieces' ladder.json into one table
+    settings = {"profile": "smoke", "seed": 0, "notebooks": [nb.name]}
+    for i, row in enumerate(rows):
+        (tmp_path / f"piece{i}.json").write_text(json.dumps({**settings, "rungs": [row]}))
+    assert ladder.main(["--tabulate", str(tmp_path / "piece0.json"), str(tmp_path / "piece1.json"),
+                        "--out", str(tmp_path / "merged")]) == 0
+    merged = json.loads((tmp_path / "merged" / "ladder.json").read_text())
+    assert [r["rung"] for r in merged["rungs"]] == ["eight", "as-is"] and merged["profile"] == "smoke"
+    assert (tmp_path / "merged" / "ladder.md").read_text() == table
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**settings, "seed": 1, "rungs": []}))
+    with pytest.raises(SystemExit, match="merge only runs of the same profile, seed and notebooks"):
+        ladder.main(["--tabulate", str(tmp_path / "piece0.json"), str(other)])
+    with pytest.raises(SystemExit, match="no such file"):
+        ladder.main(["--tabulate", str(tmp_path / "missing.json")])
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(SystemExit, match="is not JSON"):
+        ladder.main(["--tabulate", str(tmp_path / "bad.json")])
