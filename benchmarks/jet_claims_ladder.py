@@ -35,6 +35,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import resource
 import sys
 import time
@@ -199,6 +200,22 @@ def _held(row: dict, kind: str = "document") -> tuple[int, int]:
     return sum(got), len(got)
 
 
+def _status(row: dict) -> str:
+    """``all ok``, or which notebooks did not finish and why (their claims are then missing)."""
+    bad = {nb[:2]: v for nb, v in row["notebooks"].items() if v["status"] != "ok"}
+    if not bad:
+        return "all ok"
+    def reason(v):
+        text = v.get("error") or v["status"]
+        if "non-finite loss" in text:
+            return "non-finite loss"
+        found = re.findall(r"\b(\w+(?:Error|Exception))\b", text)
+        return found[-1] if found else text[:40]
+
+    why = sorted({reason(v) for v in bad.values()})
+    return f"{', '.join(sorted(bad))} did not finish ({'; '.join(why)}): their claims are blank"
+
+
 def markdown_table(rows: list[dict], *, profile: str) -> str:
     """Claims as rows, rungs as columns (``yes`` / ``no`` / blank when a rung did not record it)."""
     ids: dict[tuple, str] = {}
@@ -213,6 +230,7 @@ def markdown_table(rows: list[dict], *, profile: str) -> str:
     lines.append("| run | " + " | ".join(
         f"{r['commit']}, {r['date']}, {r['cpus']} cores" if "commit" in r else "not recorded"
         for r in rows) + " |")
+    lines.append("| notebooks | " + " | ".join(_status(r) for r in rows) + " |")
     lines.append("| CPU minutes | " + " | ".join(f"{r['cpu_minutes']:.1f}" for r in rows) + " |")
     lines.append("| document claims held | " + " | ".join(
         "{}/{}".format(*_held(r)) for r in rows) + " |")

@@ -114,3 +114,15 @@ def test_a_rung_reaches_the_notebook_and_its_claims_are_tabulated(tmp_path, monk
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(SystemExit, match="is not JSON"):
         ladder.main(["--tabulate", str(tmp_path / "bad.json")])
+
+
+def test_the_table_says_which_notebooks_did_not_finish():
+    ok = {"status": "ok", "error": None}
+    nan = {"status": "failed", "error": "cell 5: FloatingPointError: train: non-finite loss (nan) at step 0"}
+    rows = [{"rung": r, "changes": {}, "cpu_minutes": 1.0, "claims": [], "notebooks": nbs}
+            for r, nbs in (("fine", {"20_a.ipynb": ok}),
+                           ("diverged", {"20_a.ipynb": nan, "21_b.ipynb": ok,
+                                         "23_c.ipynb": {"status": "failed", "error": "x: KeyError: 'z'"}}))]
+    row = ladder.markdown_table(rows, profile="quick").splitlines()[4]
+    assert row == ("| notebooks | all ok | 20, 23 did not finish (KeyError; non-finite loss): "
+                   "their claims are blank |")
