@@ -255,10 +255,11 @@ def plot(rows: list[dict], path: Path, *, profile: str) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     for r in rows:
         held, total = _held(r)
-        ax.scatter(r["cpu_minutes"], held, color="C0")
-        ax.annotate(r["rung"], (r["cpu_minutes"], held), textcoords="offset points",
-                    xytext=(4, 4), fontsize=7)
-    totals = {_held(r)[1] for r in rows}
+        done = _status(r) == "all ok"      # a rung whose notebooks failed recorded fewer claims
+        ax.scatter(r["cpu_minutes"], held, color="C0" if done else "C3", marker="o" if done else "x")
+        ax.annotate(r["rung"] if done else f"{r['rung']} (notebooks failed: {held}/{total} recorded)",
+                    (r["cpu_minutes"], held), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    totals = {_held(r)[1] for r in rows if _status(r) == "all ok"}
     ax.set_xlabel("CPU minutes of the rung's notebooks (training and analysis)")
     ax.set_ylabel("document claims held" + (f" (of {totals.pop()})" if len(totals) == 1 else ""))
     ax.set_title(f"Jet-VAE claims against compute (profile {profile} with each rung's changes)",
