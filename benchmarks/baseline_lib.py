@@ -1,7 +1,9 @@
 """The library of an earlier commit, for the benchmarks that compare against it
-(``bench_training.py``, ``bench_thesis_training.py``: ``--baseline COMMIT``)."""
+(``bench_training.py``, ``bench_thesis_training.py``: ``--baseline COMMIT``), and the reply of
+the worker process each version runs in."""
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -22,3 +24,13 @@ def extract_lib(commit: str, into: Path, *, script: str, repo: Path = ROOT) -> P
                          ) from None
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return Path(into) / "lib"
+
+
+def read_reply(proc: subprocess.Popen, *, script: str, label: str):
+    """The next JSON line a benchmark's worker ``proc`` printed; a worker that exited stops
+    ``script`` naming it (``label``) and its return code (its own error output is above)."""
+    line = proc.stdout.readline()
+    if not line:
+        raise SystemExit(f"{script}: the {label} worker exited (return code {proc.wait()}); "
+                         f"see its messages above.")
+    return json.loads(line)

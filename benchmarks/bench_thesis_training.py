@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from baseline_lib import extract_lib   # benchmarks/baseline_lib.py, beside this script
+from baseline_lib import extract_lib, read_reply   # benchmarks/baseline_lib.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BASELINE = "7b13030"
@@ -90,11 +90,7 @@ class _Side:
         self.info = self._read()
 
     def _read(self) -> dict:
-        line = self.proc.stdout.readline()
-        if not line:
-            raise SystemExit(f"bench_thesis_training: the {self.label} worker exited "
-                             f"(return code {self.proc.wait()}); see its messages above.")
-        return json.loads(line)
+        return read_reply(self.proc, script="bench_thesis_training", label=self.label)
 
     def measure(self, name: str, arch: str, jit: bool, steps: int) -> dict:
         self.proc.stdin.write(json.dumps({"name": name, "arch": arch, "jit": jit,

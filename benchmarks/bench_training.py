@@ -47,7 +47,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from baseline_lib import extract_lib   # benchmarks/baseline_lib.py, beside this script
+from baseline_lib import extract_lib, read_reply   # benchmarks/baseline_lib.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,7 +116,8 @@ def _worker(lib: str, data: str, models: list[str]) -> None:
 class Worker:
     """A worker process on one version's ``lib/``."""
 
-    def __init__(self, lib: Path, data: Path, models: list[str]):
+    def __init__(self, label: str, lib: Path, data: Path, models: list[str]):
+        self.label = label
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(lib)}
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--_worker", str(lib), "--_data",
@@ -124,16 +125,12 @@ class Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=str(lib))
 
     def ready(self) -> dict:
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"bench_training: a worker failed to start (exit code "
-                               f"{self.proc.wait()}); see its error output above.")
-        return json.loads(line)
+        return read_reply(self.proc, script="bench_training", label=self.label)
 
     def time(self, key: str) -> tuple[float, float]:
         self.proc.stdin.write(f"time {key}\n")
         self.proc.stdin.flush()
-        return tuple(json.loads(self.proc.stdout.readline()))
+        return tuple(read_reply(self.proc, script="bench_training", label=self.label))
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -175,8 +172,8 @@ def main(argv=None) -> None:
         jets = toy_two_prong_jets(args.batch, 50, centred=False, seed=0)
         data = tmp / "jets.npz"
         np.savez(data, weights=jets[..., 0], points=jets[..., 1:])
-        workers = {"baseline": Worker(base_lib, data, models),
-                   "current": Worker(ROOT / "lib", data, models)}
+        workers = {"baseline": Worker("baseline", base_lib, data, models),
+                   "current": Worker("current", ROOT / "lib", data, models)}
         try:
             info = {k: w.ready() for k, w in workers.items()}
             for version, lib in (("baseline", base_lib), ("current", ROOT / "lib")):
