@@ -24,7 +24,11 @@ Outputs in ``--out`` (default ``build/ladder``): ``<rung>/figures`` (the rung's 
     .venv/bin/python benchmarks/jet_claims_ladder.py --rung '{"wide-64": {"width": 256, "latent_dim": 64}}'
 
 ``--tabulate a/ladder.json b/ladder.json`` runs nothing and merges the rungs of earlier runs
-(of the same profile, seed and notebooks) into one table, so a ladder can be run in pieces.
+(of the same profile and notebooks) into one table, so a ladder can be run in pieces.  Runs of
+other seeds (``--seed``) merge too: a rung run at several seeds gets a column per seed, labelled
+``rung (seed s)``, a row ``held at every seed`` per rung and seed set, and a vertical bar in the
+plot spanning its seeds' counts, so a difference of a claim or two can be told from the noise
+of one seed.
 
 A full default ladder is several CPU-hours on 2 cores (each quick rung: about 20-40 CPU minutes);
 ``--profile smoke`` runs the same path in a minute or two.
@@ -162,8 +166,8 @@ def run_rung(name: str, changes: dict, notebooks: list[Path], *, profile: str, s
     out = Path(out).resolve()
     folder = out / name
     (folder / "executed").mkdir(parents=True, exist_ok=True)
-    row = {"rung": name, "changes": changes, "notebooks": {}, "claims": [], "cpu_minutes": 0.0,
-           "wall_minutes": 0.0, **_provenance()}
+    row = {"rung": name, "seed": seed, "changes": changes, "notebooks": {}, "claims": [],
+           "cpu_minutes": 0.0, "wall_minutes": 0.0, **_provenance()}
     with _environment(LATENTDIMS_FIGURES=str(folder / "figures"), LATENTDIMS_BUILD=str(folder),
                       LATENTDIMS_CACHE=str(out / "cache"), LATENTDIMS_SCHEDULER="inline"), \
             open(folder / "kernel.log", "a") as log:
@@ -216,13 +220,48 @@ def _status(row: dict) -> str:
     return f"{', '.join(sorted(bad))} did not finish ({'; '.join(why)}): their claims are blank"
 
 
+def _seeds(rows: list[dict]) -> list[int]:
+    return sorted({r.get("seed", 0) for r in rows})
+
+
+def _label(row: dict, rows: list[dict]) -> str:
+    """The rung's name, with its seed when the rows hold more than one seed."""
+    return row["rung"] if len(_seeds(rows)) == 1 else f"{row['rung']} (seed {row.get('seed', 0)})"
+
+
+def seed_summary(rows: list[dict]) -> list[str]:
+    """One line per rung run at several seeds: its document claims held at each seed, and how
+    many claims held at every one of them (a claim that holds at one seed only is noise).
+
+    >>> rows = [{"rung": "a", "seed": s, "notebooks": {}, "claims": [
+    ...     {"notebook": "20", "id": "x", "kind": "document", "passed": True},
+    ...     {"notebook": "20", "id": "y", "kind": "document", "passed": s == 0}]} for s in (0, 1)]
+    >>> seed_summary(rows)
+    ['a: seeds 0, 1 hold 2, 1 of 2 document claims; 1 held at every seed, 1 at some']
+    """
+    lines = []
+    for name in dict.fromkeys(r["rung"] for r in rows):
+        runs = sorted((r for r in rows if r["rung"] == name and _status(r) == "all ok"),
+                      key=lambda r: r.get("seed", 0))
+        if len(runs) < 2:
+            continue
+        held = [{(c["notebook"], c["id"]) for c in r["claims"]
+                 if c["kind"] == "document" and c["passed"]} for r in runs]
+        always, ever = set.intersection(*held), set.union(*held)
+        lines.append(f"{name}: seeds {', '.join(str(r.get('seed', 0)) for r in runs)} hold "
+                     f"{', '.join(str(len(h)) for h in held)} of {_held(runs[0])[1]} document "
+                     f"claims; {len(always)} held at every seed, {len(ever - always)} at some")
+    return lines
+
+
 def markdown_table(rows: list[dict], *, profile: str) -> str:
-    """Claims as rows, rungs as columns (``yes`` / ``no`` / blank when a rung did not record it)."""
+    """Claims as rows, rungs as columns (``yes`` / ``no`` / blank when a rung did not record it);
+    with several seeds, a column per rung and seed and a closing list of :func:`seed_summary`."""
     ids: dict[tuple, str] = {}
     for r in rows:
         for c in r["claims"]:
             ids.setdefault((c["notebook"], c["id"]), c["kind"])
-    head = ["claim (notebook, kind)"] + [r["rung"] for r in rows]
+    head = ["claim (notebook, kind)"] + [_label(r, rows) for r in rows]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines.append("| changes | " + " | ".join(
         ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
@@ -242,6 +281,10 @@ def markdown_table(rows: list[dict], *, profile: str) -> str:
             got = [c["passed"] for c in r["claims"] if (c["notebook"], c["id"]) == (nb, cid)]
             cells.append("" if not got else ("yes" if got[0] else "no"))
         lines.append(f"| `{cid}` ({nb}, {kind}) | " + " | ".join(cells) + " |")
+    spread = seed_summary(rows)
+    if spread:
+        lines += ["", "Across seeds (document claims; a rung's runs whose notebooks all finished):",
+                  ""] + [f"- {line}" for line in spread]
     return "\n".join(lines) + "\n"
 
 
@@ -253,17 +296,26 @@ def plot(rows: list[dict], path: Path, *, profile: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    for name in dict.fromkeys(r["rung"] for r in rows):   # a rung's spread over its seeds
+        runs = [r for r in rows if r["rung"] == name and _status(r) == "all ok"]
+        if len(runs) > 1:
+            held = [_held(r)[0] for r in runs]
+            x = sum(r["cpu_minutes"] for r in runs) / len(runs)
+            ax.vlines(x, min(held), max(held), color="C0", alpha=0.35, lw=6)
     for r in rows:
         held, total = _held(r)
         done = _status(r) == "all ok"      # a rung whose notebooks failed recorded fewer claims
         ax.scatter(r["cpu_minutes"], held, color="C0" if done else "C3", marker="o" if done else "x")
-        ax.annotate(r["rung"] if done else f"{r['rung']} (notebooks failed: {held}/{total} recorded)",
+        label = _label(r, rows)
+        ax.annotate(label if done else f"{label} (notebooks failed: {held}/{total} recorded)",
                     (r["cpu_minutes"], held), textcoords="offset points", xytext=(4, 4), fontsize=7)
     totals = {_held(r)[1] for r in rows if _status(r) == "all ok"}
     ax.set_xlabel("CPU minutes of the rung's notebooks (training and analysis)")
     ax.set_ylabel("document claims held" + (f" (of {totals.pop()})" if len(totals) == 1 else ""))
-    ax.set_title(f"Jet-VAE claims against compute (profile {profile} with each rung's changes)",
-                 fontsize=9)
+    seeds = _seeds(rows)
+    ax.set_title(f"Jet-VAE claims against compute (profile {profile} with each rung's changes"
+                 + (f"; seed {seeds[0]})" if len(seeds) == 1 else
+                    f"; seeds {', '.join(map(str, seeds))}: bars span a rung's seeds)"), fontsize=9)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
@@ -289,15 +341,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default build/ladder)")
     p.add_argument("--tabulate", nargs="+", type=Path, metavar="JSON",
                    help="run nothing: merge the rungs of these ladder.json files (a later rung "
-                        "of the same name replaces an earlier one) into <out>/ladder.md, "
-                        "ladder.json and ladder.png")
+                        "of the same name and seed replaces an earlier one; other seeds get "
+                        "columns of their own) into <out>/ladder.md, ladder.json and ladder.png")
     return p
 
 
 def load_rows(paths: list[Path]) -> tuple[dict, list[dict]]:
-    """The rungs of several ``ladder.json`` files, merged by name in order; and the first file's
-    settings (profile, seed, notebooks), which the others must share."""
-    merged: dict[str, dict] = {}
+    """The rungs of several ``ladder.json`` files, merged by name and seed in order (a row
+    without a seed of its own has its file's ``seed``); and the settings (profile, notebooks),
+    which all files must share, with ``seeds``, the seeds of the merged rows."""
+    merged: dict[tuple, dict] = {}
     first = None
     for path in paths:
         try:
@@ -311,16 +364,18 @@ def load_rows(paths: list[Path]) -> tuple[dict, list[dict]]:
         if not isinstance(result, dict) or not isinstance(result.get("rungs"), list):
             raise SystemExit(f"jet_claims_ladder: --tabulate {path} has no list of 'rungs'; "
                              f"give a ladder.json this script wrote.")
-        settings = {k: result.get(k) for k in ("profile", "seed", "notebooks")}
+        settings = {k: result.get(k) for k in ("profile", "notebooks")}
         if first is None:
             first = settings
         elif settings != first:
             raise SystemExit(f"jet_claims_ladder: --tabulate {path} ran {settings}, the first "
-                             f"file {first}; merge only runs of the same profile, seed and "
+                             f"file {first}; merge only runs of the same profile and "
                              f"notebooks.")
         for row in result["rungs"]:
-            merged[row["rung"]] = row
-    return first, list(merged.values())
+            row = {"seed": result.get("seed", 0), **row}
+            merged[(row["rung"], row["seed"])] = row
+    rows = list(merged.values())
+    return {**first, "seeds": _seeds(rows)}, rows
 
 
 def write_outputs(out: Path, settings: dict, rows: list[dict]) -> None:
@@ -355,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"jet_claims_ladder: {len(rungs)} rung(s) x {len(notebooks)} notebook(s), profile "
           f"{args.profile}, seed {args.seed}; output in {args.out}", flush=True)
-    settings = {"profile": args.profile, "seed": args.seed,
+    settings = {"profile": args.profile, "seeds": [args.seed],
                 "notebooks": [p.name for p in notebooks]}
     rows = []
     for name, changes in rungs.items():

@@ -105,9 +105,29 @@ def test_a_rung_reaches_the_notebook_and_its_claims_are_tabulated(tmp_path, monk
     merged = json.loads((tmp_path / "merged" / "ladder.json").read_text())
     assert [r["rung"] for r in merged["rungs"]] == ["eight", "as-is"] and merged["profile"] == "smoke"
     assert (tmp_path / "merged" / "ladder.md").read_text() == table
+    # another seed's run of a rung gets a column of its own and the spread over the seeds
+    # (the probe's notebook drew no figure, so "incomplete": here a rung's notebooks that finished)
+    done = {**rows[1], "notebooks": {nb.name: {"status": "ok", "error": None}}}
+    seed1 = {**done, "seed": 1, "claims": [{**c, "passed": not c["passed"]} for c in done["claims"]]}
+    for name, seed, row in (("seed0", 0, done), ("seed1", 1, seed1)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({**settings, "seed": seed, "rungs": [row]}))
+    assert ladder.main(["--tabulate", str(tmp_path / "piece0.json"), str(tmp_path / "seed0.json"),
+                        str(tmp_path / "seed1.json"), "--out", str(tmp_path / "seeds")]) == 0
+    both = json.loads((tmp_path / "seeds" / "ladder.json").read_text())
+    assert both["seeds"] == [0, 1] and [(r["rung"], r["seed"]) for r in both["rungs"]] == [
+        ("eight", 0), ("as-is", 0), ("as-is", 1)]
+    text = (tmp_path / "seeds" / "ladder.md").read_text()
+    assert "| as-is (seed 0) | as-is (seed 1) |" in text
+    n = ladder._held(rows[1])[1]
+    h0 = ladder._held(rows[1])[0]
+    assert f"- as-is: seeds 0, 1 hold {h0}, {n - h0} of {n} document claims; 0 held at every seed" in text
+    # the merged file merges again (its rows carry their seeds)
+    assert ladder.main(["--tabulate", str(tmp_path / "seeds" / "ladder.json"),
+                        "--out", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "ladder.md").read_text() == text
     other = tmp_path / "other.json"
-    other.write_text(json.dumps({**settings, "seed": 1, "rungs": []}))
-    with pytest.raises(SystemExit, match="merge only runs of the same profile, seed and notebooks"):
+    other.write_text(json.dumps({**settings, "profile": "quick", "rungs": []}))
+    with pytest.raises(SystemExit, match="merge only runs of the same profile and notebooks"):
         ladder.main(["--tabulate", str(tmp_path / "piece0.json"), str(other)])
     with pytest.raises(SystemExit, match="no such file"):
         ladder.main(["--tabulate", str(tmp_path / "missing.json")])
