@@ -229,6 +229,15 @@ def _label(row: dict, rows: list[dict]) -> str:
     return row["rung"] if len(_seeds(rows)) == 1 else f"{row['rung']} (seed {row.get('seed', 0)})"
 
 
+def _finished_by_rung(rows: list[dict]) -> dict[str, list[dict]]:
+    """Each rung's runs whose notebooks all finished, by seed."""
+    out: dict[str, list[dict]] = {}
+    for r in sorted(rows, key=lambda r: r.get("seed", 0)):
+        if _status(r) == "all ok":
+            out.setdefault(r["rung"], []).append(r)
+    return {name: out[name] for name in dict.fromkeys(r["rung"] for r in rows) if name in out}
+
+
 def seed_summary(rows: list[dict]) -> list[str]:
     """One line per rung run at several seeds: its document claims held at each seed, and how
     many claims held at every one of them (a claim that holds at one seed only is noise).
@@ -240,9 +249,7 @@ def seed_summary(rows: list[dict]) -> list[str]:
     ['a: seeds 0, 1 hold 2, 1 of 2 document claims; 1 held at every seed, 1 at some']
     """
     lines = []
-    for name in dict.fromkeys(r["rung"] for r in rows):
-        runs = sorted((r for r in rows if r["rung"] == name and _status(r) == "all ok"),
-                      key=lambda r: r.get("seed", 0))
+    for name, runs in _finished_by_rung(rows).items():
         if len(runs) < 2:
             continue
         held = [{(c["notebook"], c["id"]) for c in r["claims"]
@@ -296,8 +303,7 @@ def plot(rows: list[dict], path: Path, *, profile: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    for name in dict.fromkeys(r["rung"] for r in rows):   # a rung's spread over its seeds
-        runs = [r for r in rows if r["rung"] == name and _status(r) == "all ok"]
+    for runs in _finished_by_rung(rows).values():       # a rung's spread over its seeds
         if len(runs) > 1:
             held = [_held(r)[0] for r in runs]
             x = sum(r["cpu_minutes"] for r in runs) / len(runs)
