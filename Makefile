@@ -101,7 +101,7 @@ gallery: $(ENV_READY)
 # tests/test_sweeps.py starts its own clusters.
 test: export LATENTDIMS_SCHEDULER = $(or $(SCHEDULER),inline)
 test: $(ENV_READY)
-	LATENTDIMS_PROFILE=smoke $(PY) -m pytest --durations=15 tests lib/latentdims
+	LATENTDIMS_PROFILE=smoke $(PY) -m pytest tests lib/latentdims --durations=15
 	# the notebooks' smoke figures go to build/, so they never overwrite `make figures` output
 	LATENTDIMS_PROFILE=smoke LATENTDIMS_FIGURES=$(CURDIR)/build/nbval-figures MPLBACKEND=agg \
 		$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks
