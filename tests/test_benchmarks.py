@@ -81,3 +81,20 @@ def test_bench_thesis_arithmetic_counts_a_real_step_against_a_matmul():
     zero = subprocess.run([sys.executable, str(script), "--rounds", "0"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, env=env)
     assert zero.returncode == 2 and "--rounds must be a positive integer; got 0" in zero.stderr
+
+
+def test_bench_sweep_shape_help_and_bad_arguments():
+    script = ROOT / "benchmarks" / "bench_sweep_shape.py"
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(script), *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+
+    done = run("--help")
+    assert done.returncode == 0 and "--_worker" not in done.stdout
+    for option in ("--models", "--seconds", "--cores", "side by side"):
+        assert option in done.stdout
+    bad = run("--models", "jet,gan")
+    assert bad.returncode == 2 and "--models: ['gan'] not among jet, conv, fc" in bad.stderr
+    one = run("--cores", "1")
+    assert one.returncode == 2 and "--cores must be at least 2 (got 1)" in one.stderr

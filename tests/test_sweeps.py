@@ -113,8 +113,10 @@ def test_one_worker_per_gpu(monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
     assert local_cluster_shape() == {"workers": 2, "threads": max(1, cores // 2), "gpus": ["0", "1"]}
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
-    shape = local_cluster_shape()
-    assert shape["gpus"] == [] and shape["workers"] * shape["threads"] <= max(cores, 1)
+    shape = local_cluster_shape()       # a CPU: one single-threaded worker per core
+    assert shape["gpus"] == [] and shape["threads"] == 1 and 1 <= shape["workers"] <= cores
+    monkeypatch.setattr(sweeps, "_memory_gib", lambda: 3)             # room for one worker
+    assert local_cluster_shape()["workers"] == 1
     with start_local_cluster(gpus=["0", "1"]) as cluster, Client(cluster) as client:
         seen = client.run(worker_environment, None)
     assert sorted(s["CUDA_VISIBLE_DEVICES"] for s in seen.values()) == ["0", "1"]

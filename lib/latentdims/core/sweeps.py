@@ -5,9 +5,9 @@ returns the results in order.  Where: the ``scheduler`` argument, else ``$LATENT
 else ``"local"``:
 
 * ``"local"``: a Dask ``LocalCluster`` of this process (kernel), started at its first sweep of
-  more than one configuration, reused by later sweeps, closed at exit; on a CPU ``cores // 2``
-  workers (one on a 2-core box), with GPUs one worker per GPU (dask-cuda's ``LocalCUDACluster``
-  where installed).  A worker runs one task at a time and gives TensorFlow its cores;
+  more than one configuration, reused by later sweeps, closed at exit; on a CPU one
+  single-threaded worker per core (:func:`local_cluster_shape`), with GPUs one worker per GPU
+  (dask-cuda's ``LocalCUDACluster`` where installed).  A worker runs one task at a time;
 * ``"inline"``: in this process, one after another;
 * ``"tcp://host:8786"``, a ``distributed.Client`` or a cluster object (e.g. dask-jobqueue's
   ``SLURMCluster``): that cluster.
@@ -127,14 +127,32 @@ def _gpu_ids() -> list[str]:
 def local_cluster_shape() -> dict[str, Any]:
     """What ``"local"`` starts here: ``{"workers": W, "threads": T, "gpus": [ids]}``.
 
-    One worker per GPU where there are GPUs; else ``cores // 2`` workers (at least one), and the
-    cores shared out among the workers (``T`` each, ``W * T <= cores``).  Two cores per training
-    keep small models efficient and, on a 2-core box, give the same TensorFlow thread count (and
-    so the same bits) as a training run inline.
+    One worker per GPU where there are GPUs (the cores shared out among them as TensorFlow
+    threads); on a CPU one single-threaded worker per core, at most one per
+    :data:`WORKER_MEMORY_GIB` GiB of memory.  The models of both works are small for a CPU, and
+    TensorFlow's second thread buys little on them: measured on 2 cores
+    (``benchmarks/bench_sweep_shape.py``), two 1-thread trainings side by side finish
+    1.2-1.7x the steps of one 2-thread training (jet VAE, conv and FC thesis VAEs).  A
+    1-thread training differs from a 2-thread one in the last bits (TensorFlow splits its
+    reductions by thread count), so a sweep on this cluster is reproducible run to run, but
+    not bit-identical to the same sweep inline.
     """
     cores, gpus = cpu_cores(), _gpu_ids()
-    workers = len(gpus) if gpus else max(1, cores // 2)
-    return {"workers": workers, "threads": max(1, cores // workers), "gpus": gpus}
+    if gpus:
+        return {"workers": len(gpus), "threads": max(1, cores // len(gpus)), "gpus": gpus}
+    return {"workers": max(1, min(cores, _memory_gib() // WORKER_MEMORY_GIB)), "threads": 1,
+            "gpus": gpus}
+
+
+WORKER_MEMORY_GIB = 2
+"""Memory a CPU worker of the local cluster is given room for (TensorFlow, a model, its data)."""
+
+
+def _memory_gib() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
+    except (ValueError, OSError, AttributeError):     # not POSIX: no cap
+        return 1 << 20
 
 
 def _worker_env(threads: int) -> dict[str, str]:
@@ -168,9 +186,12 @@ def start_local_cluster(n_workers: int | None = None, threads: int | None = None
     for name, v in (("n_workers", n_workers), ("threads", threads)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
             raise ValueError(f"start_local_cluster: `{name}` must be an integer >= 1; got {v!r}.")
+    if gpus is None and n_workers is None:
+        shape = local_cluster_shape()
+        gpus, n_workers, threads = shape["gpus"], shape["workers"], threads or shape["threads"]
     gpus = _gpu_ids() if gpus is None else [str(g) for g in gpus]
     if n_workers is None:
-        n_workers = len(gpus) if gpus else max(1, cpu_cores() // 2)
+        n_workers = len(gpus) if gpus else max(1, cpu_cores())
     if gpus and n_workers != len(gpus):
         raise ValueError(f"start_local_cluster: one worker per GPU; got n_workers={n_workers} "
                          f"for the GPUs {gpus}.")
