@@ -32,6 +32,8 @@ import subprocess
 import sys
 import time
 
+from latentdims.core.sweeps import cpu_cores
+
 MODELS = ("jet", "conv", "fc")
 
 
@@ -118,7 +120,7 @@ def main(argv=None) -> None:
                         help=f"comma-separated, of {', '.join(MODELS)} (default: all)")
     parser.add_argument("--seconds", type=float, default=40,
                         help="timed seconds per shape and model (default 40)")
-    parser.add_argument("--cores", type=int, default=len(os.sched_getaffinity(0)),
+    parser.add_argument("--cores", type=int, default=cpu_cores(),
                         help="cores to spend (default: this process's)")
     parser.add_argument("--_worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
