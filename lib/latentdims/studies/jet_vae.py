@@ -191,7 +191,8 @@ def _quick_anneal(process: str, n_categories: int) -> AnnealSettings:
     the mixed sample and QCD); 16k training W jets, 8000 top / QCD / mixed.  Measured CPU time
     (user+sys, training and data loading) of the four quick runs: VAE_cent 325 s, VAE_uncent
     317 s, top 325 s, mixed sample 402 s; about 14 minutes in all on a quiet 2-core CPU (CPU time
-    / 1.6)."""
+    / 1.6) one after another.  The local cluster trains VAE_uncent and VAE_cent side by side, one
+    thread each: notebook 20 took 6.0 minutes of wall time in the quick run of commit 731efd2."""
     w = process == "w"
     # Top jets get the W runs' epochs per step (notebook 24 compares their dimensionalities, which
     # must not differ merely because one run trained longer); the two-category mixed sample, whose
