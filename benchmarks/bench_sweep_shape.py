@@ -2,9 +2,8 @@
 or one single-threaded training per core side by side (the local cluster's shape, issues 14/15).
 
 For each model, the script starts worker processes with the thread counts the local cluster
-gives its workers (``TF_NUM_INTRAOP_THREADS``, ``TF_NUM_INTEROP_THREADS``, ``OMP_NUM_THREADS``)
-and counts the training steps they finish in ``--seconds`` seconds, all started together after
-a warm-up, in two shapes:
+gives its workers (``latentdims.core.sweeps.thread_env``) and counts the training steps they
+finish in ``--seconds`` seconds, all started together after a warm-up, in two shapes:
 
 * ``serial``: one worker with ``--cores`` threads (one training after another);
 * ``side by side``: ``--cores`` workers of one thread each (one training per core);
@@ -12,8 +11,9 @@ a warm-up, in two shapes:
 and prints steps per second in all, per worker, CPU / wall per worker and the ratio side by
 side / serial (above 1: the side-by-side shape trains more models per hour).  Models:
 
-* ``jet``: the quick jet VAE's step (16 latents, widths 128, 2/2/3 layers, the papers' float64
-  Sinkhorn schedule, 100 synthetic 50-particle jets), as ``models.training.train`` runs it;
+* ``jet``: the quick jet VAE's step (``bench_training.py``'s quick model: 16 latents, widths 128,
+  2/2/3 layers, the papers' float64 Sinkhorn schedule; 100 synthetic 50-particle jets), as
+  ``models.training.train`` runs it;
 * ``conv`` / ``fc``: the thesis' beta-VAE (10 latents, 64x64 procedural dSprites, the quick
   batch), epochs of 20 steps of ``models.training.train``.
 
@@ -32,7 +32,8 @@ import subprocess
 import sys
 import time
 
-from latentdims.core.sweeps import cpu_cores
+from bench_training import MODELS as JET_MODELS, SCHEDULE   # beside this script
+from latentdims.core.sweeps import cpu_cores, thread_env
 
 MODELS = ("jet", "conv", "fc")
 
@@ -48,10 +49,7 @@ def _step(model: str):
 
         jets = toy_two_prong_jets(100, centred=False, seed=0)
         batch = jet_batch(jets[..., 0], jets[..., 1:])
-        vae = JetVAE(JetVAEConfig(n_particles=50, eps_start=1.0, eps_end=0.01, n_eps=10,
-                                  iters_per_eps=10, latent_dim=16, pfn_widths=(128, 128),
-                                  encoder_widths=(128, 128), decoder_widths=(128, 128, 128)),
-                     beta_hat=0.1)
+        vae = JetVAE(JetVAEConfig(**SCHEDULE, **JET_MODELS["quick"]), beta_hat=0.1)
         vae.compile(optimizer=keras.optimizers.Adam(1e-4))
         fn = step_function(vae, "train_step", jit_compile=xla_steps(False))
         return lambda: float(fn(batch)["loss"]), 1
@@ -86,8 +84,7 @@ def _worker(model: str, seconds: float) -> None:
 
 def measure(model: str, workers: int, threads: int, seconds: float) -> dict:
     """Steps per second of ``workers`` processes of ``threads`` threads each, run together."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_NUM_INTRAOP_THREADS": str(threads),
-           "TF_NUM_INTEROP_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **thread_env(threads)}
     procs = [subprocess.Popen([sys.executable, __file__, "--_worker", model, "--seconds",
                                str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True, env=env) for _ in range(workers)]

@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Iterable, Sequence
 
 __all__ = ["grid", "run_sweep", "cpu_cores", "SCHEDULER_ENV", "check_scheduler", "resolve_scheduler",
-           "local_cluster_shape", "start_local_cluster", "local_client", "close_local_cluster"]
+           "local_cluster_shape", "thread_env", "start_local_cluster", "local_client", "close_local_cluster"]
 
 SCHEDULER_ENV = "LATENTDIMS_SCHEDULER"
 _KEYWORDS = ("local", "inline")
@@ -155,11 +155,16 @@ def _memory_gib() -> int:
         return 1 << 20
 
 
+def thread_env(threads: int) -> dict[str, str]:
+    """The environment variables that give a worker process ``threads`` TensorFlow threads."""
+    t = str(threads)
+    return {"TF_NUM_INTRAOP_THREADS": t, "TF_NUM_INTEROP_THREADS": t, "OMP_NUM_THREADS": t}
+
+
 def _worker_env(threads: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.startswith("LATENTDIMS_") or k in _WORKER_ENV}
     env.pop(SCHEDULER_ENV, None)
-    t = str(threads)
-    env.update(TF_NUM_INTRAOP_THREADS=t, TF_NUM_INTEROP_THREADS=t, OMP_NUM_THREADS=t)
+    env.update(thread_env(threads))
     return env
 
 
